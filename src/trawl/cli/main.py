@@ -1,0 +1,231 @@
+"""The `trawl` command. Each sub-command is a small function over the layers below.
+
+Exit codes: 0 success, 1 a run that finished with failed files is still 0 (failures are
+recorded, not fatal), 2 usage errors and things not found.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from trawl import __version__
+from trawl.index.base import FACETS, QueryError, SearchQuery
+from trawl.search.service import Archive, NotFound
+from trawl.storage.catalog import Catalog
+from trawl.storage.datadir import DataDir
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.handler(args) or 0
+    except (NotFound, QueryError, ValueError) as exc:
+        print(f"trawl: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("trawl: interrupted; run the same command again to resume", file=sys.stderr)
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="trawl", description="Turn a dump of documents into a searchable archive.")
+    parser.add_argument("--version", action="version", version=f"trawl {__version__}")
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    def command(name: str, handler: Any, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("--data-dir", help="where Trawl keeps its data (env TRAWL_DATA, "
+                       "default ./trawl-data)")
+        p.set_defaults(handler=handler)
+        return p
+
+    p = command("ingest", cmd_ingest, "Walk PATH, extract every file, index it (resumable).")
+    p.add_argument("path", type=Path, help="a folder or a file to ingest")
+    p.add_argument("--dataset", required=True, help="the dataset's name")
+    _add_run_options(p)
+
+    p = command("retry", cmd_retry, "Process again the files of a dataset that failed.")
+    p.add_argument("--dataset", required=True)
+    p.add_argument("--failed", action="store_true", required=True,
+                   help="retry the failed files (the only mode for now)")
+    _add_run_options(p)
+
+    p = command("status", cmd_status, "Counts by state and type, and the latest errors.")
+    p.add_argument("--dataset", help="one dataset (default: all)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = command("search", cmd_search, "Search the archive.")
+    p.add_argument("query", help='e.g. \'"exact phrase" AND type:pdf\', \'protest*\'')
+    p.add_argument("--dataset", action="append", help="restrict to a dataset (repeatable)")
+    p.add_argument("--limit", type=int, default=10)
+    p.add_argument("--offset", type=int, default=0)
+    p.add_argument("--sort", choices=["relevance", "date_desc", "date_asc"],
+                   default="relevance")
+    for facet in FACETS:
+        if facet != "dataset":
+            p.add_argument(f"--{facet}", action="append", help=f"filter on {facet}")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = command("show", cmd_show, "Show one document, by id or by path.")
+    p.add_argument("id_or_path")
+    p.add_argument("--dataset", help="the dataset (needed to find a document by its path)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    return parser
+
+
+def _add_run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 2,
+                   help="worker processes (default: one per core)")
+    p.add_argument("--password", action="append", default=[],
+                   help="a password to try on encrypted files (repeatable)")
+    p.add_argument("--timeout", type=float, default=900.0,
+                   help="seconds one file may take (default 900)")
+    p.add_argument("--memory-limit", type=int, default=3072,
+                   help="MB of memory one worker may use (default 3072)")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+
+
+def _ingester(args: argparse.Namespace):  # noqa: ANN202 (imports the ingestion layer lazily)
+    from trawl.ingestion.pipeline import Ingester, IngestOptions
+
+    options = IngestOptions(workers=args.workers, timeout_s=args.timeout,
+                            memory_limit=args.memory_limit * 1024 * 1024,
+                            passwords=tuple(args.password), quiet=args.quiet)
+    return Ingester(DataDir.open(args.data_dir), args.dataset, options)
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    if not args.path.exists():
+        raise NotFound(f"{args.path} does not exist")
+    ingester = _ingester(args)
+    try:
+        summary = ingester.ingest(args.path)
+    finally:
+        ingester.close()
+    _print_summary(summary)
+    return 0
+
+
+def cmd_retry(args: argparse.Namespace) -> int:
+    ingester = _ingester(args)
+    try:
+        summary = ingester.retry_failed()
+    finally:
+        ingester.close()
+    _print_summary(summary)
+    return 0
+
+
+def _print_summary(summary: Any) -> None:
+    c = summary.counts
+    rate = summary.files_processed / summary.seconds if summary.seconds else 0
+    print(f"{summary.dataset}: {c['indexed']} indexed, {c['failed']} failed, "
+          f"{c['skipped']} skipped, {c['pending']} pending "
+          f"({summary.files_processed} files, {summary.bytes_processed / 1e6:.1f} MB "
+          f"processed in {summary.seconds:.1f} s, {rate:.1f} files/s)", file=sys.stderr)
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    data = DataDir.open(args.data_dir, create=False)
+    if not data.exists():
+        raise NotFound(f"no Trawl data in {data.root}")
+    catalog = Catalog(data.catalog_path, readonly=True)
+    datasets = [catalog.dataset(args.dataset)] if args.dataset else catalog.datasets()
+    if args.dataset and datasets[0] is None:
+        raise NotFound(f"no dataset named {args.dataset!r}")
+    reports = [_status_report(catalog, ds) for ds in datasets if ds is not None]
+    if args.json:
+        print(json.dumps(reports[0] if args.dataset else {"datasets": reports}, indent=2))
+        return 0
+    for r in reports:
+        print(f"{r['dataset']}  ({r['root']})")
+        print(f"  total {r['total']}: indexed {r['indexed']}, failed {r['failed']}, "
+              f"skipped {r['skipped']}, pending {r['pending']}")
+        print(f"  {r['unique_contents']} unique contents, {r['bytes'] / 1e6:.1f} MB")
+        for family, states in r["by_type"].items():
+            print(f"    {family:<14} " + ", ".join(f"{k} {v}" for k, v in states.items()))
+        if r["latest_errors"]:
+            print("  latest errors:")
+            for e in r["latest_errors"]:
+                print(f"    {e['path']}: {e['error']}")
+    return 0
+
+
+def _status_report(catalog: Catalog, ds: Any) -> dict[str, Any]:
+    counts = catalog.counts_by_status(ds.id)
+    totals = catalog.totals(ds.id)
+    return {
+        "dataset": ds.name,
+        "root": ds.root,
+        "total": sum(counts.values()),
+        **counts,
+        "unique_contents": totals["contents"],
+        "bytes": totals["bytes"],
+        "by_type": catalog.counts_by_family(ds.id),
+        "failures_by_reason": [{"reason": r, "count": n}
+                               for r, n in catalog.errors_by_reason(ds.id)],
+        "latest_errors": [{"path": f.path, "error": f.error}
+                          for f in catalog.latest_errors(ds.id)],
+    }
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    archive = Archive(DataDir.open(args.data_dir, create=False))
+    filters = {f: getattr(args, f) for f in FACETS if f != "dataset" and getattr(args, f)}
+    result = archive.search(SearchQuery(text=args.query, datasets=args.dataset,
+                                        filters=filters, sort=args.sort, offset=args.offset,
+                                        limit=args.limit))
+    if args.json:
+        print(json.dumps({
+            "total": result.total,
+            "relaxed": result.relaxed,
+            "warnings": result.warnings,
+            "hits": [{"id": h.id, "dataset": h.dataset, "path": h.path, "title": h.title,
+                      "type": h.family, "snippet": h.snippet.text, "page": h.page,
+                      "pages": h.pages, "score": h.score} for h in result.hits],
+        }, indent=2, ensure_ascii=False))
+        return 0
+    note = " (no document has every word; showing documents with some)" if result.relaxed \
+        else ""
+    print(f"{result.total} documents{note}")
+    for h in result.hits:
+        page = f"  p. {h.page}" if h.page else ""
+        print(f"\n{h.id}  {h.dataset}:{h.path}{page}")
+        if h.title:
+            print(f"  {h.title}")
+        print("  " + " ".join(h.snippet.marked().split()))
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    archive = Archive(DataDir.open(args.data_dir, create=False))
+    view = archive.find(args.id_or_path, args.dataset)
+    doc = archive.as_json(view)
+    if args.json:
+        print(json.dumps(doc, indent=2, ensure_ascii=False, default=str))
+        return 0
+    for key in ("id", "dataset", "path", "mime", "status", "error", "title", "date",
+                "language", "page_count"):
+        if doc.get(key) is not None:
+            print(f"{key:>10}: {doc[key]}")
+    for extra in doc["paths"][1:]:
+        print(f"{'also at':>10}: {extra}")
+    for child in doc["children"]:
+        print(f"{'child':>10}: {child['path']} [{child['status']}]")
+    print()
+    print(doc["text"] or "(no text)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

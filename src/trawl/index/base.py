@@ -1,0 +1,137 @@
+"""The search index interface: what every backend (embedded Tantivy, later Elasticsearch/
+OpenSearch) must do, in the vocabulary of documents, not of one engine.
+
+A document is indexed once per (dataset, content), with its pages: a backend answers a query
+with documents (so totals and facet counts count documents, not pages) and, for paged
+documents, the best-matching pages. The query text is the user's, in a Lucene-like syntax
+that both engine families understand: AND/OR/NOT, "phrases", prefix*, field:value.
+Field names in it are Trawl's public ones (`FIELD_ALIASES`), mapped by each backend.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+# Facets every backend can count, by public name.
+FACETS = ("dataset", "source", "type", "year", "language", "status", "mime")
+
+# Field names a user may write in a query (`type:pdf`), and the index field each one means.
+FIELD_ALIASES = {
+    "title": "title",
+    "text": "text",
+    "content": "text",
+    "path": "path",
+    "filename": "path",
+    "from": "sender",
+    "to": "recipients",
+    "author": "meta",
+    "subject": "title",
+    "type": "family",
+    "mime": "mime",
+    "source": "source",
+    "dataset": "dataset",
+    "language": "language",
+    "lang": "language",
+    "status": "status",
+    "year": "year",
+    "id": "id",
+}
+
+
+@dataclass
+class IndexDocument:
+    id: str
+    dataset: str
+    path: str                       # the primary path (the shallowest, then first by name)
+    paths: list[str]                # every path of this content in the dataset
+    sources: list[str]              # top folder of each path (the agency portal in BlueLeaks)
+    family: str                     # pdf, word, email, archive, ... (facet "type")
+    mime: str
+    status: str                     # indexed | failed | skipped
+    title: str = ""
+    text: str = ""                  # the whole text, for documents without pages
+    pages: list[str] | None = None  # one text per page for paged documents
+    sender: str = ""
+    recipients: str = ""
+    meta: str = ""                  # other searchable metadata (author, keywords, ...)
+    date: datetime | None = None
+    language: str | None = None
+    size: int = 0
+    parent_id: str | None = None
+
+
+@dataclass
+class SearchQuery:
+    text: str = ""                               # empty: every document (browse)
+    datasets: list[str] | None = None            # None: all datasets (callers restrict)
+    filters: dict[str, list[str]] = field(default_factory=dict)  # facet name -> values (OR)
+    date_from: datetime | None = None
+    date_to: datetime | None = None
+    sort: str = "relevance"                      # relevance | date_desc | date_asc
+    offset: int = 0
+    limit: int = 10
+    facets: tuple[str, ...] = ()
+    facet_size: int = 20
+    pages_per_hit: int = 3
+
+
+@dataclass
+class Snippet:
+    text: str
+    highlights: list[tuple[int, int]] = field(default_factory=list)  # [start, end) in text
+
+    def marked(self, before: str = "[", after: str = "]") -> str:
+        out, last = [], 0
+        for start, end in self.highlights:
+            out += [self.text[last:start], before, self.text[start:end], after]
+            last = end
+        out.append(self.text[last:])
+        return "".join(out)
+
+
+@dataclass
+class IndexHit:
+    id: str
+    score: float
+    dataset: str
+    title: str
+    path: str
+    family: str
+    mime: str
+    status: str
+    snippet: Snippet
+    page: int | None = None                       # 1-based best page, for paged documents
+    pages: list[int] = field(default_factory=list)  # every matching page shown (best first)
+    date: datetime | None = None
+    size: int = 0
+
+
+@dataclass
+class IndexResult:
+    total: int
+    hits: list[IndexHit]
+    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    relaxed: bool = False   # no document had every word: results match some of them
+
+
+class QueryError(ValueError):
+    """The query cannot be run; the message is meant for the user."""
+
+
+class IndexBackend(Protocol):
+    def add(self, doc: IndexDocument) -> None:
+        """Add or replace a document (replacing is by id, so re-adding is idempotent)."""
+
+    def delete(self, doc_id: str) -> None: ...
+
+    def commit(self) -> None:
+        """Make everything added so far durable and visible to searches."""
+
+    def search(self, query: SearchQuery) -> IndexResult: ...
+
+    def count(self, datasets: list[str] | None = None) -> int: ...
+
+    def close(self) -> None: ...

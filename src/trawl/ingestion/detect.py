@@ -1,0 +1,90 @@
+"""File type from content (libmagic), refined by the name only where content is ambiguous.
+
+libmagic answers generic types for some formats whose bytes are plain text or a generic
+container (CSV is `text/plain`, an .eml may be `text/plain`, .emlx starts with a byte count).
+Only then does the file name's extension choose among the formats that content allows;
+a `.pdf` name never makes a ZIP a PDF.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import magic
+
+# Generic content types that an extension may refine, and what each extension refines them to.
+_GENERIC = {"text/plain", "application/octet-stream", "application/zip", "text/html",
+            "application/x-ole-storage", "application/CDFV2", "application/vnd.ms-office"}
+EXTENSION_HINTS: dict[str, str] = {
+    ".csv": "text/csv",
+    ".tsv": "text/tab-separated-values",
+    ".eml": "message/rfc822",
+    ".emlx": "message/x-emlx",
+    ".mbox": "application/mbox",
+    ".msg": "application/vnd.ms-outlook",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    ".doc": "application/msword",
+    ".xls": "application/vnd.ms-excel",
+    ".ppt": "application/vnd.ms-powerpoint",
+    ".json": "application/json",
+    ".xml": "text/xml",
+    ".md": "text/markdown",
+}
+# Which generic content types each hint is allowed to refine (a hint never changes a family).
+_HINT_ALLOWED_FROM: dict[str, set[str]] = {
+    "text/csv": {"text/plain", "application/csv"},
+    "text/tab-separated-values": {"text/plain"},
+    "message/rfc822": {"text/plain", "application/octet-stream"},
+    "message/x-emlx": {"text/plain", "application/octet-stream"},
+    "application/mbox": {"text/plain"},
+    "application/vnd.ms-outlook": {"application/x-ole-storage", "application/CDFV2",
+                                   "application/vnd.ms-office", "application/octet-stream"},
+    "application/msword": {"application/x-ole-storage", "application/CDFV2",
+                           "application/vnd.ms-office"},
+    "application/vnd.ms-excel": {"application/x-ole-storage", "application/CDFV2",
+                                 "application/vnd.ms-office"},
+    "application/vnd.ms-powerpoint": {"application/x-ole-storage", "application/CDFV2",
+                                      "application/vnd.ms-office"},
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": {
+        "application/zip", "application/octet-stream"},
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+        "application/zip", "application/octet-stream"},
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": {
+        "application/zip", "application/octet-stream"},
+    "application/json": {"text/plain"},
+    "text/xml": {"text/plain"},
+    "text/markdown": {"text/plain"},
+}
+
+_magic: magic.Magic | None = None
+
+
+def _detector() -> magic.Magic:
+    global _magic  # one libmagic handle per process: loading its database costs ~50 ms
+    if _magic is None:
+        _magic = magic.Magic(mime=True)
+    return _magic
+
+
+def detect_mime(path: Path, name: str | None = None) -> str:
+    """The MIME type of the file at `path`; `name` (default: the path's) may refine it."""
+    try:
+        mime = _detector().from_file(str(path))
+    except (magic.MagicException, OSError):
+        mime = "application/octet-stream"
+    mime = (mime or "application/octet-stream").split(";")[0].strip()
+    if mime in _GENERIC or mime in {"application/csv"}:
+        hint = EXTENSION_HINTS.get(Path(name or path).suffix.lower())
+        if hint and mime in _HINT_ALLOWED_FROM.get(hint, set()):
+            return hint
+    return mime
+
+
+def detect_buffer(data: bytes) -> str:
+    """The MIME type of a byte string (used for small in-memory pieces)."""
+    try:
+        return (_detector().from_buffer(data) or "application/octet-stream").split(";")[0]
+    except magic.MagicException:
+        return "application/octet-stream"

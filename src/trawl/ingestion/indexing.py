@@ -1,0 +1,76 @@
+"""From catalog to index: builds the `IndexDocument` of one (dataset, content).
+
+Used by ingestion after each batch, and by `trawl reindex` to rebuild an index from the
+catalog alone (the catalog and blob store are the source of truth; the index is derived).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from trawl.index.base import IndexDocument
+from trawl.storage.blobs import BlobStore
+from trawl.storage.catalog import Catalog, Content, Dataset, document_id
+
+META_KEYS = ("author", "creator", "subject", "keywords", "description", "company",
+             "last_modified_by", "cc", "bcc", "organization")
+
+
+def build_index_document(catalog: Catalog, blobs: BlobStore, dataset: Dataset,
+                         content: Content) -> IndexDocument | None:
+    files = catalog.files_of_content(dataset.id, content.sha256)
+    if not files:
+        return None
+    paths = [f.path for f in files]
+    text = blobs.get_text(content.text_key) if content.text_key else ""
+    pages = text.split("\n\f") if content.page_count is not None else None
+    meta = content.metadata
+    parent = catalog.file(files[0].parent_id) if files[0].parent_id else None
+    return IndexDocument(
+        id=document_id(dataset.name, content.sha256),
+        dataset=dataset.name,
+        path=paths[0],
+        paths=paths,
+        sources=[source_of(p) for p in paths],
+        family=content.family or "other",
+        mime=content.mime or "application/octet-stream",
+        status=content.file_status,
+        title=content.title or "",
+        text=text if pages is None else "",
+        pages=pages,
+        sender=_joined(meta.get("from")),
+        recipients=" ".join(_joined(meta.get(k)) for k in ("to", "cc", "bcc")).strip(),
+        meta=" ".join(_joined(meta.get(k)) for k in META_KEYS).strip(),
+        date=parse_date(content.doc_date),
+        language=content.language,
+        size=content.size,
+        parent_id=document_id(dataset.name, parent.sha256) if parent and parent.sha256 else None,
+    )
+
+
+def source_of(path: str) -> str:
+    """The top folder of a path: in a BlueLeaks-like dump, the agency portal."""
+    head, sep, _ = path.partition("/")
+    return head if sep else ""
+
+
+def parse_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    if not 1900 <= parsed.year <= 2100:  # a broken date must not skew the year facet
+        return None
+    return parsed.astimezone(UTC)
+
+
+def _joined(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return " ".join(str(v) for v in value)
+    return str(value)

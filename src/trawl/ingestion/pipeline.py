@@ -1,0 +1,268 @@
+"""The ingestion coordinator: walk, dispatch to workers, record, expand containers, index.
+
+Why it is shaped this way
+-------------------------
+* One coordinator process owns every write (catalog and index); workers only read files and
+  write content-addressed blobs, which are safe to write concurrently. So there is no locking
+  beyond SQLite's own, and the design maps onto a cluster (a queue instead of pipes, PostgreSQL
+  instead of SQLite) without changing what a step means.
+* The catalog is the queue: a path is `pending` until its result is recorded. A re-run, after
+  a crash or a kill -9, simply continues with what is still pending; a container's members are
+  recorded together with its own result, so none is lost or duplicated.
+* The index is derived: a document is marked indexed only after the index has committed it,
+  and adding a document replaces any copy with the same id. A crash between the two commits
+  leads to re-indexing, never to a duplicate.
+* Identical content is extracted once: a path whose hash is already known takes the known
+  result (and the known members, for a container) without being extracted again.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from trawl.index.tantivy_backend import TantivyIndex
+from trawl.ingestion.extractors.base import Limits
+from trawl.ingestion.indexing import build_index_document
+from trawl.ingestion.pool import WorkerPool
+from trawl.ingestion.progress import Counters, Progress
+from trawl.ingestion.walk import walk
+from trawl.ingestion.worker import Task, TaskResult, WorkerConfig
+from trawl.storage.blobs import BlobStore
+from trawl.storage.catalog import Catalog, Content, Dataset, FileRow, document_id
+from trawl.storage.datadir import DataDir
+
+log = logging.getLogger(__name__)
+
+COMMIT_EVERY_S = 2.0
+INDEX_EVERY_S = 15.0
+INDEX_BATCH = 2000
+WALK_BATCH = 2000
+
+
+@dataclass
+class IngestOptions:
+    workers: int = 2
+    timeout_s: float = 900.0
+    memory_limit: int | None = 3 * 1024**3
+    max_depth: int = 25
+    passwords: tuple[str, ...] = ()
+    limits: Limits = field(default_factory=Limits)
+    live_progress: bool | None = None
+    quiet: bool = False
+
+
+@dataclass
+class IngestSummary:
+    dataset: str
+    counts: dict[str, int]
+    seconds: float
+    files_processed: int
+    bytes_processed: int
+
+
+class Ingester:
+    def __init__(self, data: DataDir, dataset_name: str, options: IngestOptions | None = None):
+        self.data = data
+        self.options = options or IngestOptions()
+        self.catalog = Catalog(data.catalog_path)
+        self.blobs = BlobStore(data.blob_dir)
+        self.dataset_name = dataset_name
+        self.counters = Counters()
+        self._to_index: set[str] = set()   # content hashes whose document must be (re)indexed
+        self._index: TantivyIndex | None = None
+
+    # -- public -------------------------------------------------------------------------------
+    def ingest(self, root: Path | None) -> IngestSummary:
+        """Walk `root` (None: only finish what is pending) and process everything pending."""
+        started = time.monotonic()
+        dataset = self.catalog.ensure_dataset(
+            self.dataset_name, str(Path(root).resolve()) if root else None)
+        if dataset.root is None:
+            raise ValueError(f"dataset {self.dataset_name!r} has no root folder: give a PATH")
+        self._index = TantivyIndex(self.data.index_dir, writable=True)
+        try:
+            with Progress(f"ingest {dataset.name}", self.options.live_progress,
+                          self.options.quiet) as progress:
+                if root is not None:
+                    self._walk(dataset, Path(root))
+                self._process_pending(dataset, progress)
+                self._index_pending(dataset, force=True)
+                self._index_unindexed(dataset)
+                progress.update(self.counters, force=True)
+        finally:
+            self._index.close()
+            self.catalog.commit()
+        return IngestSummary(dataset.name, self.catalog.counts_by_status(dataset.id),
+                             time.monotonic() - started, self.counters.done,
+                             self.counters.bytes_done)
+
+    def retry_failed(self) -> IngestSummary:
+        dataset = self.catalog.dataset(self.dataset_name)
+        if dataset is None:
+            raise ValueError(f"no dataset named {self.dataset_name!r}")
+        self.catalog.reset_failed(dataset.id)
+        return self.ingest(None)
+
+    def close(self) -> None:
+        self.catalog.close()
+
+    # -- walking ------------------------------------------------------------------------------
+    def _walk(self, dataset: Dataset, root: Path) -> None:
+        n = 0
+        for entry in walk(root):
+            if entry.problem:
+                self.catalog.record_walk_problem(dataset.id, entry.path, entry.kind,
+                                                 entry.status, entry.problem)
+            elif self.catalog.upsert_disk_file(dataset.id, entry.path, entry.size, entry.mtime):
+                self._forget_members_of(dataset.id, entry.path)
+            n += 1
+            if n % WALK_BATCH == 0:
+                self.catalog.commit()
+        self.catalog.commit()
+
+    def _forget_members_of(self, dataset_id: int, path: str) -> None:
+        """A changed container's old members go; its new ones come when it is processed."""
+        row = self.catalog.file_by_path(dataset_id, path)
+        if row is not None:
+            self.catalog.db.execute(
+                "WITH RECURSIVE d(id) AS (SELECT id FROM files WHERE parent_id = ? "
+                "UNION ALL SELECT f.id FROM files f JOIN d ON f.parent_id = d.id) "
+                "DELETE FROM files WHERE id IN (SELECT id FROM d)", (row.id,))
+
+    # -- processing ---------------------------------------------------------------------------
+    def _process_pending(self, dataset: Dataset, progress: Progress) -> None:
+        config = WorkerConfig(self.data.blob_dir, self.data.tmp_dir, self.data.catalog_path,
+                              self.options.limits, self.options.passwords)
+        self.counters.total = self.catalog.counts_by_status(dataset.id)["pending"]
+        pool = WorkerPool(self.options.workers, config, self.options.timeout_s,
+                          self.options.memory_limit)
+        last_commit = last_index = time.monotonic()
+        try:
+            queue: list[FileRow] = []
+            cursor = 0
+            while True:
+                if not queue:
+                    queue = self.catalog.pending_files(dataset.id, after_id=cursor)
+                    if queue:
+                        cursor = queue[-1].id
+                    elif pool.busy() == 0:
+                        self.catalog.commit()
+                        if not self.catalog.pending_files(dataset.id, limit=1):
+                            break
+                        cursor = 0  # rows added behind the cursor (rare): sweep again
+                        continue
+                while queue and pool.idle():
+                    row = queue.pop(0)
+                    if not self._resolve_known(dataset, row):
+                        pool.submit(self._task_for(dataset, row))
+                for result in pool.collect(wait_s=0.2 if pool.busy() else 0):
+                    self._record(dataset, result)
+                now = time.monotonic()
+                if now - last_commit > COMMIT_EVERY_S:
+                    self.catalog.commit()
+                    last_commit = now
+                    progress.update(self.counters)
+                if now - last_index > INDEX_EVERY_S or len(self._to_index) >= INDEX_BATCH:
+                    self._index_pending(dataset)
+                    last_index = time.monotonic()
+        finally:
+            pool.close()
+            self.catalog.commit()
+
+    def _task_for(self, dataset: Dataset, row: FileRow) -> Task:
+        if row.parent_id is None:
+            source = Path(dataset.root or ".") / row.path
+        else:
+            assert row.sha256 is not None
+            source = self.blobs.path(row.sha256)
+        return Task(row.id, str(source), row.path.rsplit("/", 1)[-1], row.sha256)
+
+    def _resolve_known(self, dataset: Dataset, row: FileRow) -> bool:
+        """A member whose content is already known needs no worker."""
+        if row.depth > self.options.max_depth:
+            self.catalog.finish_file(row.id, "skipped",
+                                     f"nested deeper than {self.options.max_depth} levels")
+            self._count("skipped", row.size)
+            return True
+        if row.sha256 is None:
+            return False
+        content = self.catalog.content(row.sha256)
+        if content is None:
+            return False
+        self._finish(dataset, row, content)
+        return True
+
+    def _record(self, dataset: Dataset, result: TaskResult) -> None:
+        row = self.catalog.file(result.file_id)
+        if row is None:  # forgotten meanwhile (its container changed on disk)
+            return
+        row.size = result.size if result.size is not None else row.size
+        if result.content is not None and self.catalog.content(result.sha256 or "") is None:
+            self.catalog.save_content(result.content, result.children)
+        elif result.content is None and not result.known:
+            if result.sha256 is None:  # not even readable: a failure of the path alone
+                self.catalog.finish_file(row.id, "failed", result.error, None, result.size)
+                self._count("failed", result.size)
+                return
+            # A hang or a crash belongs to the content: copies must not be tried again.
+            self.catalog.save_content(Content(result.sha256, result.size or 0, None, "other",
+                                              "failed", result.error,
+                                              extracted_at=time.time()), [])
+        content = self.catalog.content(result.sha256 or "")
+        assert content is not None
+        self._finish(dataset, row, content, counted=False)
+        self._count(content.file_status, row.size)
+
+    def _finish(self, dataset: Dataset, row: FileRow, content: Content,
+                counted: bool = True) -> None:
+        self.catalog.finish_file(row.id, content.file_status, content.error, content.sha256,
+                                 row.size if row.size is not None else content.size)
+        self.catalog.ensure_document(dataset, content.sha256)
+        self._to_index.add(content.sha256)
+        if counted:
+            self._count(content.file_status, 0)
+        if not row.expanded:
+            children = self.catalog.content_children(content.sha256)
+            if children:
+                self.counters.total += self.catalog.add_child_files(row, children)
+
+    def _count(self, status: str, size: int | None) -> None:
+        self.counters.done += 1
+        self.counters.bytes_done += size or 0
+        if status == "failed":
+            self.counters.failed += 1
+        elif status == "skipped":
+            self.counters.skipped += 1
+
+    # -- indexing -----------------------------------------------------------------------------
+    def _index_pending(self, dataset: Dataset, force: bool = False) -> None:
+        if not self._to_index and not force:
+            return
+        assert self._index is not None
+        self.catalog.commit()  # the catalog first: a crash now leaves documents unindexed
+        indexed, orphans = [], []
+        for sha in sorted(self._to_index):
+            content = self.catalog.content(sha)
+            doc = build_index_document(self.catalog, self.blobs, dataset, content) \
+                if content else None
+            doc_id = document_id(dataset.name, sha)
+            if doc is None:  # no path of the dataset holds this content any more
+                self._index.delete(doc_id)
+                orphans.append(doc_id)
+            else:
+                self._index.add(doc)
+                indexed.append(doc_id)
+        self._index.commit()
+        self.catalog.mark_indexed(indexed)
+        self.catalog.delete_documents(orphans)
+        self.catalog.commit()
+        self._to_index.clear()
+
+    def _index_unindexed(self, dataset: Dataset) -> None:
+        """Documents left unindexed by an earlier, interrupted run."""
+        while batch := self.catalog.unindexed_documents(dataset.id, limit=INDEX_BATCH):
+            self._to_index.update(sha for _, sha in batch)
+            self._index_pending(dataset, force=True)

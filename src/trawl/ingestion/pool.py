@@ -1,0 +1,149 @@
+"""A pool of worker processes with a time and memory limit per file.
+
+Why not `concurrent.futures.ProcessPoolExecutor`: it cannot stop one task that hangs, and one
+worker dying breaks the whole pool. Here each worker has its own pipe and runs one task at a
+time; the coordinator kills (the whole process group, external tools included) a worker whose
+task runs past its time limit or that died, records why on that file, and starts a new one.
+
+Workers are started by a fork server: fast to replace, and they never inherit the
+coordinator's threads or open index.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import resource
+import signal
+import time
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+
+from trawl.ingestion.worker import Task, TaskResult, Worker, WorkerConfig
+
+
+def _worker_main(conn: Connection, config: WorkerConfig, memory_limit: int | None) -> None:
+    os.setsid()  # own process group, so a timeout also kills the tools this worker started
+    os.environ["OMP_THREAD_LIMIT"] = "1"  # one core per worker; tesseract threads slow down
+    if memory_limit:
+        resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
+    worker = Worker(config)
+    while True:
+        try:
+            task = conn.recv()
+        except EOFError:
+            return
+        if task is None:
+            return
+        conn.send(worker.process(task))
+
+
+@dataclass
+class _Slot:
+    process: multiprocessing.process.BaseProcess
+    conn: Connection
+    task: Task | None = None
+    started: float = 0.0
+
+
+class WorkerPool:
+    def __init__(self, size: int, config: WorkerConfig, timeout_s: float,
+                 memory_limit: int | None) -> None:
+        self.size = max(1, size)
+        self.config = config
+        self.timeout_s = timeout_s
+        self.memory_limit = memory_limit
+        self._ctx = multiprocessing.get_context("forkserver")
+        self._ctx.set_forkserver_preload(["trawl.ingestion.worker"])
+        self._slots = [self._start() for _ in range(self.size)]
+
+    def _start(self) -> _Slot:
+        parent, child = self._ctx.Pipe()
+        process = self._ctx.Process(target=_worker_main, daemon=True,
+                                    args=(child, self.config, self.memory_limit))
+        process.start()
+        child.close()
+        return _Slot(process, parent)
+
+    def idle(self) -> int:
+        return sum(1 for s in self._slots if s.task is None)
+
+    def busy(self) -> int:
+        return self.size - self.idle()
+
+    def in_flight(self) -> set[int]:
+        return {s.task.file_id for s in self._slots if s.task is not None}
+
+    def submit(self, task: Task) -> None:
+        slot = next(s for s in self._slots if s.task is None)
+        slot.task, slot.started = task, time.monotonic()
+        try:
+            slot.conn.send(task)
+        except (BrokenPipeError, OSError):
+            pass  # the worker is dead; collect() reports it on this task
+
+    def collect(self, wait_s: float = 0.2) -> list[TaskResult]:
+        """Results of finished tasks, and failure records for tasks that hung or crashed."""
+        busy = {s.conn: s for s in self._slots if s.task is not None}
+        results: list[TaskResult] = []
+        if busy:
+            for conn in wait(list(busy), timeout=wait_s):
+                results.append(self._receive(busy[conn]))  # type: ignore[index]
+        now = time.monotonic()
+        for slot in self._slots:
+            if slot.task is not None and now - slot.started > self.timeout_s:
+                results.append(self._replace(slot, f"timed out after {self.timeout_s:.0f} s "
+                                                   "(the per-file time limit)"))
+        return results
+
+    def _receive(self, slot: _Slot) -> TaskResult:
+        try:
+            result: TaskResult = slot.conn.recv()
+        except (EOFError, OSError):
+            slot.process.join(timeout=1)
+            code = slot.process.exitcode
+            reason = _describe_exit(code, self.memory_limit)
+            return self._replace(slot, f"the extractor crashed: {reason}")
+        slot.task = None
+        return result
+
+    def _replace(self, slot: _Slot, error: str) -> TaskResult:
+        task = slot.task
+        assert task is not None
+        self._kill(slot)
+        self._slots[self._slots.index(slot)] = self._start()
+        return TaskResult(file_id=task.file_id, sha256=task.sha256, error=error,
+                          seconds=time.monotonic() - slot.started)
+
+    @staticmethod
+    def _kill(slot: _Slot) -> None:
+        pid = slot.process.pid
+        if pid:
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        slot.process.join(timeout=5)
+        slot.conn.close()
+
+    def close(self) -> None:
+        for slot in self._slots:
+            if slot.task is None:
+                try:
+                    slot.conn.send(None)
+                except (BrokenPipeError, OSError):
+                    pass
+        for slot in self._slots:
+            slot.process.join(timeout=2)
+            if slot.process.is_alive():
+                self._kill(slot)
+
+
+def _describe_exit(code: int | None, memory_limit: int | None) -> str:
+    if code is None:
+        return "no exit status"
+    if code < 0:
+        name = signal.Signals(-code).name
+        hint = " (likely out of memory)" if -code == signal.SIGKILL and memory_limit else ""
+        return f"killed by {name}{hint}"
+    return f"exit status {code}"

@@ -1,0 +1,447 @@
+"""The catalog: one SQLite database that accounts for every input path and every unique content.
+
+Design
+------
+* ``files``: one row per path in a dataset: a file on disk, an archive member, an e-mail
+  attachment, a message of a mailbox. Its ``status`` is always one of ``pending``, ``indexed``,
+  ``failed`` or ``skipped``, with ``error`` saying why for the last two. This table is the
+  "nothing is lost" ledger: ``indexed + failed + skipped == total`` once a run ends.
+* ``contents``: one row per unique SHA-256: the extraction result (type, title, metadata, the
+  key of the extracted text in the blob store). Identical bytes are extracted once, whatever
+  the number of paths they appear under.
+* ``content_children``: what a container holds (member name -> child content). A second copy
+  of an archive gets its members' paths from here without being unpacked again.
+* ``documents``: one row per (dataset, content): the unit that the index and the web show.
+  ``indexed = 0`` until the index has committed it, so a crash between the catalog commit and
+  the index commit is repaired by re-indexing on the next run (index writes are idempotent).
+
+Only the ingestion coordinator writes; worker processes and the web read (WAL mode).
+Every statement is parameterised.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS datasets (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    root TEXT,
+    visibility TEXT NOT NULL DEFAULT 'private',
+    created_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS contents (
+    sha256 TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    mime TEXT,
+    family TEXT,
+    status TEXT NOT NULL,            -- done | failed | skipped
+    error TEXT,
+    title TEXT,
+    metadata TEXT NOT NULL DEFAULT '{}',
+    text_key TEXT,                   -- blob key of the gzip'd text; pages split by form feed
+    page_count INTEGER,
+    text_chars INTEGER,
+    doc_date TEXT,                   -- ISO 8601, the document's own date where known
+    language TEXT,
+    extractor TEXT,
+    extracted_at REAL
+);
+CREATE TABLE IF NOT EXISTS content_children (
+    parent_sha256 TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mtime REAL,
+    PRIMARY KEY (parent_sha256, position)
+);
+CREATE TABLE IF NOT EXISTS files (
+    id INTEGER PRIMARY KEY,
+    dataset_id INTEGER NOT NULL REFERENCES datasets(id),
+    path TEXT NOT NULL,
+    parent_id INTEGER REFERENCES files(id),
+    kind TEXT NOT NULL DEFAULT 'file',  -- file | member | attachment | message | embedded | dir
+    depth INTEGER NOT NULL DEFAULT 0,
+    size INTEGER,
+    mtime REAL,
+    sha256 TEXT,
+    status TEXT NOT NULL DEFAULT 'pending',  -- pending | indexed | failed | skipped
+    error TEXT,
+    expanded INTEGER NOT NULL DEFAULT 0,
+    updated_at REAL,
+    UNIQUE (dataset_id, path)
+);
+CREATE INDEX IF NOT EXISTS files_status ON files(dataset_id, status);
+CREATE INDEX IF NOT EXISTS files_sha ON files(sha256);
+CREATE INDEX IF NOT EXISTS files_parent ON files(parent_id);
+CREATE TABLE IF NOT EXISTS documents (
+    id TEXT PRIMARY KEY,
+    dataset_id INTEGER NOT NULL REFERENCES datasets(id),
+    sha256 TEXT NOT NULL,
+    indexed INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (dataset_id, sha256)
+);
+CREATE INDEX IF NOT EXISTS documents_unindexed ON documents(dataset_id, indexed);
+"""
+
+FINAL_STATES = ("indexed", "failed", "skipped")
+
+
+def document_id(dataset: str, sha256: str) -> str:
+    """A stable id for a content within a dataset: the same on every machine and every run."""
+    return hashlib.sha256(f"{dataset}\0{sha256}".encode()).hexdigest()[:16]
+
+
+@dataclass
+class Dataset:
+    id: int
+    name: str
+    root: str | None
+    visibility: str
+    created_at: float
+
+
+@dataclass
+class FileRow:
+    id: int
+    dataset_id: int
+    path: str
+    parent_id: int | None
+    kind: str
+    depth: int
+    size: int | None
+    mtime: float | None
+    sha256: str | None
+    status: str
+    error: str | None
+    expanded: int = 0
+    updated_at: float | None = None
+
+
+@dataclass
+class Content:
+    sha256: str
+    size: int
+    mime: str | None
+    family: str | None
+    status: str
+    error: str | None = None
+    title: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    text_key: str | None = None
+    page_count: int | None = None
+    text_chars: int | None = None
+    doc_date: str | None = None
+    language: str | None = None
+    extractor: str | None = None
+    extracted_at: float | None = None
+
+    @property
+    def file_status(self) -> str:
+        """The status a path takes from its content."""
+        return {"done": "indexed"}.get(self.status, self.status)
+
+
+@dataclass
+class ChildEntry:
+    name: str
+    kind: str
+    sha256: str
+    size: int
+    mtime: float | None
+
+
+class Catalog:
+    def __init__(self, path: Path, readonly: bool = False) -> None:
+        self.path = Path(path)
+        if readonly:
+            uri = f"file:{self.path}?mode=ro"
+            self.db = sqlite3.connect(uri, uri=True, timeout=30, check_same_thread=False)
+        else:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.executescript(SCHEMA)
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.row_factory = sqlite3.Row
+
+    def close(self) -> None:
+        self.db.close()
+
+    def commit(self) -> None:
+        self.db.commit()
+
+    # -- datasets -------------------------------------------------------------------------------
+    def ensure_dataset(self, name: str, root: str | None = None) -> Dataset:
+        existing = self.dataset(name)
+        if existing:
+            if root and existing.root != root:
+                self.db.execute("UPDATE datasets SET root = ? WHERE id = ?", (root, existing.id))
+                existing.root = root
+            return existing
+        self.db.execute(
+            "INSERT INTO datasets (name, root, created_at) VALUES (?, ?, ?)",
+            (name, root, time.time()),
+        )
+        self.db.commit()
+        found = self.dataset(name)
+        assert found is not None
+        return found
+
+    def dataset(self, name: str) -> Dataset | None:
+        row = self.db.execute("SELECT * FROM datasets WHERE name = ?", (name,)).fetchone()
+        return Dataset(**dict(row)) if row else None
+
+    def dataset_by_id(self, dataset_id: int) -> Dataset | None:
+        row = self.db.execute("SELECT * FROM datasets WHERE id = ?", (dataset_id,)).fetchone()
+        return Dataset(**dict(row)) if row else None
+
+    def datasets(self) -> list[Dataset]:
+        rows = self.db.execute("SELECT * FROM datasets ORDER BY name").fetchall()
+        return [Dataset(**dict(r)) for r in rows]
+
+    # -- files ----------------------------------------------------------------------------------
+    def upsert_disk_file(
+        self, dataset_id: int, path: str, size: int | None, mtime: float | None
+    ) -> bool:
+        """Record a walked file; True when it is new or changed since the last run."""
+        row = self.db.execute(
+            "SELECT id, size, mtime, status FROM files WHERE dataset_id = ? AND path = ?",
+            (dataset_id, path),
+        ).fetchone()
+        if row is None:
+            self.db.execute(
+                "INSERT INTO files (dataset_id, path, kind, depth, size, mtime, status, "
+                "updated_at) VALUES (?, ?, 'file', 0, ?, ?, 'pending', ?)",
+                (dataset_id, path, size, mtime, time.time()),
+            )
+            return True
+        if row["size"] == size and row["mtime"] == mtime:
+            return False
+        # Changed on disk: process again (the hash decides whether the content really changed).
+        self.db.execute(
+            "UPDATE files SET size = ?, mtime = ?, status = 'pending', error = NULL, "
+            "expanded = 0, updated_at = ? WHERE id = ?",
+            (size, mtime, time.time(), row["id"]),
+        )
+        return True
+
+    def record_walk_problem(self, dataset_id: int, path: str, kind: str, status: str,
+                            error: str) -> None:
+        """A path that cannot be processed at all (unreadable, a symlink): final at once."""
+        self.db.execute(
+            "INSERT INTO files (dataset_id, path, kind, depth, status, error, updated_at) "
+            "VALUES (?, ?, ?, 0, ?, ?, ?) ON CONFLICT (dataset_id, path) DO UPDATE SET "
+            "status = excluded.status, error = excluded.error, updated_at = excluded.updated_at",
+            (dataset_id, path, kind, status, error, time.time()),
+        )
+
+    def file(self, file_id: int) -> FileRow | None:
+        row = self.db.execute("SELECT * FROM files WHERE id = ?", (file_id,)).fetchone()
+        return FileRow(**dict(row)) if row else None
+
+    def file_by_path(self, dataset_id: int, path: str) -> FileRow | None:
+        row = self.db.execute(
+            "SELECT * FROM files WHERE dataset_id = ? AND path = ?", (dataset_id, path)
+        ).fetchone()
+        return FileRow(**dict(row)) if row else None
+
+    def pending_files(self, dataset_id: int, after_id: int = 0, limit: int = 1000) -> list[FileRow]:
+        rows = self.db.execute(
+            "SELECT * FROM files WHERE dataset_id = ? AND status = 'pending' AND id > ? "
+            "ORDER BY id LIMIT ?",
+            (dataset_id, after_id, limit),
+        ).fetchall()
+        return [FileRow(**dict(r)) for r in rows]
+
+    def finish_file(self, file_id: int, status: str, error: str | None = None,
+                    sha256: str | None = None, size: int | None = None) -> None:
+        self.db.execute(
+            "UPDATE files SET status = ?, error = ?, sha256 = COALESCE(?, sha256), "
+            "size = COALESCE(?, size), updated_at = ? WHERE id = ?",
+            (status, error, sha256, size, time.time(), file_id),
+        )
+
+    def files_of_content(self, dataset_id: int, sha256: str) -> list[FileRow]:
+        rows = self.db.execute(
+            "SELECT * FROM files WHERE dataset_id = ? AND sha256 = ? ORDER BY depth, path",
+            (dataset_id, sha256),
+        ).fetchall()
+        return [FileRow(**dict(r)) for r in rows]
+
+    def child_files(self, parent_ids: Iterable[int]) -> list[FileRow]:
+        ids = list(parent_ids)
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        rows = self.db.execute(
+            f"SELECT * FROM files WHERE parent_id IN ({marks}) ORDER BY path", ids
+        ).fetchall()
+        return [FileRow(**dict(r)) for r in rows]
+
+    def add_child_files(self, parent: FileRow, children: list[ChildEntry]) -> int:
+        """Record a container's members as paths of their own, pending. Idempotent."""
+        now = time.time()
+        added = 0
+        for child in children:
+            cursor = self.db.execute(
+                "INSERT OR IGNORE INTO files (dataset_id, path, parent_id, kind, depth, size, "
+                "mtime, sha256, status, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
+                (parent.dataset_id, f"{parent.path}/{child.name}", parent.id, child.kind,
+                 parent.depth + 1, child.size, child.mtime, child.sha256, now),
+            )
+            added += cursor.rowcount
+        self.db.execute("UPDATE files SET expanded = 1 WHERE id = ?", (parent.id,))
+        return added
+
+    def reset_failed(self, dataset_id: int) -> int:
+        """Put failed paths, and the contents they failed on, back in the queue."""
+        self.db.execute(
+            "DELETE FROM contents WHERE status = 'failed' AND sha256 IN "
+            "(SELECT sha256 FROM files WHERE dataset_id = ? AND status = 'failed')",
+            (dataset_id,),
+        )
+        cursor = self.db.execute(
+            "UPDATE files SET status = 'pending', error = NULL, updated_at = ? "
+            "WHERE dataset_id = ? AND status = 'failed' AND kind != 'dir'",
+            (time.time(), dataset_id),
+        )
+        self.db.commit()
+        return cursor.rowcount
+
+    # -- contents -------------------------------------------------------------------------------
+    def content(self, sha256: str) -> Content | None:
+        row = self.db.execute("SELECT * FROM contents WHERE sha256 = ?", (sha256,)).fetchone()
+        if row is None:
+            return None
+        data = dict(row)
+        data["metadata"] = json.loads(data["metadata"] or "{}")
+        return Content(**data)
+
+    def save_content(self, content: Content, children: list[ChildEntry]) -> None:
+        data = {**content.__dict__, "metadata": json.dumps(content.metadata, default=str)}
+        cols = ", ".join(data)
+        marks = ", ".join("?" * len(data))
+        self.db.execute(
+            f"INSERT OR REPLACE INTO contents ({cols}) VALUES ({marks})", list(data.values())
+        )
+        self.db.execute("DELETE FROM content_children WHERE parent_sha256 = ?", (content.sha256,))
+        self.db.executemany(
+            "INSERT INTO content_children (parent_sha256, position, name, kind, sha256, size, "
+            "mtime) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(content.sha256, i, c.name, c.kind, c.sha256, c.size, c.mtime)
+             for i, c in enumerate(children)],
+        )
+
+    def content_children(self, sha256: str) -> list[ChildEntry]:
+        rows = self.db.execute(
+            "SELECT name, kind, sha256, size, mtime FROM content_children "
+            "WHERE parent_sha256 = ? ORDER BY position",
+            (sha256,),
+        ).fetchall()
+        return [ChildEntry(**dict(r)) for r in rows]
+
+    # -- documents ------------------------------------------------------------------------------
+    def ensure_document(self, dataset: Dataset, sha256: str) -> str:
+        doc_id = document_id(dataset.name, sha256)
+        self.db.execute(
+            "INSERT INTO documents (id, dataset_id, sha256, indexed) VALUES (?, ?, ?, 0) "
+            "ON CONFLICT (id) DO UPDATE SET indexed = 0",
+            (doc_id, dataset.id, sha256),
+        )
+        return doc_id
+
+    def unindexed_documents(self, dataset_id: int, limit: int = 500) -> list[tuple[str, str]]:
+        rows = self.db.execute(
+            "SELECT id, sha256 FROM documents WHERE dataset_id = ? AND indexed = 0 LIMIT ?",
+            (dataset_id, limit),
+        ).fetchall()
+        return [(r["id"], r["sha256"]) for r in rows]
+
+    def mark_indexed(self, doc_ids: Iterable[str]) -> None:
+        self.db.executemany("UPDATE documents SET indexed = 1 WHERE id = ?",
+                            [(d,) for d in doc_ids])
+
+    def delete_documents(self, doc_ids: Iterable[str]) -> None:
+        self.db.executemany("DELETE FROM documents WHERE id = ?", [(d,) for d in doc_ids])
+
+    def document(self, doc_id: str) -> tuple[Dataset, Content] | None:
+        row = self.db.execute(
+            "SELECT dataset_id, sha256 FROM documents WHERE id = ?", (doc_id,)
+        ).fetchone()
+        if row is None:
+            return None
+        dataset = self.dataset_by_id(row["dataset_id"])
+        content = self.content(row["sha256"])
+        if dataset is None or content is None:
+            return None
+        return dataset, content
+
+    def documents_with_prefix(self, prefix: str, limit: int = 2) -> list[str]:
+        rows = self.db.execute(
+            "SELECT id FROM documents WHERE id >= ? AND id < ? ORDER BY id LIMIT ?",
+            (prefix, prefix + "g", limit),
+        ).fetchall()
+        return [r["id"] for r in rows]
+
+    def iter_documents(self, dataset_id: int) -> Iterator[tuple[str, str]]:
+        yield from self.db.execute(
+            "SELECT id, sha256 FROM documents WHERE dataset_id = ? ORDER BY id", (dataset_id,)
+        )
+
+    # -- reporting ------------------------------------------------------------------------------
+    def counts_by_status(self, dataset_id: int) -> dict[str, int]:
+        rows = self.db.execute(
+            "SELECT status, COUNT(*) AS n FROM files WHERE dataset_id = ? GROUP BY status",
+            (dataset_id,),
+        ).fetchall()
+        counts = {state: 0 for state in ("pending", *FINAL_STATES)}
+        counts.update({r["status"]: r["n"] for r in rows})
+        return counts
+
+    def counts_by_family(self, dataset_id: int) -> dict[str, dict[str, int]]:
+        rows = self.db.execute(
+            "SELECT COALESCE(c.family, 'unknown') AS family, f.status, COUNT(*) AS n "
+            "FROM files f LEFT JOIN contents c ON c.sha256 = f.sha256 "
+            "WHERE f.dataset_id = ? GROUP BY 1, 2 ORDER BY 1",
+            (dataset_id,),
+        ).fetchall()
+        out: dict[str, dict[str, int]] = {}
+        for r in rows:
+            out.setdefault(r["family"], {})[r["status"]] = r["n"]
+        return out
+
+    def latest_errors(self, dataset_id: int, limit: int = 10) -> list[FileRow]:
+        rows = self.db.execute(
+            "SELECT * FROM files WHERE dataset_id = ? AND status = 'failed' "
+            "ORDER BY updated_at DESC, id DESC LIMIT ?",
+            (dataset_id, limit),
+        ).fetchall()
+        return [FileRow(**dict(r)) for r in rows]
+
+    def errors_by_reason(self, dataset_id: int, status: str = "failed",
+                         limit: int = 20) -> list[tuple[str, int]]:
+        rows = self.db.execute(
+            "SELECT COALESCE(error, '') AS reason, COUNT(*) AS n FROM files "
+            "WHERE dataset_id = ? AND status = ? GROUP BY 1 ORDER BY n DESC LIMIT ?",
+            (dataset_id, status, limit),
+        ).fetchall()
+        return [(r["reason"], r["n"]) for r in rows]
+
+    def totals(self, dataset_id: int) -> dict[str, int]:
+        row = self.db.execute(
+            "SELECT COUNT(*) AS files, COALESCE(SUM(size), 0) AS bytes, "
+            "COUNT(DISTINCT sha256) AS contents FROM files WHERE dataset_id = ?",
+            (dataset_id,),
+        ).fetchone()
+        return dict(row)

@@ -1,0 +1,52 @@
+"""The data directory: everything Trawl writes lives here, nothing is written elsewhere.
+
+    <data-dir>/catalog.sqlite   files, contents, documents (storage/catalog.py)
+    <data-dir>/blobs/           content-addressed store: members, attachments, texts
+    <data-dir>/index/           the embedded Tantivy index
+    <data-dir>/tmp/             per-worker scratch space, emptied after each file
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_DATA_DIR = "./trawl-data"
+
+
+def resolve_data_dir(value: str | os.PathLike[str] | None = None) -> Path:
+    """`--data-dir`, else the TRAWL_DATA environment variable, else ./trawl-data."""
+    return Path(value or os.environ.get("TRAWL_DATA") or DEFAULT_DATA_DIR).resolve()
+
+
+@dataclass(frozen=True)
+class DataDir:
+    root: Path
+
+    @classmethod
+    def open(cls, value: str | os.PathLike[str] | None = None, create: bool = True) -> DataDir:
+        root = resolve_data_dir(value)
+        if create:
+            root.mkdir(parents=True, exist_ok=True)
+            os.chmod(root, 0o700)  # the data is sensitive: private to its owner by default
+        return cls(root)
+
+    @property
+    def catalog_path(self) -> Path:
+        return self.root / "catalog.sqlite"
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.root / "blobs"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.root / "index"
+
+    @property
+    def tmp_dir(self) -> Path:
+        return self.root / "tmp"
+
+    def exists(self) -> bool:
+        return self.catalog_path.exists()
