@@ -31,14 +31,24 @@ EXTENSION_HINTS: dict[str, str] = {
     ".json": "application/json",
     ".xml": "text/xml",
     ".md": "text/markdown",
+    ".txt": "text/plain",
+    ".htm": "text/html",
+    ".html": "text/html",
+    ".odt": "application/vnd.oasis.opendocument.text",
+    ".ods": "application/vnd.oasis.opendocument.spreadsheet",
+    ".odp": "application/vnd.oasis.opendocument.presentation",
 }
 # Which generic content types each hint is allowed to refine (a hint never changes a family).
 _HINT_ALLOWED_FROM: dict[str, set[str]] = {
-    "text/csv": {"text/plain", "application/csv"},
+    # libmagic gives up on long-lined CSV ("data"): the text extractor refuses real binaries.
+    "text/csv": {"text/plain", "application/csv", "application/octet-stream"},
+    "text/plain": {"application/octet-stream"},
+    "text/html": {"text/plain"},  # fragments without <html> or a doctype
     "text/tab-separated-values": {"text/plain"},
-    "message/rfc822": {"text/plain", "application/octet-stream"},
-    "message/x-emlx": {"text/plain", "application/octet-stream"},
-    "application/mbox": {"text/plain"},
+    # Mail whose first part is HTML looks like HTML to libmagic.
+    "message/rfc822": {"text/plain", "application/octet-stream", "text/html"},
+    "message/x-emlx": {"text/plain", "application/octet-stream", "text/html"},
+    "application/mbox": {"text/plain", "text/html"},
     "application/vnd.ms-outlook": {"application/x-ole-storage", "application/CDFV2",
                                    "application/vnd.ms-office", "application/octet-stream"},
     "application/msword": {"application/x-ole-storage", "application/CDFV2",
@@ -47,12 +57,22 @@ _HINT_ALLOWED_FROM: dict[str, set[str]] = {
                                  "application/vnd.ms-office"},
     "application/vnd.ms-powerpoint": {"application/x-ole-storage", "application/CDFV2",
                                       "application/vnd.ms-office"},
+    # An OLE file named .docx/.xlsx/.pptx is usually an encrypted package (libmagic does not
+    # always say "CDFV2 Encrypted"); the OOXML extractors decrypt it or hand it to 97-2003.
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": {
-        "application/zip", "application/octet-stream"},
+        "application/zip", "application/octet-stream", "application/x-ole-storage",
+        "application/CDFV2"},
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
-        "application/zip", "application/octet-stream"},
+        "application/zip", "application/octet-stream", "application/x-ole-storage",
+        "application/CDFV2"},
     "application/vnd.openxmlformats-officedocument.presentationml.presentation": {
-        "application/zip", "application/octet-stream"},
+        "application/zip", "application/octet-stream", "application/x-ole-storage",
+        "application/CDFV2"},
+    "application/vnd.oasis.opendocument.text": {"application/zip", "application/octet-stream"},
+    "application/vnd.oasis.opendocument.spreadsheet": {"application/zip",
+                                                       "application/octet-stream"},
+    "application/vnd.oasis.opendocument.presentation": {"application/zip",
+                                                        "application/octet-stream"},
     "application/json": {"text/plain"},
     "text/xml": {"text/plain"},
     "text/markdown": {"text/plain"},

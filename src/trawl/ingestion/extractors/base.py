@@ -82,6 +82,9 @@ class ExtractionResult:
     metadata: dict[str, Any] = field(default_factory=dict)
     children: list[Child] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # Set when the file turns out to be of another family than its extractor's (an encrypted
+    # OOXML container that held a spreadsheet is a "spreadsheet", not "office").
+    family: str | None = None
 
     def full_text(self) -> str:
         if self.pages is not None:
