@@ -1,0 +1,52 @@
+"""The manifest: what a generation produced (counts by type, bytes, sites, tables, needles)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+VERSION = 1
+
+
+@dataclass
+class Manifest:
+    seed: int
+    size_requested: int
+    version: int = VERSION
+    bytes: int = 0
+    sites: list[str] = field(default_factory=list)
+    tables: int = 0
+    tables_with_rows: int = 0
+    rows: int = 0
+    files_by_type: Counter[str] = field(default_factory=Counter)
+    bytes_by_type: Counter[str] = field(default_factory=Counter)
+    attachments: int = 0
+    exact_copies: int = 0
+    near_duplicates: int = 0
+    shared_corpus_files: int = 0
+    needles: list[dict[str, str]] = field(default_factory=list)
+    elapsed_s: float = 0.0
+    cpu_s: float = 0.0
+
+    def count(self, kind: str, size: int) -> None:
+        self.files_by_type[kind] += 1
+        self.bytes_by_type[kind] += size
+        self.bytes += size
+
+    @property
+    def files(self) -> int:
+        return sum(self.files_by_type.values())
+
+    def to_dict(self) -> dict[str, object]:
+        d = asdict(self)
+        d["files"] = self.files
+        d["files_by_type"] = dict(sorted(self.files_by_type.items()))
+        d["bytes_by_type"] = dict(sorted(self.bytes_by_type.items()))
+        d["mb_per_s"] = round(self.bytes / 1e6 / self.elapsed_s, 1) if self.elapsed_s else None
+        d["mb_per_cpu_s"] = round(self.bytes / 1e6 / self.cpu_s, 1) if self.cpu_s else None
+        return d
+
+    def write(self, path: Path) -> None:
+        path.write_text(json.dumps(self.to_dict(), indent=2) + "\n", encoding="utf-8")
