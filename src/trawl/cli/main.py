@@ -15,6 +15,7 @@ from typing import Any
 
 from trawl import __version__
 from trawl.index.base import FACETS, QueryError, SearchQuery
+from trawl.ingestion.pool import WorkerStartError
 from trawl.search.service import Archive, NotFound
 from trawl.storage.catalog import Catalog
 from trawl.storage.datadir import DataDir
@@ -31,6 +32,9 @@ def main(argv: list[str] | None = None) -> int:
     except (NotFound, QueryError, ValueError) as exc:
         print(f"trawl: {exc}", file=sys.stderr)
         return 2
+    except WorkerStartError as exc:
+        print(f"trawl: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("trawl: interrupted; run the same command again to resume", file=sys.stderr)
         return 130
@@ -80,6 +84,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id_or_path")
     p.add_argument("--dataset", help="the dataset (needed to find a document by its path)")
     p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = command("serve", cmd_serve, "Serve the search website and its JSON API.")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, default=8080)
     return parser
 
 
@@ -224,6 +233,13 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(f"{'child':>10}: {child['path']} [{child['status']}]")
     print()
     print(doc["text"] or "(no text)")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from trawl.web.server import serve  # the web layer is only imported when serving
+
+    serve(DataDir.open(args.data_dir, create=False), host=args.host, port=args.port)
     return 0
 
 

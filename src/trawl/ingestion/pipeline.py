@@ -111,14 +111,17 @@ class Ingester:
 
     # -- walking ------------------------------------------------------------------------------
     def _walk(self, dataset: Dataset, root: Path) -> None:
-        n = 0
-        for entry in walk(root):
+        for n, entry in enumerate(walk(root), start=1):
             if entry.problem:
                 self.catalog.record_walk_problem(dataset.id, entry.path, entry.kind,
                                                  entry.status, entry.problem)
-            elif self.catalog.upsert_disk_file(dataset.id, entry.path, entry.size, entry.mtime):
-                self._forget_members_of(dataset.id, entry.path)
-            n += 1
+            else:
+                changed, previous_sha = self.catalog.upsert_disk_file(
+                    dataset.id, entry.path, entry.size, entry.mtime)
+                if changed:
+                    self._forget_members_of(dataset.id, entry.path)
+                if previous_sha:  # its document loses this path: index it again
+                    self._to_index.add(previous_sha)
             if n % WALK_BATCH == 0:
                 self.catalog.commit()
         self.catalog.commit()

@@ -11,31 +11,58 @@ coordinator's threads or open index.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import multiprocessing
 import os
 import resource
 import signal
 import time
+import traceback
+import warnings
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 
 from trawl.ingestion.worker import Task, TaskResult, Worker, WorkerConfig
 
+STARTUP_TIMEOUT_S = 120.0
+
+
+class WorkerStartError(RuntimeError):
+    """Workers cannot start (a broken installation): no file is to blame, the run stops."""
+
 
 def _worker_main(conn: Connection, config: WorkerConfig, memory_limit: int | None) -> None:
     os.setsid()  # own process group, so a timeout also kills the tools this worker started
+    _quiet_libraries()
     os.environ["OMP_THREAD_LIMIT"] = "1"  # one core per worker; tesseract threads slow down
     if memory_limit:
         resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
-    worker = Worker(config)
+    try:
+        worker = Worker(config)
+    except BaseException:  # a broken installation is not a broken file: stop the run
+        conn.send(("error", traceback.format_exc()))
+        return
+    conn.send(("ready", None))
     while True:
         try:
             task = conn.recv()
-        except EOFError:
+        except (EOFError, OSError):  # the coordinator is gone: so are we
             return
         if task is None:
             return
         conn.send(worker.process(task))
+
+
+def _quiet_libraries() -> None:
+    """Parsers chat on stdout/stderr and through logging about every odd file; the file's
+    record says what matters, and the coordinator's progress display must stay readable."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.close(devnull)
+    warnings.filterwarnings("ignore")
+    logging.basicConfig(level=logging.CRITICAL)
+    logging.getLogger().setLevel(logging.CRITICAL)
 
 
 @dataclass
@@ -63,6 +90,14 @@ class WorkerPool:
                                     args=(child, self.config, self.memory_limit))
         process.start()
         child.close()
+        if not parent.poll(STARTUP_TIMEOUT_S):
+            raise WorkerStartError("a worker process did not start in time")
+        try:
+            state, detail = parent.recv()
+        except EOFError:
+            state, detail = "error", f"it exited with status {process.exitcode}"
+        if state != "ready":
+            raise WorkerStartError(f"a worker process could not start: {detail}")
         return _Slot(process, parent)
 
     def idle(self) -> int:
@@ -77,10 +112,8 @@ class WorkerPool:
     def submit(self, task: Task) -> None:
         slot = next(s for s in self._slots if s.task is None)
         slot.task, slot.started = task, time.monotonic()
-        try:
-            slot.conn.send(task)
-        except (BrokenPipeError, OSError):
-            pass  # the worker is dead; collect() reports it on this task
+        with contextlib.suppress(BrokenPipeError, OSError):
+            slot.conn.send(task)  # if the worker is dead, collect() reports it on this task
 
     def collect(self, wait_s: float = 0.2) -> list[TaskResult]:
         """Results of finished tasks, and failure records for tasks that hung or crashed."""
@@ -119,20 +152,16 @@ class WorkerPool:
     def _kill(slot: _Slot) -> None:
         pid = slot.process.pid
         if pid:
-            try:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
         slot.process.join(timeout=5)
         slot.conn.close()
 
     def close(self) -> None:
         for slot in self._slots:
             if slot.task is None:
-                try:
+                with contextlib.suppress(BrokenPipeError, OSError):
                     slot.conn.send(None)
-                except (BrokenPipeError, OSError):
-                    pass
         for slot in self._slots:
             slot.process.join(timeout=2)
             if slot.process.is_alive():

@@ -140,6 +140,7 @@ class Worker:
         if len(text) > limit:
             text = text[:limit]
             extracted.warnings.append(f"text truncated at {limit} characters")
+        content.family = extracted.family or content.family
         content.title = (extracted.title or "").strip()[:1000] or None
         content.metadata = dict(extracted.metadata)
         if extracted.warnings:

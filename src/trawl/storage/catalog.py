@@ -213,10 +213,12 @@ class Catalog:
     # -- files ----------------------------------------------------------------------------------
     def upsert_disk_file(
         self, dataset_id: int, path: str, size: int | None, mtime: float | None
-    ) -> bool:
-        """Record a walked file; True when it is new or changed since the last run."""
+    ) -> tuple[bool, str | None]:
+        """Record a walked file. Returns whether it is new or changed since the last run, and
+        the content hash it had before a change (whose document must then be re-indexed)."""
         row = self.db.execute(
-            "SELECT id, size, mtime, status FROM files WHERE dataset_id = ? AND path = ?",
+            "SELECT id, size, mtime, status, sha256 FROM files "
+            "WHERE dataset_id = ? AND path = ?",
             (dataset_id, path),
         ).fetchone()
         if row is None:
@@ -225,16 +227,16 @@ class Catalog:
                 "updated_at) VALUES (?, ?, 'file', 0, ?, ?, 'pending', ?)",
                 (dataset_id, path, size, mtime, time.time()),
             )
-            return True
-        if row["size"] == size and row["mtime"] == mtime:
-            return False
+            return True, None
+        if row["size"] == size and row["mtime"] == mtime and row["status"] != "pending":
+            return False, None
         # Changed on disk: process again (the hash decides whether the content really changed).
         self.db.execute(
-            "UPDATE files SET size = ?, mtime = ?, status = 'pending', error = NULL, "
-            "expanded = 0, updated_at = ? WHERE id = ?",
+            "UPDATE files SET size = ?, mtime = ?, sha256 = NULL, status = 'pending', "
+            "error = NULL, expanded = 0, updated_at = ? WHERE id = ?",
             (size, mtime, time.time(), row["id"]),
         )
-        return True
+        return True, row["sha256"]
 
     def record_walk_problem(self, dataset_id: int, path: str, kind: str, status: str,
                             error: str) -> None:
