@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from pathlib import Path
 
 import pytest
 from shared_corpus import corpus_path
@@ -17,8 +16,6 @@ from trawl.ingestion.extractors.base import (
     Unsupported,
 )
 from trawl.ingestion.extractors.pdf import pdf_date
-
-
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 

@@ -99,7 +99,45 @@ def detect_mime(path: Path, name: str | None = None) -> str:
         hint = EXTENSION_HINTS.get(Path(name or path).suffix.lower())
         if hint and mime in _HINT_ALLOWED_FROM.get(hint, set()):
             return hint
-    return mime
+    return _sniff(path, mime)
+
+
+# Outlook .msg and .pst share libmagic's answer; a PST starts with this signature.
+_PST_MAGIC = b"!BDN"
+# Header names that open an RFC 822 message saved without an extension (a maildir file).
+_MAIL_HEADERS = (b"message-id:", b"from:", b"date:", b"subject:", b"to:", b"received:",
+                 b"return-path:", b"mime-version:", b"x-from:", b"delivered-to:")
+_MAIL_REQUIRED = (b"from:", b"date:")
+
+
+def _sniff(path: Path, mime: str) -> str:
+    """Content rules libmagic lacks: PST vs MSG, and headerful text that is an e-mail."""
+    if mime not in ("application/vnd.ms-outlook", "text/plain"):
+        return mime
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(8192)
+    except OSError:
+        return mime
+    if mime == "application/vnd.ms-outlook":
+        return "application/vnd.ms-outlook-pst" if head.startswith(_PST_MAGIC) else mime
+    return "message/rfc822" if _looks_like_mail(head) else mime
+
+
+def _looks_like_mail(head: bytes) -> bool:
+    """The first lines are RFC 822 headers, with at least From and Date among them."""
+    seen: set[bytes] = set()
+    for line in head.split(b"\n")[:60]:
+        line = line.rstrip(b"\r")
+        if not line:
+            break  # end of the header block
+        if line[:1] in (b" ", b"\t"):
+            continue  # a folded header line
+        name, colon, _ = line.partition(b":")
+        if not colon or b" " in name.strip():
+            return False
+        seen.add(name.strip().lower() + b":")
+    return all(h in seen for h in _MAIL_REQUIRED) and len(seen & set(_MAIL_HEADERS)) >= 3
 
 
 def detect_buffer(data: bytes) -> str:

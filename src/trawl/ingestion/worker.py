@@ -129,6 +129,8 @@ class Worker:
                                   f"({Path(where.filename).name}:{where.lineno})"), []
         finally:
             shutil.rmtree(work_dir, ignore_errors=True)
+            if content.error:
+                content.error = _without_source(content.error, task)
         children = extracted.children or ctx.children
         self._fill(content, extracted)
         return content, [ChildEntry(c.name, c.kind, c.sha256, c.size, c.mtime)
@@ -171,6 +173,11 @@ def _skip(content: Content, reason: str) -> Content:
 def _fail(content: Content, error: str) -> Content:
     content.status, content.error = "failed", error[:2000]
     return content
+
+
+def _without_source(error: str, task: Task) -> str:
+    """Library messages quote the file they read: a blob's path says nothing to a reader."""
+    return error.replace(task.source, task.name)
 
 
 def _family_of(mime: str) -> str:

@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, ClassVar
 
+from trawl.storage.blobs import BlobStore
+
 
 class ExtractionError(Exception):
     """Permanent failure: the file cannot be read by this extractor."""
@@ -129,6 +131,7 @@ class ExtractionContext:
         self.passwords = ["", *[p for p in passwords if p]]
         self.children: list[Child] = []
         self._children_total = 0
+        self._blobs: BlobStore | None = None
 
     # -- children -----------------------------------------------------------------------------
     def add_child(
@@ -149,9 +152,7 @@ class ExtractionContext:
         return child
 
     def _store(self, source: bytes | IO[bytes], compressed_size: int | None) -> tuple[str, int]:
-        from trawl.storage.blobs import BlobStore  # storage is below ingestion; no cycle
-
-        store = BlobStore(self.blob_dir)
+        store = self._blob_store()
         digest = hashlib.sha256()
         size = 0
         max_size = min(
@@ -184,6 +185,11 @@ class ExtractionContext:
             raise
         self._children_total += size
         return sha, size
+
+    def _blob_store(self) -> BlobStore:
+        if self._blobs is None:  # one per context: a mailbox may hold 100,000 children
+            self._blobs = BlobStore(self.blob_dir)
+        return self._blobs
 
     # -- external tools -----------------------------------------------------------------------
     def run_tool(self, args: list[str], timeout: float | None = None, **kw: Any) -> bytes:

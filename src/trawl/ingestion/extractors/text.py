@@ -79,7 +79,7 @@ def normalize_encoding(name: str) -> str | None:
         return "cp1252"
     try:
         return codecs.lookup(name).name
-    except LookupError:
+    except (LookupError, ValueError):  # unknown, or not even a name (a NUL byte in it)
         return None
 
 
