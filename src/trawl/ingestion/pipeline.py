@@ -195,8 +195,25 @@ class Ingester:
         content = self.catalog.content(row.sha256)
         if content is None:
             return False
+        if row.parent_id is not None and self._inside_itself(row):
+            self.catalog.finish_file(row.id, "skipped", "an archive that contains itself "
+                                     "(a quine): not unpacked again")
+            self._count("skipped", row.size)
+            return True
         self._finish(dataset, row, content)
         return True
+
+    def _inside_itself(self, row: FileRow) -> bool:
+        """Whether a container holds a copy of itself, at any depth (droste.zip, quine.gz)."""
+        parent_id = row.parent_id
+        while parent_id is not None:
+            parent = self.catalog.file(parent_id)
+            if parent is None:
+                return False
+            if parent.sha256 == row.sha256:
+                return True
+            parent_id = parent.parent_id
+        return False
 
     def _record(self, dataset: Dataset, result: TaskResult) -> None:
         row = self.catalog.file(result.file_id)

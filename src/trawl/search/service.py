@@ -30,10 +30,25 @@ class DocumentView:
     dataset: Dataset
     content: Content
     files: list[FileRow]
+    via: FileRow | None = None   # the path it was asked for by, when asked by path
 
     @property
     def path(self) -> str:
+        if self.via is not None:
+            return self.via.path
         return self.files[0].path if self.files else ""
+
+    @property
+    def status(self) -> str:
+        """The path's own state when asked by path (a member may be skipped, e.g. past the
+        depth limit, while the same content elsewhere is indexed); else the content's."""
+        if self.via is not None:
+            return self.via.status
+        return self.content.file_status
+
+    @property
+    def error(self) -> str | None:
+        return self.via.error if self.via is not None else self.content.error
 
 
 class Archive:
@@ -98,9 +113,9 @@ class Archive:
         if content is None:  # a path that could not be read has no content: show the path
             content = Content(sha256="", size=row.size or 0, mime=None, family=None,
                               status=row.status, error=row.error)
-            return DocumentView("", ds, content, [row])
+            return DocumentView("", ds, content, [row], via=row)
         return DocumentView(document_id(ds.name, content.sha256), ds, content,
-                            self.catalog.files_of_content(ds.id, content.sha256))
+                            self.catalog.files_of_content(ds.id, content.sha256), via=row)
 
     def text(self, view: DocumentView) -> str:
         key = view.content.text_key
@@ -138,8 +153,8 @@ class Archive:
             "mime": c.mime,
             "type": c.family,
             "size": c.size,
-            "status": c.file_status if c.sha256 else view.files[0].status,
-            "error": c.error,
+            "status": view.status,
+            "error": view.error,
             "title": c.title,
             "date": c.doc_date,
             "language": c.language,

@@ -1,0 +1,167 @@
+"""The JSON API: search, documents, originals, datasets. Errors: `{"error": "..."}` (400/404)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import FileResponse, JSONResponse
+
+from trawl.index.base import IndexHit, IndexResult, QueryError
+from trawl.search.service import Archive, NotFound
+from trawl.storage import browse
+from trawl.web import documents, files
+from trawl.web.highlight import snippet_html
+from trawl.web.params import SHOWN_FACETS, SearchParams, parse_search_params, query_problems
+
+router = APIRouter(prefix="/api", tags=["api"])
+
+
+def _archive(request: Request) -> Archive:
+    return request.app.state.archive
+
+
+def run_search(archive: Archive, params: SearchParams) -> IndexResult:
+    try:
+        return archive.search(params.to_query(SHOWN_FACETS))
+    except NotFound as exc:  # a dataset filter naming no dataset is a mistake in the query
+        raise QueryError(str(exc)) from None
+
+
+def hit_url(hit: IndexHit, q: str, page: int | None = None) -> str:
+    params = [("q", q)] if q else []
+    page = page if page is not None else hit.page
+    if page:
+        params.append(("page", str(page)))
+    query = f"?{urlencode(params)}" if params else ""
+    return f"/documents/{quote(hit.id, safe='')}{query}" + (f"#page-{page}" if page else "")
+
+
+def hit_json(hit: IndexHit, q: str) -> dict[str, Any]:
+    return {
+        "id": hit.id,
+        "dataset": hit.dataset,
+        "path": hit.path,
+        "title": hit.title,
+        "type": hit.family,
+        "mime": hit.mime,
+        "status": hit.status,
+        "date": hit.date.isoformat() if hit.date else None,
+        "size": hit.size,
+        "score": hit.score,
+        "snippet": hit.snippet.text,
+        "snippet_html": str(snippet_html(hit.snippet)),
+        "highlights": [list(r) for r in hit.snippet.highlights],
+        "page": hit.page,
+        "pages": hit.pages,
+        "url": hit_url(hit, q),
+        "page_urls": {str(p): hit_url(hit, q, p) for p in hit.pages},
+    }
+
+
+SEARCH_DOC = """Search the archive. `q` uses the query syntax (AND/OR/NOT, "phrases",
+prefix*, fuzzy~, type:pdf, path:..., from:...); `q=*` lists every document. Filters are
+repeatable parameters (`type=pdf&type=word`) or `filter=name:value`."""
+
+
+@router.get("/search", summary="Search documents", description=SEARCH_DOC)
+def search(
+    request: Request,
+    q: Annotated[str, Query(description="the query; * for every document")] = "",
+    dataset: Annotated[list[str] | None, Query(description="restrict to these datasets")] = None,
+    source: Annotated[list[str] | None, Query(description="top folder of a path")] = None,
+    type: Annotated[list[str] | None, Query(description="file type: pdf, word, email, ...")] = None,
+    year: Annotated[list[str] | None, Query(description="year of the document's date")] = None,
+    language: Annotated[list[str] | None, Query(description="language code (en, fr, ...)")] = None,
+    status: Annotated[list[str] | None, Query(description="indexed, failed or skipped")] = None,
+    mime: Annotated[list[str] | None, Query(description="MIME type")] = None,
+    filter: Annotated[list[str] | None, Query(description="name:value, e.g. type:pdf")] = None,
+    date_from: Annotated[str | None, Query(description="YYYY, YYYY-MM or YYYY-MM-DD")] = None,
+    date_to: Annotated[str | None, Query(description="inclusive, like date_from")] = None,
+    sort: Annotated[str, Query(description="relevance, date_desc or date_asc")] = "relevance",
+    page: Annotated[int | None, Query(description="1-based page of `limit` results")] = None,
+    offset: Annotated[int | None, Query(description="results to skip (instead of page)")] = None,
+    limit: Annotated[int | None, Query(description="results per page (1-200)")] = None,
+) -> JSONResponse:
+    params = parse_search_params(request.query_params, strict=True)
+    if params.empty:
+        raise QueryError("empty query: give q (q=* lists every document) or a filter")
+    result = run_search(_archive(request), params)
+    problems = query_problems(result.warnings)
+    if problems:  # the page shows what it could; the API says what is wrong
+        raise QueryError(problems[0])
+    return JSONResponse({
+        "query": params.q,
+        "total": result.total,
+        "offset": params.offset,
+        "limit": params.limit,
+        "page": params.page,
+        "relaxed": result.relaxed,
+        "warnings": result.warnings,
+        "hits": [hit_json(h, params.q) for h in result.hits],
+        "facets": {name: [{"value": v, "count": n} for v, n in values]
+                   for name, values in result.facets.items()},
+    })
+
+
+@router.get("/documents/{doc_id}", summary="One document: metadata, paths, text, relations")
+def document(request: Request, doc_id: str,
+             text: Annotated[bool, Query(description="include the extracted text")] = True,
+             ) -> JSONResponse:
+    archive = _archive(request)
+    view = documents.find_document(archive, doc_id)
+    return JSONResponse(archive.as_json(view, with_text=text))
+
+
+@router.get("/documents/{doc_id}/original", summary="Download the original file",
+            response_class=FileResponse)
+def original(request: Request, doc_id: str) -> FileResponse:
+    return files.download_original(_archive(request), doc_id)
+
+
+@router.get("/datasets", summary="Datasets with their file counts")
+def datasets(request: Request) -> JSONResponse:
+    archive = _archive(request)
+    out = []
+    for ds in archive.datasets():
+        totals = archive.catalog.totals(ds.id)
+        out.append({"name": ds.name, "files": totals["files"], "bytes": totals["bytes"],
+                    **archive.catalog.counts_by_status(ds.id)})
+    return JSONResponse({"datasets": out})
+
+
+@router.get("/datasets/{name}", summary="A dataset's overview: types, size, dates, failures")
+def dataset(request: Request, name: str) -> JSONResponse:
+    archive = _archive(request)
+    ds = archive.dataset(name)
+    o = browse.overview(archive.catalog, ds.id)
+    return JSONResponse({
+        "name": ds.name, "files": o.files, "bytes": o.bytes, "unique_contents": o.contents,
+        "by_status": o.by_status,
+        "by_type": [{"type": t, "files": n, "bytes": b} for t, n, b in o.by_type],
+        "date_from": o.date_from, "date_to": o.date_to,
+        "failures": [{"reason": r, "count": n} for r, n in o.failures],
+        "skipped": [{"reason": r, "count": n} for r, n in o.skipped],
+    })
+
+
+@router.get("/datasets/{name}/browse", summary="A folder: its sub-folders and files")
+def folder(request: Request, name: str,
+           path: Annotated[str, Query(max_length=4000)] = "",
+           offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+           limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> JSONResponse:
+    archive = _archive(request)
+    ds = archive.dataset(name)
+    if not browse.folder_exists(archive.catalog, ds.id, path):
+        raise NotFound(f"no folder {path[:200]!r} in dataset {name!r}")
+    listing = browse.list_folder(archive.catalog, ds.id, path, offset, limit)
+    return JSONResponse({
+        "path": listing.path,
+        "folders": [{"name": f.name, "path": f.path, "files": f.files, "bytes": f.size}
+                    for f in listing.folders],
+        "files": [{"name": f.name, "path": f.row.path, "size": f.row.size,
+                   "status": f.row.status, "type": f.family, "title": f.title,
+                   "url": documents.file_url(ds, f.row)} for f in listing.files],
+        "total_files": listing.total_files,
+    })

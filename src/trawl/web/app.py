@@ -1,0 +1,107 @@
+"""The web application: `create_app(datadir)` builds one FastAPI app over one read-only Archive.
+
+No global state: the Archive, the template renderer and the preview cache live on
+`app.state`, so tests (and a future multi-archive server) can build as many apps as they like.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+
+from trawl import __version__
+from trawl.index.base import QueryError
+from trawl.search.service import Archive, NotFound
+from trawl.storage.datadir import DataDir
+from trawl.web import api, files, i18n, pages
+from trawl.web.previews import Previews
+from trawl.web.render import Renderer, request_language
+from trawl.web.security import SecurityHeaders
+
+log = logging.getLogger(__name__)
+STATIC_DIR = Path(__file__).parent / "static"
+
+DESCRIPTION = """Search and read a Trawl archive.
+
+Query syntax (parameter `q`): words (all must appear), `AND`, `OR`, `NOT`, `"exact phrase"`,
+`prefix*`, `fuzzy~`, and field filters such as `type:pdf`, `path:agency`, `from:alice`.
+Filters as parameters: `dataset`, `source`, `type`, `year`, `language`, `status`, `mime`
+(repeatable; or `filter=name:value`), `date_from` / `date_to` (YYYY, YYYY-MM or YYYY-MM-DD).
+Errors are HTTP 400/404 with a JSON body `{"error": "..."}`.
+"""
+
+
+def create_app(datadir: DataDir, allowed_hosts: list[str] | None = None) -> FastAPI:
+    """The app over `datadir`. `allowed_hosts` (as `trawl serve` passes it) refuses requests
+    for any other Host, so that a web page cannot reach a local server by DNS rebinding."""
+    app = FastAPI(title="Trawl", version=__version__, description=DESCRIPTION,
+                  docs_url=None, redoc_url=None, openapi_url="/openapi.json")
+    app.state.archive = Archive(datadir)
+    app.state.datadir = datadir
+    app.state.renderer = Renderer()
+    app.state.previews = Previews(datadir.root / "previews")
+    if allowed_hosts:
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)
+    app.add_middleware(SecurityHeaders)  # added last: outermost, so on every response
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(api.router)
+    app.include_router(files.router)
+    app.include_router(pages.router)
+    _add_error_handlers(app)
+    return app
+
+
+def wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path == "/openapi.json"
+
+
+def error_response(request: Request, status: int, message: str) -> Response:
+    if wants_json(request):
+        return JSONResponse({"error": message}, status_code=status)
+    renderer: Renderer = request.app.state.renderer
+    return renderer.page(request, "error.html", {"status": status, "message": message},
+                         status_code=status)
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(QueryError)
+    async def query_error(request: Request, exc: QueryError) -> Response:
+        return error_response(request, 400, str(exc))
+
+    @app.exception_handler(NotFound)
+    async def not_found(request: Request, exc: NotFound) -> Response:
+        return error_response(request, 404, str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        problems = []
+        for error in exc.errors()[:5]:
+            where = ".".join(str(part) for part in error.get("loc", ()) if part != "query")
+            problems.append(f"{where}: {error.get('msg', 'invalid')}" if where
+                            else str(error.get("msg", "invalid")))
+        return error_response(request, 400, "invalid request: " + "; ".join(problems))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404 and exc.detail == "Not Found":
+            i18n.set_language("en" if wants_json(request) else request_language(request))
+            message = i18n.gettext("There is nothing at this address.")
+        else:
+            message = str(exc.detail)
+        response = error_response(request, exc.status_code, message)
+        for name, value in (exc.headers or {}).items():
+            response.headers[name] = value
+        return response
+
+    @app.exception_handler(Exception)
+    async def crashed(request: Request, exc: Exception) -> Response:
+        log.exception("error while serving %s", request.url.path)
+        return JSONResponse({"error": "internal error; the server log has the details"},
+                            status_code=500)

@@ -1,0 +1,158 @@
+"""Finding a document's bytes and the pieces of a document page, from catalog rows only.
+
+A user-supplied string is never turned into a file path: a request names a document id, the
+catalog gives its rows, and only a row gives a path (on disk below the dataset's root for a
+file walked there; in the blob store, by hash, for a member or an attachment).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from trawl.search.service import Archive, DocumentView, NotFound
+from trawl.storage.catalog import Dataset, FileRow, document_id
+
+DOC_ID = re.compile(r"^[0-9a-f]{6,64}$")
+MAX_FRAMED_BYTES = 5 * 1024 * 1024
+EMAIL_HEADERS = ("from", "to", "cc", "bcc", "subject", "date")
+HIDDEN_METADATA = {"html_body", "warnings", "body_html", "html"}
+
+
+def find_document(archive: Archive, doc_id: str) -> DocumentView:
+    if not DOC_ID.match(doc_id):
+        raise NotFound(f"no document {doc_id[:80]!r}")
+    return archive.find(doc_id)
+
+
+def original_path(archive: Archive, view: DocumentView) -> Path | None:
+    """Where the bytes of this document are, or None when they are nowhere to be read."""
+    sha = view.content.sha256
+    if not sha:
+        return None
+    # The blob store first: immutable, and addressed by the very hash of the content.
+    if any(row.parent_id is not None for row in view.files) or archive.blobs.exists(sha):
+        blob = archive.blobs.path(sha)
+        if blob.is_file():
+            return blob
+    for row in view.files:
+        if row.parent_id is None and row.sha256 == sha:
+            found = disk_path(view.dataset, row)
+            if found is not None:
+                return found
+    return None
+
+
+def disk_path(dataset: Dataset, row: FileRow) -> Path | None:
+    """The file on disk of a walked row, if it is still inside the dataset's root folder."""
+    if not dataset.root or row.parent_id is not None:
+        return None
+    root = Path(dataset.root).resolve()
+    try:
+        candidate = (root / row.path).resolve()
+    except (OSError, RuntimeError):
+        return None
+    if not candidate.is_relative_to(root) or not candidate.is_file():
+        return None
+    if row.size is not None and candidate.stat().st_size != row.size:
+        return None  # changed on disk since it was ingested: not the document any more
+    return candidate
+
+
+def file_url(dataset: Dataset, row: FileRow) -> str:
+    """A file's page: its document when it has content, else its path's own page."""
+    if row.sha256:
+        return f"/documents/{document_id(dataset.name, row.sha256)}"
+    return path_url(dataset.name, row.path)
+
+
+def path_url(dataset: str, path: str) -> str:
+    return f"/datasets/{quote(dataset, safe='')}/files/{quote(path, safe='/')}"
+
+
+def dataset_url(dataset: str) -> str:
+    return f"/datasets/{quote(dataset, safe='')}"
+
+
+def folder_url(dataset: str, folder: str) -> str:
+    base = f"/datasets/{quote(dataset, safe='')}/browse"
+    return f"{base}/{quote(folder, safe='/')}" if folder else base
+
+
+def folder_of(path: str) -> str:
+    return path.rsplit("/", 1)[0] if "/" in path else ""
+
+
+def breadcrumbs(dataset: str, path: str) -> list[tuple[str, str]]:
+    """(label, url) for the dataset and each folder above `path`."""
+    crumbs = [(dataset, folder_url(dataset, ""))]
+    parts = path.split("/")[:-1]
+    for i, part in enumerate(parts):
+        crumbs.append((part, folder_url(dataset, "/".join(parts[: i + 1]))))
+    return crumbs
+
+
+def email_headers(metadata: dict[str, Any]) -> list[tuple[str, str]]:
+    out = []
+    for key in EMAIL_HEADERS:
+        value = metadata.get(key)
+        if value:
+            out.append((key, _flat(value)))
+    return out
+
+
+def metadata_rows(metadata: dict[str, Any], skip: set[str]) -> list[tuple[str, str]]:
+    rows = []
+    for key, value in sorted(metadata.items()):
+        if key in HIDDEN_METADATA or key in skip or value in (None, "", [], {}):
+            continue
+        text = _flat(value)
+        rows.append((str(key), text if len(text) <= 600 else text[:600] + "…"))
+    return rows
+
+
+def _flat(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return ", ".join(_flat(v) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_flat(v)}" for k, v in value.items())
+    return str(value)
+
+
+def html_body(metadata: dict[str, Any]) -> str | None:
+    value = metadata.get("html_body")
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def is_html_document(view: DocumentView) -> bool:
+    mime = (view.content.mime or "").lower()
+    return view.content.family == "html" or mime in ("text/html", "application/xhtml+xml")
+
+
+def framed_source(archive: Archive, view: DocumentView) -> str | None:
+    """The HTML to show sanitised in a frame: an e-mail's HTML body, or an HTML page."""
+    body = html_body(view.content.metadata)
+    if body is not None:
+        return body
+    if not is_html_document(view) or view.content.size > MAX_FRAMED_BYTES:
+        return None
+    source = original_path(archive, view)
+    if source is None:
+        return None
+    data = source.read_bytes()[:MAX_FRAMED_BYTES]
+    return _decode(data)
+
+
+def _decode(data: bytes) -> str:
+    match = re.search(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", data[:8192], re.I)
+    for encoding in ([match.group(1).decode("ascii", "ignore")] if match else []) + ["utf-8"]:
+        try:
+            return data.decode(encoding)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    return str(best) if best is not None else data.decode("utf-8", "replace")

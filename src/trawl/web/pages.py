@@ -1,0 +1,324 @@
+"""HTML pages: search, document, file without content, datasets, folders, failures.
+
+Every page works without JavaScript; links and GET forms do everything.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from trawl.index.base import IndexHit, QueryError
+from trawl.search.service import Archive, DocumentView, NotFound
+from trawl.storage import browse
+from trawl.web import documents, i18n
+from trawl.web.api import hit_url, run_search
+from trawl.web.files import inline_image_type, is_pdf
+from trawl.web.highlight import highlight_text, query_patterns, snippet_html
+from trawl.web.i18n import _
+from trawl.web.params import (
+    MAX_OFFSET,
+    SHOWN_FACETS,
+    SearchParams,
+    parse_search_params,
+    query_problems,
+)
+from trawl.web.render import Renderer, request_language
+
+router = APIRouter(include_in_schema=False)
+MAX_TEXT_CHARS = 400_000
+MAX_CHILDREN = 500
+FOLDER_PAGE = 200
+
+
+def _archive(request: Request) -> Archive:
+    return request.app.state.archive
+
+
+def _render(request: Request, template: str, context: dict[str, Any],
+            status_code: int = 200) -> HTMLResponse:
+    renderer: Renderer = request.app.state.renderer
+    return renderer.page(request, template, context, status_code)
+
+
+def _use_language(request: Request) -> None:
+    """Messages made in Python (errors) must be in the language the page is rendered in."""
+    i18n.set_language(request_language(request))
+
+
+# -- search ------------------------------------------------------------------------------------
+@router.get("/", response_class=HTMLResponse)
+def search_page(request: Request) -> HTMLResponse:
+    _use_language(request)
+    archive = _archive(request)
+    try:
+        params = parse_search_params(request.query_params)
+    except QueryError as exc:
+        q = (request.query_params.get("q") or "")[:200]
+        return _render(request, "search.html", _empty_search(SearchParams(q=q), str(exc)),
+                       status_code=400)
+    if params.empty:
+        if "q" in request.query_params:
+            context = _empty_search(params, _("Type some words to search for, or * to list "
+                                              "every document."))
+        else:
+            context = _empty_search(params, None)
+        context["datasets"] = _dataset_summaries(archive)
+        return _render(request, "search.html", context)
+    try:
+        result = run_search(archive, params)
+    except QueryError as exc:
+        return _render(request, "search.html", _empty_search(params, str(exc)),
+                       status_code=400)
+    pages = max(1, math.ceil(min(result.total, MAX_OFFSET + params.limit) / params.limit))
+    context = {
+        "params": params,
+        "error": None,
+        "result": result,
+        "problems": query_problems(result.warnings),
+        "hits": [_hit_view(h, params.q) for h in result.hits],
+        "facets": _facet_views(params, result.facets),
+        "active": _active_filters(params),
+        "page": params.page,
+        "pages": pages,
+        "page_links": _page_window(params, pages),
+        "datasets": [],
+    }
+    return _render(request, "search.html", context)
+
+
+def _empty_search(params: SearchParams, error: str | None) -> dict[str, Any]:
+    return {"params": params, "error": error, "result": None, "problems": [], "hits": [],
+            "facets": [],
+            "active": _active_filters(params), "page": 1, "pages": 1, "page_links": [],
+            "datasets": []}
+
+
+def _hit_view(hit: IndexHit, q: str) -> dict[str, Any]:
+    name = hit.path.rsplit("/", 1)[-1]
+    return {
+        "hit": hit,
+        "title": hit.title or name or hit.id,
+        "name": name,
+        "folder": documents.folder_of(hit.path),
+        "url": hit_url(hit, q),
+        "snippet": snippet_html(hit.snippet),
+        "also": [(p, hit_url(hit, q, p)) for p in hit.pages[1:]],
+    }
+
+
+def _facet_views(params: SearchParams,
+                 facets: dict[str, list[tuple[str, int]]]) -> list[dict[str, Any]]:
+    out = []
+    for name in SHOWN_FACETS:
+        values = list(facets.get(name, []))
+        if name == "year":
+            values.sort(key=lambda item: item[0], reverse=True)
+        items = [{"value": v, "count": n, "active": params.is_active(name, v),
+                  "url": params.with_filter(name, v)} for v, n in values]
+        shown = {v for v, _n in values}
+        items += [{"value": v, "count": None, "active": True,
+                   "url": params.without_filter(name, v)}
+                  for v in params.filters.get(name, []) if v not in shown]
+        if items:
+            out.append({"name": name, "items": items})
+    return out
+
+
+def _active_filters(params: SearchParams) -> list[dict[str, str]]:
+    active = [{"name": name, "value": v, "url": params.without_filter(name, v)}
+              for name, values in params.filters.items() for v in values]
+    if params.date_from or params.date_to:
+        span = f"{params.date_from or '…'} – {params.date_to or '…'}"
+        active.append({"name": "date", "value": span, "url": params.without_dates()})
+    return active
+
+
+def _page_window(params: SearchParams, pages: int) -> list[tuple[int | None, str]]:
+    current = params.page
+    wanted = {1, pages, *range(max(1, current - 2), min(pages, current + 2) + 1)}
+    out: list[tuple[int | None, str]] = []
+    previous = 0
+    for number in sorted(wanted):
+        if number - previous > 1:
+            out.append((None, ""))
+        out.append((number, params.at_page(number)))
+        previous = number
+    return out
+
+
+def _dataset_summaries(archive: Archive) -> list[dict[str, Any]]:
+    out = []
+    for ds in archive.datasets():
+        totals = archive.catalog.totals(ds.id)
+        out.append({"name": ds.name, "url": documents.dataset_url(ds.name),
+                    "files": totals["files"], "bytes": totals["bytes"],
+                    **archive.catalog.counts_by_status(ds.id)})
+    return out
+
+
+# -- documents ---------------------------------------------------------------------------------
+@router.get("/documents/{doc_id}", response_class=HTMLResponse)
+def document_page(request: Request, doc_id: str,
+                  q: Annotated[str, Query(max_length=2000)] = "",
+                  page: int | None = None) -> HTMLResponse:
+    _use_language(request)
+    archive = _archive(request)
+    view = documents.find_document(archive, doc_id)
+    return _render(request, "document.html", _document_context(archive, view, q, page))
+
+
+def _document_context(archive: Archive, view: DocumentView, q: str,
+                      page: int | None) -> dict[str, Any]:
+    c = view.content
+    ds = view.dataset
+    patterns = query_patterns(q)
+    try:
+        pages = archive.pages(view)
+        text = archive.text(view) if pages is None else ""
+    except (OSError, ValueError):  # the text blob is missing or damaged: show the rest
+        pages, text = None, ""
+    page_count = c.page_count or 0
+    current = min(max(page or 1, 1), page_count) if page_count else None
+    shown_pages: list[tuple[int, Any]] = []
+    text_html = None
+    truncated = False
+    if pages is not None:
+        used = 0
+        for number, page_text in enumerate(pages, start=1):
+            if used > MAX_TEXT_CHARS and number != current:  # the page asked for is kept
+                truncated = True
+                continue
+            shown_pages.append((number, highlight_text(page_text, patterns)))
+            used += len(page_text)
+    else:
+        truncated = len(text) > MAX_TEXT_CHARS
+        text_html = highlight_text(text[:MAX_TEXT_CHARS], patterns)
+    parent = archive.parent(view)
+    children = archive.children(view)
+    first = view.files[0] if view.files else None
+    before, after = browse.neighbours(archive.catalog, first) if first else ([], [])
+    headers = documents.email_headers(c.metadata)
+    preview = None
+    if is_pdf(view):
+        preview = "pdf"
+    elif inline_image_type(view):
+        preview = "image"
+    elif documents.html_body(c.metadata) or documents.is_html_document(view):
+        preview = "frame"
+    name = view.path.rsplit("/", 1)[-1]
+    return {
+        "view": view,
+        "doc": c,
+        "dataset": ds,
+        "title": c.title or (headers and dict(headers).get("subject")) or name or view.id,
+        "name": name,
+        "q": q,
+        "crumbs": documents.breadcrumbs(ds.name, view.path),
+        "paths": [{"path": f.path, "kind": f.kind, "status": f.status,
+                   "folder_url": documents.folder_url(ds.name, documents.folder_of(f.path))
+                   if f.parent_id is None else None}
+                  for f in view.files],
+        "headers": headers,
+        "metadata": documents.metadata_rows(
+            c.metadata, {k for k, _v in headers} | {"title", "page_count"}),
+        "warnings": c.metadata.get("warnings") or [],
+        "parent": _file_link(ds, parent) if parent else None,
+        "children": [_file_link(ds, row) for row in children[:MAX_CHILDREN]],
+        "more_children": max(0, len(children) - MAX_CHILDREN),
+        "before": [_file_link(ds, e.row, e.title) for e in before],
+        "after": [_file_link(ds, e.row, e.title) for e in after],
+        "pages": shown_pages,
+        "text_html": text_html,
+        "truncated": truncated,
+        "page_count": page_count,
+        "current_page": current,
+        "preview": preview,
+        "has_original": documents.original_path(archive, view) is not None,
+    }
+
+
+def _file_link(ds: Any, row: Any, title: str | None = None) -> dict[str, Any]:
+    return {"name": row.path.rsplit("/", 1)[-1], "path": row.path, "kind": row.kind,
+            "status": row.status, "error": row.error, "size": row.size, "title": title,
+            "url": documents.file_url(ds, row)}
+
+
+@router.get("/datasets/{name}/files/{path:path}", response_class=HTMLResponse)
+def file_page(request: Request, name: str, path: str) -> Response:
+    """A path of a dataset: its document, or (no content) what happened to it."""
+    _use_language(request)
+    archive = _archive(request)
+    view = archive.find(path, dataset=name) if path else None
+    if view is None or not any(f.path == path.strip("/") for f in view.files):
+        raise NotFound(f"no file {path[:200]!r} in dataset {name!r}")
+    if view.id:
+        return RedirectResponse(f"/documents/{view.id}", status_code=303)
+    row = view.files[0]
+    before, after = browse.neighbours(archive.catalog, row)
+    parent = archive.parent(view)
+    return _render(request, "file.html", {
+        "dataset": view.dataset,
+        "row": row,
+        "name": row.path.rsplit("/", 1)[-1],
+        "crumbs": documents.breadcrumbs(view.dataset.name, row.path),
+        "parent": _file_link(view.dataset, parent) if parent else None,
+        "before": [_file_link(view.dataset, e.row, e.title) for e in before],
+        "after": [_file_link(view.dataset, e.row, e.title) for e in after],
+    })
+
+
+# -- datasets and folders ----------------------------------------------------------------------
+@router.get("/datasets", response_class=HTMLResponse)
+def datasets_page(request: Request) -> HTMLResponse:
+    _use_language(request)
+    return _render(request, "datasets.html", {"datasets": _dataset_summaries(_archive(request))})
+
+
+@router.get("/datasets/{name}", response_class=HTMLResponse)
+def dataset_page(request: Request, name: str) -> HTMLResponse:
+    _use_language(request)
+    archive = _archive(request)
+    ds = archive.dataset(name)
+    overview = browse.overview(archive.catalog, ds.id)
+    root = browse.list_folder(archive.catalog, ds.id, "", 0, 20)
+    return _render(request, "dataset.html", {"dataset": ds, "o": overview, "root": root})
+
+
+@router.get("/datasets/{name}/browse", response_class=HTMLResponse)
+@router.get("/datasets/{name}/browse/{folder:path}", response_class=HTMLResponse)
+def folder_page(request: Request, name: str, folder: str = "",
+                page: Annotated[int, Query(ge=1, le=1_000_000)] = 1) -> HTMLResponse:
+    _use_language(request)
+    archive = _archive(request)
+    ds = archive.dataset(name)
+    if not browse.folder_exists(archive.catalog, ds.id, folder):
+        raise NotFound(f"no folder {folder[:200]!r} in dataset {name!r}")
+    listing = browse.list_folder(archive.catalog, ds.id, folder, (page - 1) * FOLDER_PAGE,
+                                 FOLDER_PAGE)
+    pages = max(1, math.ceil(listing.total_files / FOLDER_PAGE))
+    crumbs = documents.breadcrumbs(ds.name, f"{listing.path}/" if listing.path else "")
+    return _render(request, "folder.html", {
+        "dataset": ds, "listing": listing, "crumbs": crumbs,
+        "files": [_file_link(ds, e.row, e.title) | {"family": e.family}
+                  for e in listing.files],
+        "folder_url": lambda f: documents.folder_url(ds.name, f),
+        "page": page, "pages": pages,
+    })
+
+
+@router.get("/datasets/{name}/problems", response_class=HTMLResponse)
+def problems_page(request: Request, name: str,
+                  status: Annotated[str, Query(pattern="^(failed|skipped)$")] = "failed",
+                  reason: Annotated[str, Query(max_length=4000)] = "") -> HTMLResponse:
+    _use_language(request)
+    archive = _archive(request)
+    ds = archive.dataset(name)
+    rows = browse.files_with_reason(archive.catalog, ds.id, status, reason, limit=500)
+    return _render(request, "problems.html", {
+        "dataset": ds, "status": status, "reason": reason,
+        "files": [_file_link(ds, row) for row in rows],
+    })

@@ -1,0 +1,244 @@
+"""Search parameters of a request, checked, and the links that change them.
+
+The same parsing serves the search page and `GET /api/search`, so both accept the same
+parameters and refuse the same mistakes with the same message.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+from urllib.parse import urlencode
+
+from starlette.datastructures import QueryParams
+
+from trawl.index.base import FIELD_ALIASES, QueryError, SearchQuery
+
+FILTERS = ("dataset", "source", "type", "year", "language", "status", "mime")
+SHOWN_FACETS = ("dataset", "source", "type", "year", "language")
+SORTS = {"relevance": "relevance", "date": "date_desc", "date_desc": "date_desc",
+         "newest": "date_desc", "date_asc": "date_asc", "oldest": "date_asc"}
+MAX_QUERY_CHARS = 2000
+MAX_LIMIT = 200
+MAX_OFFSET = 10_000
+MAX_FILTER_VALUES = 50
+# The index accepts dates in this span only; a one-sided range gets the other end from here.
+EARLIEST = date(1700, 1, 1)
+LATEST = date(2261, 12, 31)
+PAGE_SIZE = 10
+KNOWN_PARAMS = {"q", "sort", "page", "offset", "limit", "date_from", "date_to", "filter",
+                "lang", *FILTERS}
+
+
+@dataclass
+class SearchParams:
+    q: str = ""
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    date_from: date | None = None
+    date_to: date | None = None
+    sort: str = "relevance"
+    limit: int = PAGE_SIZE
+    offset: int = 0
+
+    @property
+    def page(self) -> int:
+        return self.offset // self.limit + 1 if self.limit else 1
+
+    @property
+    def empty(self) -> bool:
+        return not self.q.strip() and not any(self.filters.values()) \
+            and self.date_from is None and self.date_to is None
+
+    def to_query(self, facets: tuple[str, ...] = SHOWN_FACETS) -> SearchQuery:
+        filters = {k: v for k, v in self.filters.items() if v and k != "dataset"}
+        dated = self.date_from is not None or self.date_to is not None
+        return SearchQuery(
+            text=self.q.strip(),
+            datasets=self.filters.get("dataset") or None,
+            filters=filters,
+            date_from=_start_of(_clamp(self.date_from or EARLIEST)) if dated else None,
+            date_to=_end_of(_clamp(self.date_to or LATEST)) if dated else None,
+            sort=self.sort,
+            offset=self.offset,
+            limit=self.limit,
+            facets=facets,
+        )
+
+    # -- links --------------------------------------------------------------------------------
+    def pairs(self, page: bool = True) -> list[tuple[str, str]]:
+        out: list[tuple[str, str]] = []
+        if self.q:
+            out.append(("q", self.q))
+        for name in FILTERS:
+            out += [(name, v) for v in self.filters.get(name, [])]
+        if self.date_from:
+            out.append(("date_from", self.date_from.isoformat()))
+        if self.date_to:
+            out.append(("date_to", self.date_to.isoformat()))
+        if self.sort != "relevance":
+            out.append(("sort", self.sort))
+        if self.limit != PAGE_SIZE:
+            out.append(("limit", str(self.limit)))
+        if page and self.offset:
+            out.append(("page", str(self.page)))
+        return out
+
+    def url(self, path: str = "/") -> str:
+        pairs = self.pairs()
+        return f"{path}?{urlencode(pairs)}" if pairs else path
+
+    def with_filter(self, name: str, value: str) -> str:
+        values = self.filters.get(name, [])
+        if value in values:
+            return self.without_filter(name, value)
+        return replace(self, filters={**self.filters, name: [*values, value]}, offset=0).url()
+
+    def without_filter(self, name: str, value: str) -> str:
+        values = [v for v in self.filters.get(name, []) if v != value]
+        return replace(self, filters={**self.filters, name: values}, offset=0).url()
+
+    def without_dates(self) -> str:
+        return replace(self, date_from=None, date_to=None, offset=0).url()
+
+    def with_sort(self, sort: str) -> str:
+        return replace(self, sort=sort, offset=0).url()
+
+    def at_page(self, page: int) -> str:
+        return replace(self, offset=(page - 1) * self.limit).url()
+
+    def is_active(self, name: str, value: str) -> bool:
+        return value in self.filters.get(name, [])
+
+
+def parse_search_params(params: QueryParams | Mapping[str, str], strict: bool = False,
+                        page_size: int = PAGE_SIZE) -> SearchParams:
+    """Check every parameter; a mistake raises QueryError with a message for the user.
+
+    `strict` (the API) also refuses parameters it does not know, so that a misspelt filter
+    is not silently ignored.
+    """
+    multi = params if isinstance(params, QueryParams) else QueryParams(dict(params))
+    if strict:
+        unknown = sorted(set(multi.keys()) - KNOWN_PARAMS)
+        if unknown:
+            raise QueryError(f"unknown parameter {unknown[0]!r}; known parameters: "
+                             + ", ".join(sorted(KNOWN_PARAMS - {'lang'})))
+    q = multi.get("q", "") or ""
+    if "\x00" in q:
+        raise QueryError("the query contains a NUL character")
+    if len(q) > MAX_QUERY_CHARS:
+        raise QueryError(f"the query is {len(q)} characters long; the limit is "
+                         f"{MAX_QUERY_CHARS}")
+    filters: dict[str, list[str]] = {}
+    for name in FILTERS:
+        values = [v.strip() for v in multi.getlist(name) if v.strip()]
+        if values:
+            filters[name] = values
+    for item in multi.getlist("filter"):
+        name, sep, value = item.partition(":")
+        name = name.strip().lower()
+        if not sep or not value.strip():
+            raise QueryError(f"a filter is written name:value, not {item[:80]!r}")
+        if name not in FILTERS:
+            raise QueryError(f"unknown filter {name[:40]!r}; filters are: " + ", ".join(FILTERS))
+        filters.setdefault(name, []).append(value.strip())
+    for name, values in filters.items():
+        if len(values) > MAX_FILTER_VALUES:
+            raise QueryError(f"too many values for the filter {name!r} "
+                             f"(at most {MAX_FILTER_VALUES})")
+        if any(len(v) > 500 for v in values):
+            raise QueryError(f"a value of the filter {name!r} is too long")
+        filters[name] = list(dict.fromkeys(values))
+    for value in filters.get("year", []):
+        if not value.isdigit() or len(value) != 4:
+            raise QueryError(f"year must be a four-digit year, not {value[:40]!r}")
+    sort_name = (multi.get("sort") or "relevance").strip().lower()
+    if sort_name not in SORTS:
+        raise QueryError(f"unknown sort {sort_name[:40]!r}; use relevance, date_desc or "
+                         "date_asc")
+    limit = _int(multi.get("limit"), "limit", page_size)
+    if not 1 <= limit <= MAX_LIMIT:
+        raise QueryError(f"limit must be between 1 and {MAX_LIMIT}")
+    if multi.get("offset") not in (None, ""):
+        offset = _int(multi.get("offset"), "offset", 0)
+        if offset < 0:
+            raise QueryError("offset cannot be negative")
+    else:
+        page = _int(multi.get("page"), "page", 1)
+        if page < 1:
+            raise QueryError("page numbers start at 1")
+        offset = (page - 1) * limit if page <= MAX_OFFSET else MAX_OFFSET + 1
+    if offset > MAX_OFFSET:
+        raise QueryError(f"results beyond the first {MAX_OFFSET} cannot be paged through; "
+                         "narrow the search with filters or dates instead")
+    date_from = _date(multi.get("date_from"), "date_from", end=False)
+    date_to = _date(multi.get("date_to"), "date_to", end=True)
+    if date_from and date_to and date_from > date_to:
+        raise QueryError("date_from is after date_to")
+    return SearchParams(q=q, filters=filters, date_from=date_from, date_to=date_to,
+                        sort=SORTS[sort_name], limit=limit, offset=offset)
+
+
+def _int(value: str | None, name: str, default: int) -> int:
+    if value is None or value.strip() == "":
+        return default
+    value = value.strip()
+    if len(value) > 12 or not value.lstrip("-").isdigit():
+        raise QueryError(f"{name} must be a whole number, not {value[:40]!r}")
+    return int(value)
+
+
+def _date(value: str | None, name: str, end: bool) -> date | None:
+    """YYYY, YYYY-MM or YYYY-MM-DD (an ISO date-time is cut to its date)."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        if len(value) == 4 and value.isdigit():
+            return date(int(value), 12, 31) if end else date(int(value), 1, 1)
+        if len(value) == 7 and value[4] == "-":
+            year, month = int(value[:4]), int(value[5:])
+            first = date(year, month, 1)
+            if not end:
+                return first
+            following = date(year + (month == 12), month % 12 + 1, 1)
+            return following - timedelta(days=1)
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        raise QueryError(f"{name} must be a date like 2019-05-31 (or 2019, or 2019-05), "
+                         f"not {value[:40]!r}") from None
+
+
+def _clamp(day: date) -> date:
+    return min(max(day, EARLIEST), LATEST)
+
+
+def query_problems(warnings: list[str]) -> list[str]:
+    """The parser's complaints about a query, said for a reader (benign notes left out)."""
+    out = []
+    for warning in warnings:
+        if "Only excluding terms" in warning:  # `NOT x` alone: every document but x, fine
+            continue
+        unknown = re.search(r"Field does not exist: '([^']*)'", warning)
+        if unknown:
+            out.append(f"unknown field {unknown.group(1)[:40]!r} in the query (fields are "
+                       + ", ".join(sorted(FIELD_ALIASES))
+                       + '); put text that contains ":" in quotes')
+        elif warning.startswith("Syntax Error"):
+            detail = warning.split(":", 1)[1].strip()
+            out.append(f"syntax error in the query ({detail}); check quotes and brackets, "
+                       "or put words with special characters in quotes")
+        else:
+            out.append(f"part of the query is not valid: {warning}")
+    return out
+
+
+def _start_of(day: date | None) -> datetime | None:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC) if day else None
+
+
+def _end_of(day: date | None) -> datetime | None:
+    return datetime(day.year, day.month, day.day, 23, 59, 59, 999999, tzinfo=UTC) \
+        if day else None

@@ -1,0 +1,120 @@
+"""Templates: one Jinja environment (autoescape on, i18n extension), and the page renderer."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from babel.core import UnknownLocaleError
+from babel.dates import format_date
+from babel.numbers import format_decimal
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from trawl.web import i18n
+
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+UNITS = ("B", "KB", "MB", "GB", "TB")
+
+
+def build_environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATE_DIR)),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        extensions=["jinja2.ext.i18n"],
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        i18n.gettext, i18n.ngettext, newstyle=True)
+    env.filters.update(filesize=filesize, number=number, day=day, urlpath=urlpath,
+                       language_name=language_name)
+    env.globals.update(LANGUAGES=i18n.LANGUAGES, query_string=query_string)
+    return env
+
+
+def filesize(value: int | None) -> str:
+    if value is None:
+        return "–"
+    size = float(value)
+    unit = 0
+    while size >= 1000 and unit < len(UNITS) - 1:
+        size /= 1000
+        unit += 1
+    digits = "#,##0" if unit == 0 or size >= 100 else "#,##0.#"
+    return f"{format_decimal(size, format=digits, locale=i18n.current_locale())}\u00a0" \
+        f"{UNITS[unit]}"
+
+
+def number(value: int | float | None) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return format_decimal(value, locale=i18n.current_locale())
+
+
+def day(value: str | date | datetime | None) -> str:
+    """A date as the reader's language writes it (ISO strings are parsed, else shown as is)."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+    try:
+        return format_date(value, format="medium", locale=i18n.current_locale())
+    except (ValueError, OverflowError):
+        return str(value)
+
+
+def urlpath(value: str) -> str:
+    """A catalog path as a URL path segment sequence ('/' kept, everything else quoted)."""
+    return quote(value, safe="/")
+
+
+def language_name(code: str) -> str:
+    try:
+        return i18n.current_locale().languages.get(code, code) or code
+    except (UnknownLocaleError, ValueError):
+        return code
+
+
+def query_string(**params: Any) -> str:
+    pairs = [(k, str(v)) for k, v in params.items() if v not in (None, "")]
+    return "?" + urlencode(pairs) if pairs else ""
+
+
+class Renderer:
+    def __init__(self) -> None:
+        self.env = build_environment()
+
+    def page(self, request: Request, template: str, context: dict[str, Any],
+             status_code: int = 200) -> HTMLResponse:
+        language = request_language(request)
+        i18n.set_language(language)
+        lang_links = {code: _with_lang(request, code) for code in i18n.LANGUAGES}
+        html = self.env.get_template(template).render(
+            request=request, lang=language, lang_links=lang_links, **context)
+        response = HTMLResponse(html, status_code=status_code)
+        chosen = request.query_params.get("lang")
+        if chosen in i18n.LANGUAGES and request.cookies.get(i18n.COOKIE) != chosen:
+            response.set_cookie(i18n.COOKIE, chosen, max_age=365 * 86400, samesite="lax",
+                                httponly=True)
+        return response
+
+
+def request_language(request: Request) -> str:
+    return i18n.choose_language(request.query_params.get("lang"),
+                                request.cookies.get(i18n.COOKIE),
+                                request.headers.get("accept-language"))
+
+
+def _with_lang(request: Request, code: str) -> str:
+    pairs = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    pairs.append(("lang", code))
+    return f"{quote(request.url.path, safe='/')}?{urlencode(pairs)}"

@@ -1,0 +1,253 @@
+"""The web layer's helpers on their own: sanitising, file names, highlighting, parameters,
+languages, folder listings; and `trawl serve` as a real process."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from markupsafe import Markup
+from starlette.datastructures import QueryParams
+
+from trawl.index.base import QueryError, Snippet
+from trawl.storage import browse
+from trawl.storage.catalog import Catalog
+from trawl.web import i18n
+from trawl.web.highlight import fold, highlight_text, query_patterns, snippet_html
+from trawl.web.params import parse_search_params
+from trawl.web.security import (
+    content_disposition,
+    download_type,
+    safe_filename,
+    sanitize_html,
+)
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+# -- security -------------------------------------------------------------------------------
+@pytest.mark.parametrize("html", [
+    "<script>alert(1)</script>ok",
+    '<img src=x onerror="alert(1)">',
+    '<a href="javascript:alert(1)">x</a>',
+    '<a href="JaVaScRiPt:alert(1)">x</a>',
+    '<iframe src="https://evil.example/"></iframe>',
+    '<meta http-equiv="refresh" content="0;url=https://evil.example/">',
+    '<svg><script>alert(1)</script></svg>',
+    '<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>',
+    '<div style="background:url(https://evil.example/x.png)">x</div>',
+    '<img src="https://tracker.example/pixel.gif">',
+    '<form action="https://evil.example/"><input name=a></form>',
+    '<base href="https://evil.example/">',
+    '<object data="x.swf"></object><embed src="x.swf">',
+    '<body onload="alert(1)">',
+    '<noscript><p title="</noscript><img src=x onerror=alert(1)>"></noscript>',
+    '<img src="data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+">',
+])
+def test_sanitize_html_removes_every_active_thing(html):
+    clean = sanitize_html(html).lower()
+    for bad in ("<script", "onerror", "onload", "javascript:", "<iframe", "<meta", "<svg",
+                "evil.example", "tracker.example", "<form", "<base", "<object", "<embed",
+                "svg+xml"):
+        assert bad not in clean, (html, clean)
+
+
+def test_sanitize_html_keeps_text_formatting_and_embedded_images():
+    clean = sanitize_html('<p style="color: red">Hello <b>world</b></p>'
+                          '<img src="data:image/png;base64,iVBORw0KGgo=" alt="logo">'
+                          '<table><tr><td>cell</td></tr></table>')
+    assert "<b>world</b>" in clean and "color" in clean and "<td>cell</td>" in clean
+    assert 'src="data:image/png;base64,iVBORw0KGgo="' in clean
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("report.pdf", "report.pdf"),
+    ("a/b/c/report.pdf", "report.pdf"),
+    ("..\\..\\windows\\system.ini", "system.ini"),
+    ('"><script>.txt', "___script_.txt"),
+    ("line\nbreak\r.txt", "line_break_.txt"),
+    ("evil\u202egnp.exe", "evil_gnp.exe"),
+    ("...", "download"),
+    ("", "download"),
+])
+def test_safe_filename(name, expected):
+    assert safe_filename(name) == expected
+
+
+def test_content_disposition_is_rfc_5987():
+    value = content_disposition("dossier/café été; x=\"1\".pdf")
+    assert value.startswith('attachment; filename="')
+    ascii_name = value.split('filename="', 1)[1].split('"', 1)[0]
+    assert ascii_name.isascii() and ";" not in ascii_name and '"' not in ascii_name
+    assert "filename*=UTF-8''caf%C3%A9%20%C3%A9t%C3%A9_%20x%3D_1_.pdf" in value
+    assert len(content_disposition("a" * 1000 + ".pdf")) < 700
+
+
+@pytest.mark.parametrize("mime, expected", [
+    ("application/pdf", "application/pdf"),
+    ("text/plain", "text/plain"),
+    ("text/html", "application/octet-stream"),
+    ("application/xhtml+xml", "application/octet-stream"),
+    ("image/svg+xml", "application/octet-stream"),
+    ("application/javascript", "application/octet-stream"),
+    ("text/xml", "application/octet-stream"),
+    (None, "application/octet-stream"),
+    ("IMAGE/PNG; charset=x", "image/png"),
+])
+def test_download_type_allow_list(mime, expected):
+    assert download_type(mime) == expected
+
+
+# -- highlighting -----------------------------------------------------------------------------
+def test_fold_keeps_length():
+    text = "Café ÉTÉ ﬁn İstanbul ß"
+    assert len(fold(text)) == len(text)
+    assert fold("Café ÉTÉ") == "cafe ete"
+
+
+def test_query_patterns():
+    patterns = query_patterns('"fusion center" surveil* NOT drones -budget type:pdf '
+                              'title:report crme~2 (a OR b)^2')
+    text = "Fusion  Center surveillance drones budget report crme a b"
+    marked = str(highlight_text(text, patterns))
+    assert "<mark>Fusion  Center</mark>" in marked
+    assert "<mark>surveillance</mark>" in marked
+    assert "<mark>report</mark>" in marked and "<mark>crme</mark>" in marked
+    assert "<mark>drones</mark>" not in marked and "<mark>budget</mark>" not in marked
+    assert "pdf" not in " ".join(patterns)
+
+
+def test_highlight_text_escapes_and_folds():
+    html = highlight_text("<script>alert('CAFÉ')</script> café", query_patterns("cafe"))
+    assert isinstance(html, Markup)
+    assert str(html) == ("&lt;script&gt;alert(&#39;<mark>CAFÉ</mark>&#39;)&lt;/script&gt; "
+                         "<mark>café</mark>")
+    assert str(highlight_text("<b>x</b>", [])) == "&lt;b&gt;x&lt;/b&gt;"
+
+
+def test_snippet_html_uses_byte_ranges_of_utf8():
+    text = "été <b> crime"
+    start = len("été <b> ".encode())
+    html = str(snippet_html(Snippet(text, [(start, start + 5)])))
+    assert html == "été &lt;b&gt; <mark>crime</mark>"
+    assert str(snippet_html(Snippet("<i>", [(0, 99)]))) == "&lt;i&gt;"
+
+
+# -- parameters ---------------------------------------------------------------------------------
+def test_parse_search_params():
+    params = parse_search_params(QueryParams(
+        "q=crime&type=pdf&type=email&filter=source:ncric&date_from=2019&date_to=2020-02"
+        "&sort=date&page=3&limit=20"))
+    assert params.filters == {"type": ["pdf", "email"], "source": ["ncric"]}
+    assert params.offset == 40 and params.page == 3
+    query = params.to_query()
+    assert query.date_from.isoformat().startswith("2019-01-01")
+    assert query.date_to.isoformat().startswith("2020-02-29T23:59:59")
+    assert query.sort == "date_desc"
+    assert query.datasets is None
+    assert "type=pdf" in params.without_filter("type", "email")
+    assert "type=email" not in params.without_filter("type", "email")
+    assert "page=" not in params.with_filter("year", "2020")
+
+
+def test_parse_search_params_strict_refuses_unknown_parameters():
+    parse_search_params(QueryParams("q=x&colour=red"))
+    with pytest.raises(QueryError, match="unknown parameter"):
+        parse_search_params(QueryParams("q=x&colour=red"), strict=True)
+
+
+# -- languages ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("header, expected", [
+    ("fr-FR,fr;q=0.9,en;q=0.8", "fr"),
+    ("en-GB,en;q=0.9,fr;q=0.8", "en"),
+    ("de-DE,de;q=0.9,fr;q=0.5", "fr"),
+    ("de, es", "en"),
+    ("fr;q=0", "en"),
+    ("", "en"),
+    ("garbage;;q=abc,,", "en"),
+])
+def test_negotiate(header, expected):
+    assert i18n.negotiate(header) == expected
+
+
+def test_choose_language_order():
+    assert i18n.choose_language("fr", "en", "en") == "fr"
+    assert i18n.choose_language(None, "fr", "en") == "fr"
+    assert i18n.choose_language("xx", None, "fr") == "fr"
+
+
+def test_french_catalogue_is_complete():
+    from babel.messages.pofile import read_po
+
+    locale = REPO / "src/trawl/web/locale"
+    with open(locale / "messages.pot", "rb") as handle:
+        template = read_po(handle)
+    with open(locale / "fr/LC_MESSAGES/messages.po", "rb") as handle:
+        french = read_po(handle, locale="fr")
+    missing = [m.id for m in template if m.id and not (french.get(m.id) and all(
+        french.get(m.id).string if isinstance(m.id, tuple) else [french.get(m.id).string]))]
+    assert missing == []
+    assert i18n.load_translations("fr").gettext("Search") == "Rechercher"
+
+
+# -- folder listings ------------------------------------------------------------------------------
+def test_folder_listing_treats_percent_and_underscore_literally(tmp_path):
+    catalog = Catalog(tmp_path / "catalog.sqlite")
+    ds = catalog.ensure_dataset("d", str(tmp_path))
+    for path in ("a_b/x.txt", "aXb/y.txt", "a%/z.txt", "a%b/w.txt", "a/b/c.txt", "a/d.txt",
+                 "a.txt", "a0/e.txt"):
+        catalog.upsert_disk_file(ds.id, path, 10, 0.0)
+    catalog.commit()
+    assert [f.name for f in browse.list_folder(catalog, ds.id, "a_b").files] == ["x.txt"]
+    assert [f.name for f in browse.list_folder(catalog, ds.id, "a%").files] == ["z.txt"]
+    top = browse.list_folder(catalog, ds.id, "a")
+    assert [f.name for f in top.folders] == ["b"] and [f.name for f in top.files] == ["d.txt"]
+    root = browse.list_folder(catalog, ds.id, "/")
+    assert [f.name for f in root.folders] == ["a", "a%", "a%b", "a0", "aXb", "a_b"]
+    assert [f.name for f in root.files] == ["a.txt"]
+    assert root.folders[0].files == 2 and root.folders[0].size == 20
+    assert not browse.folder_exists(catalog, ds.id, "a_")
+    assert browse.folder_exists(catalog, ds.id, "a/b")
+    row = catalog.file_by_path(ds.id, "a/d.txt")
+    before, after = browse.neighbours(catalog, row)
+    assert before == [] and after == []
+    catalog.close()
+
+
+# -- the server process ----------------------------------------------------------------------------
+def test_trawl_serve_binds_localhost_and_prints_the_url(data_dir):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    trawl = Path(sys.executable).parent / "trawl"
+    process = subprocess.Popen(
+        [str(trawl), "serve", "--data-dir", str(data_dir.root), "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        first = process.stdout.readline() + process.stdout.readline()
+        assert f"http://127.0.0.1:{port}/" in first
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/datasets") as answer:
+                    assert b'"sample"' in answer.read()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        listening = subprocess.run(["ss", "-ltn"], capture_output=True, text=True).stdout \
+            if Path("/usr/bin/ss").exists() or Path("/bin/ss").exists() else ""
+        if listening:
+            lines = [line for line in listening.splitlines() if f":{port} " in line]
+            assert lines and all("127.0.0.1" in line for line in lines)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
