@@ -286,3 +286,17 @@ def test_retry_failed_reprocesses_only_failures(tmp_path: Path) -> None:
     status = cli_json("status", "--dataset", "test", data_dir=data)
     assert status["failed"] == 1 and status["indexed"] == 1
     assert status["latest_errors"][0]["path"] == "broken.pdf"
+
+
+def test_reindex_rebuilds_the_index_from_the_catalog(small_dump: Path, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    ingest(small_dump, data)
+    before = {(h.id, h.path) for h in search(data, "*", limit=100).hits}
+    marker = DataDir(data).index_dir / "trawl-schema-version"
+    marker.write_text("0\n")  # as if an older Trawl had built it
+    outdated = trawl_cli("search", "zeppelin", data_dir=data, check=False)
+    assert outdated.returncode == 1 and "trawl reindex" in outdated.stderr
+    out = trawl_cli("reindex", data_dir=data)
+    assert f"{len(before)} documents indexed" in out.stderr
+    assert {(h.id, h.path) for h in search(data, "*", limit=100).hits} == before
+    assert search(data, "quokka").total == 1

@@ -15,6 +15,7 @@ from typing import Any
 
 from trawl import __version__
 from trawl.index.base import FACETS, QueryError, SearchQuery
+from trawl.index.tantivy_backend import IndexOutdated
 from trawl.ingestion.pool import WorkerStartError
 from trawl.search.service import Archive, NotFound
 from trawl.storage.catalog import Catalog
@@ -32,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     except (NotFound, QueryError, ValueError) as exc:
         print(f"trawl: {exc}", file=sys.stderr)
         return 2
-    except WorkerStartError as exc:
+    except (WorkerStartError, IndexOutdated) as exc:
         print(f"trawl: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -84,6 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id_or_path")
     p.add_argument("--dataset", help="the dataset (needed to find a document by its path)")
     p.add_argument("--json", action="store_true", help="print JSON")
+
+    command("reindex", cmd_reindex, "Rebuild the search index from the catalog (after an "
+            "upgrade that changed the index, or to repair it).")
 
     p = command("serve", cmd_serve, "Serve the search website and its JSON API.")
     p.add_argument("--host", default="127.0.0.1",
@@ -233,6 +237,16 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(f"{'child':>10}: {child['path']} [{child['status']}]")
     print()
     print(doc["text"] or "(no text)")
+    return 0
+
+
+def cmd_reindex(args: argparse.Namespace) -> int:
+    from trawl.ingestion.indexing import rebuild_index
+
+    data = DataDir.open(args.data_dir, create=False)
+    if not data.exists():
+        raise NotFound(f"no Trawl data in {data.root}")
+    print(f"{rebuild_index(data)} documents indexed", file=sys.stderr)
     return 0
 
 

@@ -6,11 +6,14 @@ catalog alone (the catalog and blob store are the source of truth; the index is 
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, datetime
 
 from trawl.index.base import IndexDocument
+from trawl.index.tantivy_backend import TantivyIndex
 from trawl.storage.blobs import BlobStore
 from trawl.storage.catalog import Catalog, Content, Dataset, document_id
+from trawl.storage.datadir import DataDir
 
 META_KEYS = ("author", "creator", "subject", "keywords", "description", "company",
              "last_modified_by", "cc", "bcc", "organization")
@@ -74,3 +77,40 @@ def _joined(value: object) -> str:
     if isinstance(value, list | tuple):
         return " ".join(str(v) for v in value)
     return str(value)
+
+
+def rebuild_index(data: DataDir, batch: int = 2000) -> int:
+    """Build the index anew from the catalog and the blob store (after a schema change, or
+    to repair it): the index is derived data. Returns the number of documents indexed."""
+    shutil.rmtree(data.index_dir, ignore_errors=True)
+    catalog = Catalog(data.catalog_path)
+    blobs = BlobStore(data.blob_dir)
+    index = TantivyIndex(data.index_dir, writable=True)
+    done = 0
+    try:
+        catalog.db.execute("UPDATE documents SET indexed = 0")
+        catalog.commit()
+        for dataset in catalog.datasets():
+            ids = []
+            for doc_id, sha in list(catalog.iter_documents(dataset.id)):
+                content = catalog.content(sha)
+                doc = build_index_document(catalog, blobs, dataset, content) if content else None
+                if doc is not None:
+                    index.add(doc)
+                    ids.append(doc_id)
+                if len(ids) >= batch:
+                    done += _commit(index, catalog, ids)
+            done += _commit(index, catalog, ids)
+    finally:
+        index.close()
+        catalog.close()
+    return done
+
+
+def _commit(index: TantivyIndex, catalog: Catalog, ids: list[str]) -> int:
+    index.commit()
+    catalog.mark_indexed(ids)
+    catalog.commit()
+    count = len(ids)
+    ids.clear()
+    return count
