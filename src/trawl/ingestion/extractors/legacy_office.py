@@ -188,15 +188,7 @@ class DocExtractor(Extractor):
         path = decrypt_office(ctx) or ctx.path
         warnings: list[str] = []
         text = self._text(ctx, path, warnings)
-        meta = ole_metadata(path)
-        if path != ctx.path:
-            meta["encrypted"] = True
-        return ExtractionResult(
-            text=clip_text(text, ctx.limits, warnings),
-            title=meta.get("title"),
-            metadata=meta,
-            warnings=warnings,
-        )
+        return _ole_result(ctx, path, text, warnings)
 
     def _text(self, ctx: ExtractionContext, path: Path, warnings: list[str]) -> str:
         try:
@@ -271,16 +263,7 @@ class XlsExtractor(Extractor):
                 sheets, names = self._sheets(book, ctx, warnings)
             finally:
                 book.release_resources()
-        meta = ole_metadata(path)
-        meta["sheets"] = names
-        if path != ctx.path:
-            meta["encrypted"] = True
-        return ExtractionResult(
-            text=clip_text("\n\n".join(sheets), ctx.limits, warnings),
-            title=meta.get("title"),
-            metadata=meta,
-            warnings=warnings,
-        )
+        return _ole_result(ctx, path, "\n\n".join(sheets), warnings, sheets=names)
 
     def _sheets(
         self, book: xlrd.book.Book, ctx: ExtractionContext, warnings: list[str]
@@ -388,12 +371,15 @@ class PptExtractor(Extractor):
             out = ctx.run_tool(["catppt", "-d", "utf-8", str(path.absolute())])
             text = tidy_lines(out.decode("utf-8", "replace").replace("\f", "\n\n"))
             warnings.append("read with catppt")
-        meta = ole_metadata(path)
-        if path != ctx.path:
-            meta["encrypted"] = True
-        return ExtractionResult(
-            text=clip_text(text, ctx.limits, warnings),
-            title=meta.get("title"),
-            metadata=meta,
-            warnings=warnings,
-        )
+        return _ole_result(ctx, path, text, warnings)
+
+
+def _ole_result(ctx: ExtractionContext, path: Path, text: str, warnings: list[str],
+                **extra: object) -> ExtractionResult:
+    """A legacy Office file's result: its text, and metadata from its OLE properties
+    (`path` differs from the original when the file had to be decrypted first)."""
+    meta = {**ole_metadata(path), **extra}
+    if path != ctx.path:
+        meta["encrypted"] = True
+    return ExtractionResult(text=clip_text(text, ctx.limits, warnings), title=meta.get("title"),
+                            metadata=meta, warnings=warnings)
