@@ -131,9 +131,9 @@ def test_highlight_text_escapes_and_folds():
     assert str(highlight_text("<b>x</b>", [])) == "&lt;b&gt;x&lt;/b&gt;"
 
 
-def test_snippet_html_uses_byte_ranges_of_utf8():
+def test_snippet_html_uses_character_ranges():
     text = "été <b> crime"
-    start = len("été <b> ".encode())
+    start = len("été <b> ")  # the index turns Tantivy's byte offsets into characters
     html = str(snippet_html(Snippet(text, [(start, start + 5)])))
     assert html == "été &lt;b&gt; <mark>crime</mark>"
     assert str(snippet_html(Snippet("<i>", [(0, 99)]))) == "&lt;i&gt;"

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Protocol
 
 # Facets every backend can count, by public name.
-FACETS = ("dataset", "source", "type", "year", "language", "status", "mime")
+FACETS = ("dataset", "source", "type", "year", "language", "status", "mime", "ocr", "table")
 
 # Field names a user may write in a query (`type:pdf`), and the index field each one means.
 FIELD_ALIASES = {
@@ -37,6 +37,8 @@ FIELD_ALIASES = {
     "status": "status",
     "year": "year",
     "id": "id",
+    "ocr": "ocr",
+    "table": "table",
 }
 
 
@@ -60,11 +62,28 @@ class IndexDocument:
     language: str | None = None
     size: int = 0
     parent_id: str | None = None
+    # Pages whose text was read by OCR (1-based; [1] for an image's text): facet "ocr".
+    ocr_pages: list[int] = field(default_factory=list)
+
+
+@dataclass
+class RowEntry:
+    """One row of a structured table (`kind=row` in the index): searchable by its cells,
+    counted apart from documents (a search asks for `record="rows"` to get them)."""
+
+    table_id: int
+    row: int                        # the row's number in its table (tables.sqlite `_row`)
+    dataset: str
+    table: str                      # the table's name (SARs): facet and filter "table"
+    source: str                     # the top folder of the table's file
+    cells: str                      # "Column: value" lines of its non-empty cells
+    date: datetime | None = None    # the row's first date, for year and date filters
 
 
 @dataclass
 class SearchQuery:
     text: str = ""                               # empty: every document (browse)
+    record: str = "documents"                    # documents | rows (of structured tables)
     datasets: list[str] | None = None            # None: all datasets (callers restrict)
     filters: dict[str, list[str]] = field(default_factory=dict)  # facet name -> values (OR)
     date_from: datetime | None = None
@@ -106,6 +125,9 @@ class IndexHit:
     pages: list[int] = field(default_factory=list)  # every matching page shown (best first)
     date: datetime | None = None
     size: int = 0
+    record: str = "document"                      # document | row
+    table_id: int | None = None                   # a row's table and number in it
+    row: int | None = None
 
 
 @dataclass

@@ -19,51 +19,80 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import tantivy
-from tantivy import Filter, Occur, Query, TextAnalyzerBuilder, Tokenizer
+from tantivy import Occur, Query
 
+from trawl.index import analysis, query_syntax, ranking
 from trawl.index.base import (
     FIELD_ALIASES,
     IndexDocument,
     IndexHit,
     IndexResult,
     QueryError,
+    RowEntry,
     SearchQuery,
     Snippet,
 )
 
-ANALYZER = "trawl"
+ANALYZER = analysis.EXACT
 # Index fields behind each public facet name.
 FACET_FIELDS = {"dataset": "dataset", "source": "source", "type": "family", "year": "year",
-                "language": "language", "status": "status", "mime": "mime"}
-DEFAULT_FIELDS = ["title", "text", "path", "sender", "recipients", "meta"]
-FIELD_BOOSTS = {"title": 2.0, "path": 1.5, "sender": 1.2, "recipients": 1.2}
+                "language": "language", "status": "status", "mime": "mime", "ocr": "ocr",
+                "table": "table", "table_id": "table_id"}
+# Exact (unstemmed) fields a query searches; the stemmed ones are added per language
+# (ranking.search_fields, where the boosts are).
+DEFAULT_FIELDS = ranking.EXACT_FIELDS
+FIELD_BOOSTS = ranking.EXACT_BOOSTS
 SNIPPET_CHARS = 240
+# Tantivy dates are nanoseconds in an i64: 1677-09-21 to 2262-04-11. Open range ends use these.
+EARLIEST = datetime(1678, 1, 1, tzinfo=UTC)
+LATEST = datetime(2262, 1, 1, tzinfo=UTC)
 MAX_QUERY_CHARS = 2000
 
 
-def _analyzer() -> tantivy.TextAnalyzer:
-    # Lower case and ASCII folding so that "Café" finds "cafe"; very long tokens (base64,
-    # hashes) are dropped rather than bloating the term dictionary.
-    return (
-        TextAnalyzerBuilder(Tokenizer.simple())
-        .filter(Filter.remove_long(64))
-        .filter(Filter.lowercase())
-        .filter(Filter.ascii_fold())
-        .build()
-    )
+# Bump when the schema or an analyzer changes: an index built otherwise must be rebuilt
+# from the catalog (`trawl reindex`), never read with the wrong analyzers.
+SCHEMA_VERSION = "5"  # 4: the "ocr" field (yes/no: text read by OCR); 5: table rows
+SCHEMA_FILE = "trawl-schema-version"
+
+
+class IndexOutdated(RuntimeError):
+    """The index was built by another version of Trawl's schema: run `trawl reindex`."""
+
+
+def _check_schema_version(path: Path) -> None:
+    marker = path / SCHEMA_FILE
+    if marker.exists():
+        found = marker.read_text().strip()
+        if found != SCHEMA_VERSION:
+            raise IndexOutdated(f"the index in {path} has schema version {found}, this Trawl "
+                                f"uses {SCHEMA_VERSION}: run `trawl reindex` to rebuild it")
+    elif any(path.iterdir()):
+        raise IndexOutdated(f"the index in {path} has no schema version: run `trawl reindex`")
+    else:  # a new index: it is built with this schema from the start
+        marker.write_text(SCHEMA_VERSION + "\n")
 
 
 def build_schema() -> tantivy.Schema:
     b = tantivy.SchemaBuilder()
     for name in ("id", "kind", "dataset", "source", "family", "mime", "status", "language",
-                 "parent_id"):
+                 "parent_id", "ocr", "table", "table_id"):
         b.add_text_field(name, stored=True, fast=True, tokenizer_name="raw")
     for name in ("title", "path", "sender", "recipients"):
         b.add_text_field(name, stored=True, tokenizer_name=ANALYZER)
     for name in ("text", "meta"):
         b.add_text_field(name, stored=False, tokenizer_name=ANALYZER)
+    # Stemmed twins of title and text, one per language (analysis.py): a document fills
+    # those of its language only.
+    for language in analysis.LANGUAGES:
+        for base in ranking.STEMMED:
+            b.add_text_field(analysis.stemmed_field(base, language), stored=False,
+                             tokenizer_name=analysis.analyzer_name(language))
     b.add_bytes_field("body", stored=True, indexed=False)
     b.add_integer_field("page", stored=True, indexed=True, fast=True)
+    # Rows of structured tables (kind=row): their cells in a field of their own, so that
+    # millions of rows never change the statistics (and so the ranking) of documents.
+    b.add_text_field("cells", stored=False, tokenizer_name=ANALYZER)
+    b.add_integer_field("row", stored=True, fast=True)
     b.add_integer_field("page_count", stored=True)
     b.add_integer_field("year", stored=True, indexed=True, fast=True)
     b.add_integer_field("size", stored=True, fast=True)
@@ -76,9 +105,10 @@ class TantivyIndex:
 
     def __init__(self, path: Path, writable: bool = False, heap_mb: int = 256) -> None:
         path.mkdir(parents=True, exist_ok=True)
+        _check_schema_version(path)
         self.schema = build_schema()
         self.index = tantivy.Index(self.schema, path=str(path), reuse=True)
-        self.index.register_tokenizer(ANALYZER, _analyzer())
+        analysis.register(self.index)
         self._writer = self.index.writer(heap_size=heap_mb * 1024 * 1024, num_threads=1) \
             if writable else None
         self._lock = threading.Lock()
@@ -90,7 +120,9 @@ class TantivyIndex:
         paged = doc.pages is not None and len(doc.pages) > 1
         full_text = "\n".join(doc.pages) if doc.pages is not None else doc.text
         entry = self._common(doc, "doc")
+        language = analysis.document_language(doc.language)
         entry.add_text("title", doc.title or "")
+        entry.add_text(analysis.stemmed_field("title", language), doc.title or "")
         for path in doc.paths or [doc.path]:
             entry.add_text("path", path)
         entry.add_text("sender", doc.sender)
@@ -104,16 +136,20 @@ class TantivyIndex:
             entry.add_date("date", doc.date)
             entry.add_integer("year", doc.date.year)
         entry.add_text("text", full_text)
+        entry.add_text(analysis.stemmed_field("text", language), full_text)
         if not paged:
             entry.add_bytes("body", full_text.encode("utf-8"))
         entry.add_integer("page", 0)
+        entry.add_text("ocr", "yes" if doc.ocr_pages else "no")
         writer.add_document(entry)
         if paged:
             for number, page_text in enumerate(doc.pages or [], start=1):
                 page = self._common(doc, "page")
                 page.add_text("text", page_text)
+                page.add_text(analysis.stemmed_field("text", language), page_text)
                 page.add_bytes("body", page_text.encode("utf-8"))
                 page.add_integer("page", number)
+                page.add_text("ocr", "yes" if number in doc.ocr_pages else "no")
                 writer.add_document(page)
 
     def _common(self, doc: IndexDocument, kind: str) -> tantivy.Document:
@@ -148,15 +184,63 @@ class TantivyIndex:
             raise RuntimeError("index opened read-only")
         return self._writer
 
+    # -- rows of structured tables ------------------------------------------------------------
+    # A row entry holds only what search and its filters need: the row's address (table_id,
+    # row), dataset, source, table name and its cells (indexed, not stored: the cells are in
+    # tables.sqlite, where the page that shows a hit reads them). ~100k rows/s to add.
+    def add_row(self, row: RowEntry) -> None:
+        entry = tantivy.Document()
+        entry.add_text("kind", "row")
+        entry.add_text("dataset", row.dataset)
+        entry.add_text("source", row.source)
+        entry.add_text("table", row.table)
+        entry.add_text("table_id", str(row.table_id))
+        entry.add_text("cells", row.cells)
+        entry.add_integer("row", row.row)
+        if row.date is not None:
+            entry.add_date("date", row.date)
+            entry.add_integer("year", row.date.year)
+        self._require_writer().add_document(entry)
+
+    def delete_table_rows(self, table_id: int) -> None:
+        self._require_writer().delete_documents_by_term("table_id", str(table_id))
+
+    def match_rows(self, text: str, table_id: int, limit: int) -> tuple[list[int], int]:
+        """The first `limit` numbers (in file order) of the rows of one table whose cells
+        match `text`, and how many match in all. Ordered by the `row` fast field, whose
+        values come back in place of scores: no stored document is read."""
+        searcher = self._searcher()
+        query, _warnings, _relaxed = self._row_query(text)
+        scope = Query.boolean_query([
+            (Occur.Must, Query.term_query(self.schema, "kind", "row")),
+            (Occur.Must, Query.term_query(self.schema, "table_id", str(table_id)))])
+        full = self._and(query, scope) if query is not None else scope
+        found = searcher.search(full, limit=max(limit, 1), count=True, order_by_field="row",
+                                order=tantivy.Order.Asc)
+        return [int(row) for row, _address in found.hits[:limit]], found.count
+
+    def _row_query(self, text: str) -> tuple[Query | None, list[str], bool]:
+        """Rows are matched by their cells (every word, as typed: no stemming, no feedback)
+        and the raw fields a user may name (table:, source:, dataset:)."""
+        text = (text or "").strip()
+        if not text or text == "*":
+            return None, [], False
+        if len(text) > MAX_QUERY_CHARS:
+            raise QueryError(f"the query is longer than {MAX_QUERY_CHARS} characters")
+        parsed, errors = self.index.parse_query_lenient(
+            _map_field_names(text), ["cells"], conjunction_by_default=True)
+        return parsed, [str(e) for e in errors], False
+
     # -- reading ------------------------------------------------------------------------------
     def count(self, datasets: list[str] | None = None) -> int:
         searcher = self._searcher()
         query = self._filters(SearchQuery(datasets=datasets))
-        return searcher.search(query, limit=0, count=True).count
+        return searcher.search(query, limit=1, count=True).count
 
     def search(self, query: SearchQuery) -> IndexResult:
         searcher = self._searcher()
-        text_query, warnings, relaxed = self._text_query(query.text, searcher, query)
+        text_query, warnings, relaxed = self._row_query(query.text) \
+            if query.record == "rows" else self._text_query(query.text, searcher, query)
         full = self._and(text_query, self._filters(query)) if text_query else \
             self._filters(query)
         kwargs = {}
@@ -164,10 +248,11 @@ class TantivyIndex:
             kwargs["order_by_field"] = "date"
             kwargs["order"] = tantivy.Order.Desc if query.sort == "date_desc" else \
                 tantivy.Order.Asc
-        found = searcher.search(full, limit=max(query.limit, 0), count=True,
+        # Tantivy panics on a limit of 0: ask for one and drop it (a count-only query).
+        found = searcher.search(full, limit=max(query.limit, 1), count=True,
                                 offset=max(query.offset, 0), **kwargs)
         hits = [self._hit(searcher, text_query, score, address, query)
-                for score, address in found.hits]
+                for score, address in found.hits[:max(query.limit, 0)]]
         facets = self._facets(searcher, full, query) if query.facets else {}
         return IndexResult(found.count, hits, facets, warnings, relaxed)
 
@@ -183,24 +268,27 @@ class TantivyIndex:
             return None, [], False
         if len(text) > MAX_QUERY_CHARS:
             raise QueryError(f"the query is longer than {MAX_QUERY_CHARS} characters")
-        text = _map_field_names(text)
+        plain = ranking.without_word_hyphens(text)
+        if _is_plain_words(plain):
+            # Plain words: ranked by ranking.plain_words_query (stemming, proximity, every
+            # word required only for short queries, feedback for long ones).
+            ranked, relaxed = ranking.plain_words_query(self.index, searcher, plain,
+                                                        self._filters(query))
+            if ranked is not None:
+                return ranked, [], relaxed
+        text = query_syntax.rewrite(_map_field_names(text), searcher)
+        # A "quoted phrase" asks for the words as typed: the exact fields only then.
+        fields, boosts = ranking.search_fields(analysis.query_languages(text),
+                                               stemmed='"' not in text)
         parsed, errors = self.index.parse_query_lenient(
-            text, DEFAULT_FIELDS, field_boosts=FIELD_BOOSTS, conjunction_by_default=True)
-        warnings = [str(e) for e in errors]
-        if _is_plain_words(text) and len(text.split()) > 1:
-            # Every word first; when no document has them all, any of them, best first.
-            probe = searcher.search(self._and(parsed, self._filters(query)), limit=0,
-                                    count=True)
-            if probe.count == 0:
-                loose, _ = self.index.parse_query_lenient(
-                    text, DEFAULT_FIELDS, field_boosts=FIELD_BOOSTS,
-                    conjunction_by_default=False)
-                return loose, warnings, True
-        return parsed, warnings, False
+            text, fields, field_boosts=boosts, conjunction_by_default=True,
+            allow_regexes=True)
+        return parsed, [str(e) for e in errors], False
 
     def _filters(self, query: SearchQuery) -> Query:
         clauses: list[tuple[Occur, Query]] = [
-            (Occur.Must, Query.term_query(self.schema, "kind", "doc"))]
+            (Occur.Must, Query.term_query(self.schema, "kind",
+                                          "row" if query.record == "rows" else "doc"))]
         if query.datasets is not None:
             clauses.append((Occur.Must, self._any_of("dataset", query.datasets)))
         for facet, values in query.filters.items():
@@ -212,8 +300,7 @@ class TantivyIndex:
         if query.date_from or query.date_to:
             clauses.append((Occur.Must, Query.range_query(
                 self.schema, "date", tantivy.FieldType.Date,
-                query.date_from or datetime(1, 1, 1, tzinfo=UTC),
-                query.date_to or datetime(9999, 12, 31, tzinfo=UTC))))
+                query.date_from or EARLIEST, query.date_to or LATEST)))
         return Query.boolean_query(clauses)
 
     def _any_of(self, field_name: str, values: list[str]) -> Query:
@@ -234,6 +321,8 @@ class TantivyIndex:
     def _hit(self, searcher: tantivy.Searcher, text_query: Query | None, score: float,
              address: tantivy.DocAddress, query: SearchQuery) -> IndexHit:
         doc = searcher.doc(address)
+        if query.record == "rows":
+            return _row_hit(doc, score)
         page_count = _first(doc, "page_count") or 0
         pages: list[int] = []
         snippet = Snippet("")
@@ -241,8 +330,9 @@ class TantivyIndex:
             pages, snippet = self._best_pages(searcher, text_query, doc, query.pages_per_hit)
         elif text_query is not None:
             snippet = _snippet(searcher, text_query, self.schema, doc)
-        if not snippet.text:
-            snippet = Snippet(_body(doc)[:SNIPPET_CHARS])
+        if not snippet.text:  # no words to show in context: the start of the text
+            body = _body(doc) if page_count <= 1 else self._page_body(searcher, doc, 1)
+            snippet = Snippet(body[:SNIPPET_CHARS])
         date = _first(doc, "date")
         return IndexHit(
             id=_first(doc, "id"), score=float(score) if isinstance(score, float) else 0.0,
@@ -267,6 +357,15 @@ class TantivyIndex:
                 snippet = _snippet(searcher, text_query, self.schema, page_doc)
         return pages, snippet
 
+    def _page_body(self, searcher: tantivy.Searcher, doc: tantivy.Document,
+                   number: int) -> str:
+        page = Query.boolean_query([
+            (Occur.Must, Query.term_query(self.schema, "id", _first(doc, "id"))),
+            (Occur.Must, Query.term_query(self.schema, "kind", "page")),
+            (Occur.Must, Query.term_query(self.schema, "page", number))])
+        found = searcher.search(page, limit=1, count=False)
+        return _body(searcher.doc(found.hits[0][1])) if found.hits else ""
+
     def _facets(self, searcher: tantivy.Searcher, full: Query,
                 query: SearchQuery) -> dict[str, list[tuple[str, int]]]:
         spec = {}
@@ -290,6 +389,18 @@ def _bucket_key(key: object) -> object:
     return key
 
 
+def _row_hit(doc: tantivy.Document, score: object) -> IndexHit:
+    """A row: its address and table; the cells to show are read from tables.sqlite."""
+    date = _first(doc, "date")
+    return IndexHit(
+        id=f"row:{_first(doc, 'table_id')}:{_first(doc, 'row')}",
+        score=float(score) if isinstance(score, float) else 0.0,
+        dataset=_first(doc, "dataset", ""), title=_first(doc, "table", ""), path="",
+        family="table", mime="", status="indexed", snippet=Snippet(""),
+        date=date if isinstance(date, datetime) else None, record="row",
+        table_id=int(_first(doc, "table_id", "0") or 0), row=_first(doc, "row"))
+
+
 def _first(doc: tantivy.Document, field_name: str, default: object = None):
     values = doc.get_all(field_name)
     return values[0] if values else default
@@ -302,15 +413,35 @@ def _body(doc: tantivy.Document) -> str:
 
 def _snippet(searcher: tantivy.Searcher, text_query: Query, schema: tantivy.Schema,
              doc: tantivy.Document) -> Snippet:
-    generator = tantivy.SnippetGenerator.create(searcher, text_query, schema, "text")
-    generator.set_max_num_chars(SNIPPET_CHARS)
-    # The text is stored in "body" (not indexed); the generator reads the field it highlights.
-    shown = tantivy.Document()
-    shown.add_text("text", _body(doc))
-    found = generator.snippet_from_doc(shown)
-    fragment = found.fragment()
-    highlights = [(r.start, r.end) for r in found.highlighted()]
-    return Snippet(fragment, highlights)
+    # The stemmed field of the document's language first, so that "computers" highlights
+    # "computing"; then the exact field, where phrases, prefixes and fuzzy terms are.
+    stemmed = analysis.stemmed_field("text", analysis.document_language(
+        _first(doc, "language") or None))
+    body = _body(doc)
+    snippet = Snippet("")
+    for field_name in (stemmed, "text"):
+        generator = tantivy.SnippetGenerator.create(searcher, text_query, schema, field_name)
+        generator.set_max_num_chars(SNIPPET_CHARS)
+        # The text is stored in "body" (not indexed); the generator reads the field it
+        # highlights, analysed as that field is.
+        shown = tantivy.Document()
+        shown.add_text(field_name, body)
+        found = generator.snippet_from_doc(shown)
+        fragment = found.fragment()
+        snippet = Snippet(fragment, _char_ranges(fragment, found.highlighted()))
+        if snippet.highlights:
+            break
+    return snippet
+
+
+def _char_ranges(text: str, ranges: list) -> list[tuple[int, int]]:
+    """Tantivy gives UTF-8 byte offsets; Snippet promises character offsets."""
+    spans = sorted((r.start, r.end) for r in ranges)
+    if text.isascii():
+        return [(a, b) for a, b in spans if 0 <= a <= b <= len(text)]
+    data = text.encode("utf-8")
+    return [(len(data[:a].decode("utf-8", "ignore")), len(data[:b].decode("utf-8", "ignore")))
+            for a, b in spans if 0 <= a <= b <= len(data)]
 
 
 _FIELD_RE = re.compile(r"(?<![\w.])([A-Za-z_]+):(?=\S)")

@@ -99,7 +99,17 @@ def detect_mime(path: Path, name: str | None = None) -> str:
         hint = EXTENSION_HINTS.get(Path(name or path).suffix.lower())
         if hint and mime in _HINT_ALLOWED_FROM.get(hint, set()):
             return hint
+    if Path(name or path).suffix.lower() == ".txt" and mime in _MISTAKEN_FOR_CODE:
+        return "text/plain"  # prose that libmagic's code heuristics took for a program
     return _sniff(path, mime)
+
+
+# libmagic guesses a programming language from a few keywords; prose trips it (a Vaswani
+# abstract reads as Fortran). A `.txt` name outweighs such a guess, never a real format.
+_MISTAKEN_FOR_CODE = {"text/x-fortran", "text/x-c", "text/x-c++", "text/x-java",
+                      "application/javascript", "text/javascript", "text/x-asm",
+                      "text/x-pascal", "text/x-makefile", "text/x-script.python",
+                      "text/x-perl", "text/x-ruby", "text/x-tex", "text/troff"}
 
 
 # Outlook .msg and .pst share libmagic's answer; a PST starts with this signature.

@@ -26,29 +26,15 @@ _WORD = re.compile(r"\w+")
 def snippet_html(snippet: Snippet) -> Markup:
     """The snippet, escaped, with its highlight ranges in <mark>."""
     text = snippet.text
-    ranges = _char_ranges(text, snippet.highlights)
     out, last = [], 0
-    for start, end in ranges:
-        if start < last or end <= start:
+    for start, end in sorted(snippet.highlights):
+        if start < last or end <= start or end > len(text):
             continue
         out += [escape(text[last:start]), Markup("<mark>"), escape(text[start:end]),
                 Markup("</mark>")]
         last = end
     out.append(escape(text[last:]))
     return Markup("").join(out)
-
-
-def _char_ranges(text: str, ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Tantivy gives byte offsets into the UTF-8 text; Python slices by character."""
-    if text.isascii():
-        return sorted((s, e) for s, e in ranges if 0 <= s <= e <= len(text))
-    data = text.encode("utf-8")
-    out = []
-    for start, end in sorted(ranges):
-        if 0 <= start <= end <= len(data):
-            out.append((len(data[:start].decode("utf-8", "ignore")),
-                        len(data[:end].decode("utf-8", "ignore"))))
-    return out
 
 
 @lru_cache(maxsize=4096)

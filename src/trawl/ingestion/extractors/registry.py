@@ -45,7 +45,12 @@ class Registry:
                 self._by_mime[mime] = cls  # sorted ascending: the highest priority wins
 
     def for_mime(self, mime: str) -> type[Extractor] | None:
-        return self._by_mime.get(mime)
+        found = self._by_mime.get(mime)
+        if found is None and mime.startswith("text/"):
+            # Source code, logs, configuration (text/x-c, text/x-shellscript, ...): any text
+            # nobody claims is still text, and worth searching.
+            found = self._by_mime.get("text/plain")
+        return found
 
     def mimes(self) -> set[str]:
         return set(self._by_mime)

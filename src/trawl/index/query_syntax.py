@@ -1,0 +1,79 @@
+"""Prefix (`protes*`) and fuzzy (`polise~`, `polise~2`) words, which users expect from any
+Lucene-like engine, rewritten into what Tantivy's query parser does support.
+
+Tantivy's parser reads `word*` as nothing useful and `word~1` as a phrase slop, so before
+parsing, outside quotes:
+* `[field:]word*` becomes a regular expression on the exact (unstemmed) fields,
+  `(title:/word.*/ OR text:/word.*/ ...)`;
+* `[field:]word~N` (N = 1 by default, at most 2) becomes the indexed words within N edits of
+  it, found in the term dictionary among words with the same first letter (as most engines
+  do, for speed), the most frequent first: `(police OR polite)`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import tantivy
+
+PREFIX_FIELDS = ("title", "text", "path", "sender", "recipients")
+FUZZY_FIELDS = ("text", "title")
+MAX_EXPANSIONS = 50
+MAX_CANDIDATES = 50_000
+MIN_PREFIX_CHARS = 2   # `a*` would match half the dictionary
+
+_TOKEN = re.compile(r'"[^"]*"|(?<![\w:])(?:(\w+):)?(\w+)(\*|~(\d)?)(?=[\s()]|$)')
+
+
+def rewrite(text: str, searcher: tantivy.Searcher) -> str:
+    def replace(match: re.Match[str]) -> str:
+        if match.group(0).startswith('"'):
+            return match.group(0)  # a phrase (and its ~slop) is the parser's business
+        field, word, operator, distance = match.groups()
+        term = _fold(word)
+        if operator == "*":
+            return _prefix(field, term) if len(term) >= MIN_PREFIX_CHARS else match.group(0)
+        return _fuzzy(searcher, field, term, min(int(distance or 1), 2))
+    return _TOKEN.sub(replace, text)
+
+
+def _prefix(field: str | None, term: str) -> str:
+    fields = [field] if field else list(PREFIX_FIELDS)
+    return "(" + " OR ".join(f"{f}:/{re.escape(term)}.*/" for f in fields) + ")"
+
+
+def _fuzzy(searcher: tantivy.Searcher, field: str | None, term: str, distance: int) -> str:
+    found: dict[str, int] = {}
+    for name in [field] if field else FUZZY_FIELDS:
+        try:
+            candidates = searcher.terms_with_prefix(name, term[:1], limit=MAX_CANDIDATES)
+        except ValueError:  # not a text field: leave the word as typed
+            continue
+        for candidate, count in candidates:
+            if abs(len(candidate) - len(term)) <= distance and \
+                    _within(candidate, term, distance):
+                found[candidate] = found.get(candidate, 0) + count
+    words = sorted(found, key=lambda w: -found[w])[:MAX_EXPANSIONS] or [term]
+    prefix = f"{field}:" if field else ""
+    return "(" + " OR ".join(prefix + w for w in words) + ")"
+
+
+def _within(a: str, b: str, limit: int) -> bool:
+    """Levenshtein distance of a and b is at most `limit` (one row at a time, early exit)."""
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        current = [i]
+        for j, cb in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1,
+                               previous[j - 1] + (ca != cb)))
+        if min(current) > limit:
+            return False
+        previous = current
+    return previous[-1] <= limit
+
+
+def _fold(word: str) -> str:
+    """As the index's analyser does: lower case, accents removed."""
+    decomposed = unicodedata.normalize("NFKD", word.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))

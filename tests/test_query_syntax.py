@@ -1,0 +1,46 @@
+"""Prefix and fuzzy words, and text that libmagic mistakes for code, end to end."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ingest_helpers import ingest, search
+
+
+def _dump(tmp_path: Path) -> Path:
+    root = tmp_path / "dump"
+    root.mkdir()
+    (root / "a.txt").write_text("Protesters gathered near the courthouse on Monday.\n")
+    (root / "b.txt").write_text("The police department issued a statement.\n")
+    (root / "c.txt").write_text("Réunion des manifestants à Genève.\n")
+    # libmagic reads this abstract as Fortran; its .txt name makes it text again.
+    (root / "fortran.txt").write_text(
+        "C     COMMON BLOCK PROGRAM\n      INTEGER X\n      REAL Y\n      END\n")
+    return root
+
+
+def test_prefix_fuzzy_and_accents(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    ingest(_dump(tmp_path), data)
+    assert {h.path for h in search(data, "protest*").hits} == {"a.txt"}
+    assert {h.path for h in search(data, "text:courth*").hits} == {"a.txt"}
+    assert {h.path for h in search(data, "polise~").hits} == {"b.txt"}
+    assert {h.path for h in search(data, "departmnet~2").hits} == {"b.txt"}
+    assert {h.path for h in search(data, "genev*").hits} == {"c.txt"}
+    assert search(data, '"near the courthouse" AND protest*').total == 1
+    # A fuzzy word that matches nothing in the dictionary is searched as typed: no error.
+    assert search(data, "zzzqqq~").total == 0
+
+
+def test_snippet_ranges_are_characters(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    ingest(_dump(tmp_path), data)
+    snippet = search(data, "manifestants").hits[0].snippet
+    (start, end), = snippet.highlights
+    assert snippet.text[start:end] == "manifestants"  # after "Réunion" and "à", non-ASCII
+
+
+def test_text_mistaken_for_code_is_indexed(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    ingest(_dump(tmp_path), data)
+    assert {h.path for h in search(data, "common block").hits} == {"fortran.txt"}
