@@ -21,7 +21,9 @@ def corpus_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if not CORPUS.is_dir():
         pytest.skip(f"shared corpus missing: {CORPUS}")
     data = tmp_path_factory.mktemp("corpus-data")
-    args = ["ingest", str(CORPUS), "--dataset", "corpus", "--quiet"]
+    # OCR has its own tests (tests/test_ocr.py, on the corpus's OCR fixtures); on the whole
+    # corpus it would read ~130 pages, 2-4 more minutes on two cores.
+    args = ["ingest", str(CORPUS), "--dataset", "corpus", "--quiet", "--no-ocr"]
     for password in PASSWORDS:
         args += ["--password", password]
     trawl_cli(*args, data_dir=data)

@@ -58,12 +58,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path", type=Path, help="a folder or a file to ingest")
     p.add_argument("--dataset", required=True, help="the dataset's name")
     _add_run_options(p)
+    _add_ocr_options(p, switch=True)
 
     p = command("retry", cmd_retry, "Process again the files of a dataset that failed.")
     p.add_argument("--dataset", required=True)
     p.add_argument("--failed", action="store_true", required=True,
                    help="retry the failed files (the only mode for now)")
     _add_run_options(p)
+    _add_ocr_options(p, switch=True)
+
+    p = command("ocr", cmd_ocr, "OCR the scanned pages and images of a dataset that were not "
+                "OCR'd yet (ingested with --no-ocr, or interrupted); resumable.")
+    p.add_argument("--dataset", required=True)
+    _add_run_options(p)
+    _add_ocr_options(p, switch=False)
 
     p = command("status", cmd_status, "Counts by state and type, and the latest errors.")
     p.add_argument("--dataset", help="one dataset (default: all)")
@@ -79,11 +87,19 @@ def build_parser() -> argparse.ArgumentParser:
     for facet in FACETS:
         if facet != "dataset":
             p.add_argument(f"--{facet}", action="append", help=f"filter on {facet}")
+    p.add_argument("--rows", action="store_true",
+                   help="search the rows of tables (CSV files, sheets) instead of documents")
     p.add_argument("--json", action="store_true", help="print JSON")
 
     p = command("show", cmd_show, "Show one document, by id or by path.")
     p.add_argument("id_or_path")
     p.add_argument("--dataset", help="the dataset (needed to find a document by its path)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = command("tables", cmd_tables, "List the tables of a dataset (CSV/TSV files and "
+                "workbook sheets) with their rows and typed columns.")
+    p.add_argument("--dataset", required=True)
+    p.add_argument("--all", action="store_true", help="header-only tables too")
     p.add_argument("--json", action="store_true", help="print JSON")
 
     command("reindex", cmd_reindex, "Rebuild the search index from the catalog (after an "
@@ -108,12 +124,29 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress output")
 
 
+def _add_ocr_options(p: argparse.ArgumentParser, switch: bool) -> None:
+    # Remembered per dataset: a later run without them keeps what was last given.
+    if switch:
+        p.add_argument("--no-ocr", dest="ocr", action="store_false", default=None,
+                       help="do not OCR scanned pages and images now (run `trawl ocr` later); "
+                            "remembered for the dataset")
+        p.add_argument("--ocr", dest="ocr", action="store_true",
+                       help="OCR again in the runs of a dataset that had --no-ocr")
+    p.add_argument("--ocr-languages", metavar="LANGS",
+                   help="Tesseract languages, e.g. eng+fra (the default) or eng+deu; "
+                        "remembered for the dataset")
+    p.add_argument("--ocr-timeout", type=float, default=120.0,
+                   help="seconds one page may take to OCR (default 120)")
+
+
 def _ingester(args: argparse.Namespace):  # noqa: ANN202 (imports the ingestion layer lazily)
     from trawl.ingestion.pipeline import Ingester, IngestOptions
 
     options = IngestOptions(workers=args.workers, timeout_s=args.timeout,
                             memory_limit=args.memory_limit * 1024 * 1024,
-                            passwords=tuple(args.password), quiet=args.quiet)
+                            passwords=tuple(args.password), quiet=args.quiet,
+                            ocr=getattr(args, "ocr", None), ocr_languages=args.ocr_languages,
+                            ocr_timeout_s=args.ocr_timeout)
     return Ingester(DataDir.open(args.data_dir), args.dataset, options)
 
 
@@ -139,6 +172,16 @@ def cmd_retry(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ocr(args: argparse.Namespace) -> int:
+    ingester = _ingester(args)
+    try:
+        summary = ingester.run_ocr()
+    finally:
+        ingester.close()
+    _print_summary(summary)
+    return 0
+
+
 def _print_summary(summary: Any) -> None:
     c = summary.counts
     rate = summary.files_processed / summary.seconds if summary.seconds else 0
@@ -146,6 +189,12 @@ def _print_summary(summary: Any) -> None:
           f"{c['skipped']} skipped, {c['pending']} pending "
           f"({summary.files_processed} files, {summary.bytes_processed / 1e6:.1f} MB "
           f"processed in {summary.seconds:.1f} s, {rate:.1f} files/s)", file=sys.stderr)
+    ocr = getattr(summary, "ocr", None)
+    if ocr is not None and ocr.pages:
+        print(f"{summary.dataset}: OCR of {ocr.documents} documents: {ocr.pages_read} pages "
+              f"read ({ocr.pages_cached} from the cache), {ocr.pages_failed} failed, "
+              f"{ocr.pages_skipped} skipped in {ocr.seconds:.1f} s "
+              f"({ocr.pages_per_s:.2f} pages/s, {ocr.cpu_seconds:.1f} CPU s)", file=sys.stderr)
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -165,6 +214,10 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"  total {r['total']}: indexed {r['indexed']}, failed {r['failed']}, "
               f"skipped {r['skipped']}, pending {r['pending']}")
         print(f"  {r['unique_contents']} unique contents, {r['bytes'] / 1e6:.1f} MB")
+        if r["ocr_pending"]["documents"]:
+            print(f"  OCR pending: {r['ocr_pending']['documents']} documents, "
+                  f"{r['ocr_pending']['pages']} pages (run `trawl ocr --dataset "
+                  f"{r['dataset']}`)")
         for family, states in r["by_type"].items():
             print(f"    {family:<14} " + ", ".join(f"{k} {v}" for k, v in states.items()))
         if r["latest_errors"]:
@@ -184,6 +237,7 @@ def _status_report(catalog: Catalog, ds: Any) -> dict[str, Any]:
         **counts,
         "unique_contents": totals["contents"],
         "bytes": totals["bytes"],
+        "ocr_pending": catalog.ocr_backlog(ds.id),
         "by_type": catalog.counts_by_family(ds.id),
         "failures_by_reason": [{"reason": r, "count": n}
                                for r, n in catalog.errors_by_reason(ds.id)],
@@ -197,7 +251,8 @@ def cmd_search(args: argparse.Namespace) -> int:
     filters = {f: getattr(args, f) for f in FACETS if f != "dataset" and getattr(args, f)}
     result = archive.search(SearchQuery(text=args.query, datasets=args.dataset,
                                         filters=filters, sort=args.sort, offset=args.offset,
-                                        limit=args.limit))
+                                        limit=args.limit,
+                                        record="rows" if args.rows else "documents"))
     if args.json:
         print(json.dumps({
             "total": result.total,
@@ -205,13 +260,17 @@ def cmd_search(args: argparse.Namespace) -> int:
             "warnings": result.warnings,
             "hits": [{"id": h.id, "dataset": h.dataset, "path": h.path, "title": h.title,
                       "type": h.family, "snippet": h.snippet.text, "page": h.page,
-                      "pages": h.pages, "score": h.score} for h in result.hits],
+                      "pages": h.pages, "score": h.score, "record": h.record,
+                      "table_id": h.table_id, "row": h.row} for h in result.hits],
         }, indent=2, ensure_ascii=False))
         return 0
     note = " (no document has every word; showing documents with some)" if result.relaxed \
         else ""
-    print(f"{result.total} documents{note}")
+    print(f"{result.total} {'rows' if args.rows else 'documents'}{note}")
     for h in result.hits:
+        if h.record == "row":  # a table's row: its table and number (trawl tables lists them)
+            print(f"{h.id}  {h.dataset}:{h.title} row {h.row}")
+            continue
         page = f"  p. {h.page}" if h.page else ""
         print(f"\n{h.id}  {h.dataset}:{h.path}{page}")
         if h.title:
@@ -237,6 +296,31 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(f"{'child':>10}: {child['path']} [{child['status']}]")
     print()
     print(doc["text"] or "(no text)")
+    return 0
+
+
+def cmd_tables(args: argparse.Namespace) -> int:
+    from trawl.storage.tables import TableStore
+
+    data = DataDir.open(args.data_dir, create=False)
+    if not data.exists():
+        raise NotFound(f"no Trawl data in {data.root}")
+    catalog = Catalog(data.catalog_path, readonly=True)
+    try:
+        if catalog.dataset(args.dataset) is None:
+            raise NotFound(f"no dataset named {args.dataset!r}")
+    finally:
+        catalog.close()
+    store = TableStore.open_readonly(data.root / "tables.sqlite")
+    infos = store.tables(args.dataset, include_empty=args.all) if store else []
+    if args.json:
+        print(json.dumps({"dataset": args.dataset, "tables": [t.as_json() for t in infos]},
+                         indent=2, ensure_ascii=False))
+        return 0
+    for t in infos:
+        note = " (header only)" if t.header_only else f" error: {t.error}" if t.error else ""
+        print(f"{t.id:>6}  {t.name}  {t.source}  {t.row_count} rows{note}")
+        print("        " + ", ".join(f"{c.sql}:{c.type}" for c in t.columns))
     return 0
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import threading
+import unicodedata
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -228,7 +229,8 @@ class TantivyIndex:
         if len(text) > MAX_QUERY_CHARS:
             raise QueryError(f"the query is longer than {MAX_QUERY_CHARS} characters")
         parsed, errors = self.index.parse_query_lenient(
-            _map_field_names(text), ["cells"], conjunction_by_default=True)
+            _row_prefixes(_map_field_names(text)), ["cells"], conjunction_by_default=True,
+            allow_regexes=True)
         return parsed, [str(e) for e in errors], False
 
     # -- reading ------------------------------------------------------------------------------
@@ -387,6 +389,21 @@ def _bucket_key(key: object) -> object:
     if isinstance(key, float) and key.is_integer():
         return int(key)
     return key
+
+
+_ROW_PREFIX = re.compile(r'"[^"]*"|(?<![\w:])(\w{2,})\*(?=[\s()]|$)')
+
+
+def _row_prefixes(text: str) -> str:
+    """`protes*` in a search of rows: a regular expression on the cells, folded as the
+    index folds words (query_syntax.py does the same for documents' fields)."""
+    def replace(match: re.Match[str]) -> str:
+        if match.group(0).startswith('"'):
+            return match.group(0)
+        word = unicodedata.normalize("NFKD", match.group(1).lower())
+        word = "".join(c for c in word if not unicodedata.combining(c))
+        return f"cells:/{re.escape(word)}.*/"
+    return _ROW_PREFIX.sub(replace, text)
 
 
 def _row_hit(doc: tantivy.Document, score: object) -> IndexHit:

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from trawl.index.base import IndexDocument
 from trawl.index.tantivy_backend import TantivyIndex
+from trawl.ingestion.tables.sync import reindex_rows
 from trawl.storage.blobs import BlobStore
 from trawl.storage.catalog import Catalog, Content, Dataset, document_id
 from trawl.storage.datadir import DataDir
@@ -48,6 +49,7 @@ def build_index_document(catalog: Catalog, blobs: BlobStore, dataset: Dataset,
         language=content.language,
         size=content.size,
         parent_id=document_id(dataset.name, parent.sha256) if parent and parent.sha256 else None,
+        ocr_pages=sorted(int(n) for n in meta.get("ocr_pages") or {}),
     )
 
 
@@ -101,6 +103,7 @@ def rebuild_index(data: DataDir, batch: int = 2000) -> int:
                 if len(ids) >= batch:
                     done += _commit(index, catalog, ids)
             done += _commit(index, catalog, ids)
+        reindex_rows(data, index)  # the rows of structured tables (tables.sqlite)
     finally:
         index.close()
         catalog.close()

@@ -26,8 +26,11 @@ from pathlib import Path
 from trawl.index.tantivy_backend import TantivyIndex
 from trawl.ingestion.extractors.base import Limits
 from trawl.ingestion.indexing import build_index_document
+from trawl.ingestion.ocr import DEFAULT_LANGUAGES, OcrSettings, OcrUnavailable, check_languages
+from trawl.ingestion.ocr_stage import OcrStage, OcrSummary
 from trawl.ingestion.pool import WorkerPool
 from trawl.ingestion.progress import Counters, Progress
+from trawl.ingestion.tables.sync import sync_tables
 from trawl.ingestion.walk import walk
 from trawl.ingestion.worker import Task, TaskResult, WorkerConfig
 from trawl.storage.blobs import BlobStore
@@ -52,6 +55,11 @@ class IngestOptions:
     limits: Limits = field(default_factory=Limits)
     live_progress: bool | None = None
     quiet: bool = False
+    # OCR (ocr_stage.py). None: what the dataset was last given (stored in the catalog), else
+    # on with English and French. Given, it is stored for the runs that follow.
+    ocr: bool | None = None
+    ocr_languages: str | None = None
+    ocr_timeout_s: float = 120.0          # one page
 
 
 @dataclass
@@ -61,6 +69,7 @@ class IngestSummary:
     seconds: float
     files_processed: int
     bytes_processed: int
+    ocr: OcrSummary | None = None         # when the OCR stage ran
 
 
 class Ingester:
@@ -82,22 +91,44 @@ class Ingester:
             self.dataset_name, str(Path(root).resolve()) if root else None)
         if dataset.root is None:
             raise ValueError(f"dataset {self.dataset_name!r} has no root folder: give a PATH")
+        ocr = self._ocr_settings(dataset)
         self._index = TantivyIndex(self.data.index_dir, writable=True)
+        ocr_summary = None
         try:
             with Progress(f"ingest {dataset.name}", self.options.live_progress,
                           self.options.quiet) as progress:
                 if root is not None:
                     self._walk(dataset, Path(root))
                 self._process_pending(dataset, progress)
+                sync_tables(self.data, self.catalog, self._index, dataset)  # CSV/sheet rows
                 self._index_pending(dataset, force=True)
                 self._index_unindexed(dataset)
                 progress.update(self.counters, force=True)
+            if ocr.enabled:  # after extraction: typed text is searchable before scans are read
+                ocr_summary = self._ocr(dataset, ocr)
         finally:
             self._index.close()
             self.catalog.commit()
         return IngestSummary(dataset.name, self.catalog.counts_by_status(dataset.id),
                              time.monotonic() - started, self.counters.done,
-                             self.counters.bytes_done)
+                             self.counters.bytes_done, ocr_summary)
+
+    def run_ocr(self) -> IngestSummary:
+        """`trawl ocr`: read the pages left for OCR (by `--no-ocr`, or an interrupted run),
+        whatever the dataset's OCR setting."""
+        started = time.monotonic()
+        dataset = self.catalog.dataset(self.dataset_name)
+        if dataset is None:
+            raise ValueError(f"no dataset named {self.dataset_name!r}")
+        settings = self._ocr_settings(dataset, required=True)
+        self._index = TantivyIndex(self.data.index_dir, writable=True)
+        try:
+            summary = self._ocr(dataset, settings)
+        finally:
+            self._index.close()
+            self.catalog.commit()
+        return IngestSummary(dataset.name, self.catalog.counts_by_status(dataset.id),
+                             time.monotonic() - started, 0, 0, summary)
 
     def retry_failed(self) -> IngestSummary:
         dataset = self.catalog.dataset(self.dataset_name)
@@ -108,6 +139,43 @@ class Ingester:
 
     def close(self) -> None:
         self.catalog.close()
+
+    # -- OCR ----------------------------------------------------------------------------------
+    def _ocr_settings(self, dataset: Dataset, required: bool = False) -> OcrSettings:
+        """The dataset's OCR settings, updated with this run's options (and stored)."""
+        opts = self.options
+        if opts.ocr_languages is not None:  # checked before anything runs: a typo stops here
+            languages = check_languages(opts.ocr_languages)
+            self.catalog.set_dataset_setting(dataset.id, "ocr_languages", languages)
+        if opts.ocr is not None:
+            self.catalog.set_dataset_setting(dataset.id, "ocr", "on" if opts.ocr else "off")
+        self.catalog.commit()
+        stored = self.catalog.dataset_settings(dataset.id)
+        settings = OcrSettings(enabled=stored.get("ocr", "on") == "on",
+                               languages=stored.get("ocr_languages", DEFAULT_LANGUAGES),
+                               page_timeout_s=opts.ocr_timeout_s)
+        if settings.enabled or required:
+            try:
+                check_languages(settings.languages)
+            except OcrUnavailable as exc:
+                if required:
+                    raise
+                # Extraction still runs; the pages stay pending for `trawl ocr`.
+                log.warning("OCR is skipped in this run: %s", exc)
+                settings.enabled = False
+        return settings
+
+    def _ocr(self, dataset: Dataset, settings: OcrSettings) -> OcrSummary:
+        config = WorkerConfig(self.data.blob_dir, self.data.tmp_dir, self.data.catalog_path,
+                              self.options.limits, self.options.passwords, ocr=settings)
+        stage = OcrStage(self.catalog, self.blobs, dataset, config, self.options.workers,
+                         self.options.memory_limit, on_saved=self._to_index.add,
+                         flush=lambda: self._index_pending(dataset),
+                         live_progress=self.options.live_progress, quiet=self.options.quiet)
+        summary = stage.run()
+        self._index_pending(dataset, force=True)
+        self._index_unindexed(dataset)
+        return summary
 
     # -- walking ------------------------------------------------------------------------------
     def _walk(self, dataset: Dataset, root: Path) -> None:

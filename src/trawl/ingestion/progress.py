@@ -33,8 +33,10 @@ class Progress:
 
     LOG_EVERY_S = 10.0
 
-    def __init__(self, label: str, live: bool | None = None, quiet: bool = False) -> None:
+    def __init__(self, label: str, live: bool | None = None, quiet: bool = False,
+                 unit: str = "files") -> None:
         self.label = label
+        self.unit = unit  # "files", or "pages" for OCR, where bytes say nothing
         self.quiet = quiet
         self.live = sys.stderr.isatty() if live is None else live
         self._bar = None
@@ -62,7 +64,8 @@ class Progress:
     def update(self, c: Counters, force: bool = False) -> None:
         if self.quiet:
             return
-        detail = (f"{c.rate():.1f} files/s  {c.bytes_done / c.elapsed / 1e6:.1f} MB/s  "
+        speed = f"  {c.bytes_done / c.elapsed / 1e6:.1f} MB/s" if self.unit == "files" else ""
+        detail = (f"{c.rate():.1f} {self.unit}/s{speed}  "
                   f"failed {c.failed}  skipped {c.skipped}")
         if self._bar is not None:
             self._bar.update(self._task, total=c.total, completed=c.done, detail=detail)
@@ -72,7 +75,7 @@ class Progress:
             self._last_log = now
             eta = c.eta_s()
             eta_text = f"  ETA {eta:.0f}s" if eta is not None and c.done else ""
-            print(f"{self.label}: {c.done}/{c.total} files  {detail}{eta_text}",
+            print(f"{self.label}: {c.done}/{c.total} {self.unit}  {detail}{eta_text}",
                   file=sys.stderr, flush=True)
 
     def __exit__(self, *exc: object) -> None:

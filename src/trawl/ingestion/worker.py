@@ -26,6 +26,9 @@ from trawl.ingestion.extractors.base import (
     Unsupported,
 )
 from trawl.ingestion.extractors.registry import Registry
+from trawl.ingestion.ocr import OcrEngine, OcrSettings, OcrUnavailable
+from trawl.ingestion.ocr_pages import OcrPageResult, OcrTask, PageReader
+from trawl.ingestion.tables.stage import stage_tables
 from trawl.storage.blobs import BlobStore
 from trawl.storage.catalog import Catalog, ChildEntry, Content
 
@@ -60,6 +63,7 @@ class WorkerConfig:
     catalog_path: Path
     limits: Limits = field(default_factory=Limits)
     passwords: tuple[str, ...] = ()
+    ocr: OcrSettings = field(default_factory=OcrSettings)  # the dataset's (ocr_stage.py)
 
 
 class Worker:
@@ -70,6 +74,7 @@ class Worker:
         self.registry = Registry()
         self.blobs = BlobStore(config.blob_dir)
         self._catalog: Catalog | None = None
+        self._pages: PageReader | None = None
 
     def _known(self, sha256: str) -> bool:
         """Whether this content was already extracted (by an earlier file or run)."""
@@ -77,7 +82,9 @@ class Worker:
             self._catalog = Catalog(self.config.catalog_path, readonly=True)
         return self._catalog.content(sha256) is not None
 
-    def process(self, task: Task) -> TaskResult:
+    def process(self, task: Task | OcrTask) -> TaskResult | OcrPageResult:
+        if isinstance(task, OcrTask):  # one page to OCR (ocr_stage.py)
+            return self._ocr(task)
         started = time.monotonic()
         result = TaskResult(task.file_id, task.sha256)
         try:
@@ -94,6 +101,16 @@ class Worker:
         result.content, result.children = self._extract(task, result.sha256, result.size)
         result.seconds = time.monotonic() - started
         return result
+
+    def _ocr(self, task: OcrTask) -> OcrPageResult:
+        if self._pages is None:
+            try:
+                engine = OcrEngine(self.config.blob_dir, self.config.ocr, self.config.tmp_dir)
+            except OcrUnavailable as exc:
+                return OcrPageResult(task.file_id, task.sha256, task.page, error=str(exc),
+                                     retry_later=True)
+            self._pages = PageReader(engine, self.config.passwords)
+        return self._pages.read(task)
 
     def _extract(self, task: Task, sha: str, size: int) -> tuple[Content, list[ChildEntry]]:
         mime = detect_mime(Path(task.source), task.name)
@@ -133,6 +150,7 @@ class Worker:
                 content.error = _without_source(content.error, task)
         children = extracted.children or ctx.children
         self._fill(content, extracted)
+        stage_tables(Path(task.source), content, task.name, self.config.tmp_dir)  # CSV/sheets
         return content, [ChildEntry(c.name, c.kind, c.sha256, c.size, c.mtime)
                          for c in children]
 

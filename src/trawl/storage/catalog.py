@@ -92,6 +92,14 @@ CREATE TABLE IF NOT EXISTS documents (
     UNIQUE (dataset_id, sha256)
 );
 CREATE INDEX IF NOT EXISTS documents_unindexed ON documents(dataset_id, indexed);
+-- Per-dataset options that later runs must remember (OCR on/off, OCR languages). A table of
+-- its own, created if missing, so catalogs made before it need no migration step.
+CREATE TABLE IF NOT EXISTS dataset_settings (
+    dataset_id INTEGER NOT NULL REFERENCES datasets(id),
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (dataset_id, key)
+);
 """
 
 FINAL_STATES = ("indexed", "failed", "skipped")
@@ -447,3 +455,49 @@ class Catalog:
             (dataset_id,),
         ).fetchone()
         return dict(row)
+
+    # -- dataset settings and OCR ---------------------------------------------------------------
+    def dataset_settings(self, dataset_id: int) -> dict[str, str]:
+        try:
+            rows = self.db.execute(
+                "SELECT key, value FROM dataset_settings WHERE dataset_id = ?", (dataset_id,)
+            ).fetchall()
+        except sqlite3.OperationalError:  # a read-only catalog made before the table
+            return {}
+        return {r["key"]: r["value"] for r in rows}
+
+    def set_dataset_setting(self, dataset_id: int, key: str, value: str) -> None:
+        self.db.execute(
+            "INSERT INTO dataset_settings (dataset_id, key, value) VALUES (?, ?, ?) "
+            "ON CONFLICT (dataset_id, key) DO UPDATE SET value = excluded.value",
+            (dataset_id, key, value),
+        )
+
+    # OCR's state is in the content's metadata ("ocr": "pending" | "done", and the pages):
+    # a content is shared by every dataset and path that holds it, and so is its text.
+    _OCR_PENDING = (
+        "FROM contents c JOIN documents d ON d.sha256 = c.sha256 WHERE d.dataset_id = ? "
+        "AND c.status = 'done' AND json_extract(c.metadata, '$.ocr') = 'pending'"
+    )
+
+    def contents_needing_ocr(self, dataset_id: int) -> list[tuple[str, int]]:
+        """(sha256, pages to OCR) of the dataset's contents whose OCR has not run."""
+        try:
+            rows = self.db.execute(
+                "SELECT c.sha256, COALESCE(json_array_length(c.metadata, "
+                f"'$.pages_needing_ocr'), 0) AS pages {self._OCR_PENDING} ORDER BY c.sha256",
+                (dataset_id,),
+            ).fetchall()
+        except sqlite3.OperationalError:  # SQLite without JSON functions (before 3.38)
+            return []
+        return [(r["sha256"], r["pages"]) for r in rows]
+
+    def ocr_backlog(self, dataset_id: int) -> dict[str, int]:
+        """Documents of the dataset waiting for OCR, and their pages to read."""
+        pending = self.contents_needing_ocr(dataset_id)
+        return {"documents": len(pending), "pages": sum(pages for _, pages in pending)}
+
+    def reset_indexed(self, sha256: str) -> None:
+        """The documents of a content (in every dataset) must be indexed again: its text
+        changed (OCR). The next run of each dataset re-indexes them."""
+        self.db.execute("UPDATE documents SET indexed = 0 WHERE sha256 = ?", (sha256,))

@@ -1,6 +1,7 @@
 """The data directory: everything Trawl writes lives here, nothing is written elsewhere.
 
     <data-dir>/catalog.sqlite   files, contents, documents (storage/catalog.py)
+    <data-dir>/tables.sqlite    rows of CSV files and sheets, links, joins (storage/tables.py)
     <data-dir>/blobs/           content-addressed store: members, attachments, texts
     <data-dir>/index/           the embedded Tantivy index
     <data-dir>/tmp/             per-worker scratch space, emptied after each file

@@ -31,6 +31,8 @@ def run_search(archive: Archive, params: SearchParams) -> IndexResult:
 
 def hit_url(hit: IndexHit, q: str, page: int | None = None) -> str:
     params = [("q", q)] if q else []
+    if hit.record == "row":  # a row of a structured table (record=rows)
+        return f"/tables/{hit.table_id}/rows/{hit.row}" + (f"?{urlencode(params)}" if q else "")
     page = page if page is not None else hit.page
     if page:
         params.append(("page", str(page)))
@@ -57,6 +59,9 @@ def hit_json(hit: IndexHit, q: str) -> dict[str, Any]:
         "pages": hit.pages,
         "url": hit_url(hit, q),
         "page_urls": {str(p): hit_url(hit, q, p) for p in hit.pages},
+        "record": hit.record,
+        "table_id": hit.table_id,
+        "row": hit.row,
     }
 
 
@@ -76,6 +81,10 @@ def search(
     language: Annotated[list[str] | None, Query(description="language code (en, fr, ...)")] = None,
     status: Annotated[list[str] | None, Query(description="indexed, failed or skipped")] = None,
     mime: Annotated[list[str] | None, Query(description="MIME type")] = None,
+    record: Annotated[str, Query(description="documents, or rows of tables (CSV, sheets)")]
+    = "documents",
+    table: Annotated[list[str] | None, Query(description="table name (with record=rows)")]
+    = None,
     filter: Annotated[list[str] | None, Query(description="name:value, e.g. type:pdf")] = None,
     date_from: Annotated[str | None, Query(description="YYYY, YYYY-MM or YYYY-MM-DD")] = None,
     date_to: Annotated[str | None, Query(description="inclusive, like date_from")] = None,

@@ -20,7 +20,7 @@ from trawl import __version__
 from trawl.index.base import QueryError
 from trawl.search.service import Archive, NotFound
 from trawl.storage.datadir import DataDir
-from trawl.web import api, files, i18n, pages
+from trawl.web import api, files, i18n, pages, tables
 from trawl.web.previews import Previews
 from trawl.web.render import Renderer, request_language
 from trawl.web.security import SecurityHeaders
@@ -54,6 +54,7 @@ def create_app(datadir: DataDir, allowed_hosts: list[str] | None = None) -> Fast
     app.include_router(api.router)
     app.include_router(files.router)
     app.include_router(pages.router)
+    tables.install(app)  # structured tables: routes, and helpers for the pages above
     _add_error_handlers(app)
     return app
 

@@ -21,6 +21,7 @@ from trawl.web.highlight import highlight_text, query_patterns, snippet_html
 from trawl.web.i18n import _
 from trawl.web.params import (
     MAX_OFFSET,
+    ROW_FACETS,
     SHOWN_FACETS,
     SearchParams,
     parse_search_params,
@@ -113,7 +114,7 @@ def _hit_view(hit: IndexHit, q: str) -> dict[str, Any]:
 def _facet_views(params: SearchParams,
                  facets: dict[str, list[tuple[str, int]]]) -> list[dict[str, Any]]:
     out = []
-    for name in SHOWN_FACETS:
+    for name in ROW_FACETS if params.rows else SHOWN_FACETS:
         values = list(facets.get(name, []))
         if name == "year":
             values.sort(key=lambda item: item[0], reverse=True)
@@ -210,9 +211,14 @@ def _document_context(archive: Archive, view: DocumentView, q: str,
     elif documents.html_body(c.metadata) or documents.is_html_document(view):
         preview = "frame"
     name = view.path.rsplit("/", 1)[-1]
+    ocr_pages = _ocr_pages(c.metadata)
     return {
         "view": view,
         "doc": c,
+        # Pages whose text was read by OCR -> mean word confidence (an image's text is 1).
+        "ocr_pages": ocr_pages,
+        "ocr_text_confidence": ocr_pages.get(1) if not page_count and ocr_pages else None,
+        "ocr_pending": c.metadata.get("ocr") == "pending",
         "dataset": ds,
         "title": c.title or (headers and dict(headers).get("subject")) or name or view.id,
         "name": name,
@@ -239,6 +245,14 @@ def _document_context(archive: Archive, view: DocumentView, q: str,
         "preview": preview,
         "has_original": documents.original_path(archive, view) is not None,
     }
+
+
+def _ocr_pages(metadata: dict[str, Any]) -> dict[int, float | None]:
+    found = metadata.get("ocr_pages")
+    if not isinstance(found, dict):
+        return {}
+    return {int(k): v if isinstance(v, int | float) else None
+            for k, v in found.items() if str(k).isdigit()}
 
 
 def _file_link(ds: Any, row: Any, title: str | None = None) -> dict[str, Any]:

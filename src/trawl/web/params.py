@@ -16,8 +16,11 @@ from starlette.datastructures import QueryParams
 
 from trawl.index.base import FIELD_ALIASES, QueryError, SearchQuery
 
-FILTERS = ("dataset", "source", "type", "year", "language", "status", "mime")
-SHOWN_FACETS = ("dataset", "source", "type", "year", "language")
+FILTERS = ("dataset", "source", "type", "year", "language", "status", "mime", "ocr", "table")
+SHOWN_FACETS = ("dataset", "source", "type", "year", "language", "ocr")
+# What the search counts: documents, or the rows of structured tables (record=rows).
+RECORDS = ("documents", "rows")
+ROW_FACETS = ("dataset", "source", "table", "year")
 SORTS = {"relevance": "relevance", "date": "date_desc", "date_desc": "date_desc",
          "newest": "date_desc", "date_asc": "date_asc", "oldest": "date_asc"}
 MAX_QUERY_CHARS = 2000
@@ -29,7 +32,7 @@ EARLIEST = date(1700, 1, 1)
 LATEST = date(2261, 12, 31)
 PAGE_SIZE = 10
 KNOWN_PARAMS = {"q", "sort", "page", "offset", "limit", "date_from", "date_to", "filter",
-                "lang", *FILTERS}
+                "lang", "record", *FILTERS}
 
 
 @dataclass
@@ -41,6 +44,11 @@ class SearchParams:
     sort: str = "relevance"
     limit: int = PAGE_SIZE
     offset: int = 0
+    record: str = "documents"
+
+    @property
+    def rows(self) -> bool:
+        return self.record == "rows"
 
     @property
     def page(self) -> int:
@@ -63,7 +71,8 @@ class SearchParams:
             sort=self.sort,
             offset=self.offset,
             limit=self.limit,
-            facets=facets,
+            facets=ROW_FACETS if self.rows else facets,
+            record=self.record,
         )
 
     # -- links --------------------------------------------------------------------------------
@@ -71,6 +80,8 @@ class SearchParams:
         out: list[tuple[str, str]] = []
         if self.q:
             out.append(("q", self.q))
+        if self.rows:
+            out.append(("record", "rows"))
         for name in FILTERS:
             out += [(name, v) for v in self.filters.get(name, [])]
         if self.date_from:
@@ -101,6 +112,12 @@ class SearchParams:
 
     def without_dates(self) -> str:
         return replace(self, date_from=None, date_to=None, offset=0).url()
+
+    def with_record(self, record: str) -> str:
+        """Documents or rows, with the filters both kinds share."""
+        shared = {k: v for k, v in self.filters.items()
+                  if k in ("dataset", "source", "year") or (k == "table") == (record == "rows")}
+        return replace(self, record=record, filters=shared, offset=0).url()
 
     def with_sort(self, sort: str) -> str:
         return replace(self, sort=sort, offset=0).url()
@@ -154,6 +171,9 @@ def parse_search_params(params: QueryParams | Mapping[str, str], strict: bool = 
     for value in filters.get("year", []):
         if not value.isdigit() or len(value) != 4:
             raise QueryError(f"year must be a four-digit year, not {value[:40]!r}")
+    for value in filters.get("ocr", []):
+        if value not in ("yes", "no"):
+            raise QueryError(f"ocr is yes (text read by OCR) or no, not {value[:40]!r}")
     sort_name = (multi.get("sort") or "relevance").strip().lower()
     if sort_name not in SORTS:
         raise QueryError(f"unknown sort {sort_name[:40]!r}; use relevance, date_desc or "
@@ -177,8 +197,12 @@ def parse_search_params(params: QueryParams | Mapping[str, str], strict: bool = 
     date_to = _date(multi.get("date_to"), "date_to", end=True)
     if date_from and date_to and date_from > date_to:
         raise QueryError("date_from is after date_to")
+    record = (multi.get("record") or "documents").strip().lower()
+    record = {"row": "rows", "document": "documents", "docs": "documents"}.get(record, record)
+    if record not in RECORDS:
+        raise QueryError(f"record is documents or rows, not {record[:40]!r}")
     return SearchParams(q=q, filters=filters, date_from=date_from, date_to=date_to,
-                        sort=SORTS[sort_name], limit=limit, offset=offset)
+                        sort=SORTS[sort_name], limit=limit, offset=offset, record=record)
 
 
 def _int(value: str | None, name: str, default: int) -> int:

@@ -1,7 +1,10 @@
-"""Images: metadata only (size, format, EXIF date, camera and GPS position), via Pillow.
+"""Images: metadata (size, format, EXIF date, camera and GPS position), via Pillow; text by OCR.
 
-Only headers are read, never pixels, so the size of an image costs nothing here; OCR is a later
-step. SVG is XML: its <title>, <desc> and <text> content is the text.
+Only headers are read here, never pixels, so the size of an image costs nothing; the image is
+listed for OCR (`pages_needing_ocr`), which the OCR stage reads later (ocr_stage.py): its text
+becomes the document's text, one page per frame of a multi-page TIFF. Images too small to hold
+text or too large to OCR are not listed, with the reason in `ocr_skipped`.
+SVG is XML: its <title>, <desc> and <text> content is the text.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from trawl.ingestion.extractors.base import (
     Extractor,
 )
 from trawl.ingestion.extractors.text import clip_text, library_errors
+from trawl.ingestion.ocr import size_problem
 
 _EXIF_TEXT = {
     ExifTags.Base.Make: "camera_make",
@@ -148,8 +152,18 @@ class ImageExtractor(Extractor):
                 meta = image_metadata(img)
                 meta.update(exif_metadata(img))
         warnings = list(dict.fromkeys(str(w.message) for w in caught))[:20]
+        # A multi-page TIFF is a scanned document: one page per frame. Other formats' frames
+        # are an animation, whose first frame stands for it.
+        paged = meta.get("format") == "TIFF" and meta.get("frames", 1) > 1
+        pages = [""] * meta["frames"] if paged else None
+        problem = size_problem(meta["width"], meta["height"])
+        if problem:
+            meta["ocr_skipped"] = {"1": problem}
+        else:
+            meta["ocr"] = "pending"
+            meta["pages_needing_ocr"] = list(range(1, len(pages) + 1)) if pages else [1]
         return ExtractionResult(
-            text=None, title=meta.get("title"), metadata=meta, warnings=warnings
+            text=None, pages=pages, title=meta.get("title"), metadata=meta, warnings=warnings
         )
 
 

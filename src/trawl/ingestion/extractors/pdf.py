@@ -4,6 +4,8 @@ Text comes in content-stream order (`sort=False`). On the corpus this keeps the 
 two-column papers and rotated text intact, where `sort=True` (a layout mode in PyMuPDF 1.2x)
 interleaves columns line by line and pdftotext breaks rotated text into letter salad.
 Ligatures are expanded and words hyphenated at line ends joined, so that search finds them.
+Pages whose text layer is missing or junk are listed for OCR (`pages_needing_ocr`), which the
+OCR stage reads later (ocr_stage.py): extraction itself stays fast and never runs Tesseract.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from trawl.ingestion.extractors.base import (
     Extractor,
 )
 from trawl.ingestion.extractors.text import clip_pages, library_errors
+from trawl.ingestion.ocr import text_layer_problem
 
 # MuPDF prints repair notes on stderr; they are collected as warnings instead.
 pymupdf.TOOLS.mupdf_display_errors(False)
@@ -114,9 +117,10 @@ def _page_extras(page: pymupdf.Page) -> list[str]:
     return parts
 
 
-def _pages(doc: pymupdf.Document, warnings: list[str]) -> tuple[list[str], int]:
-    """The text of each page, and how many pages have no text layer (scans: OCR later)."""
-    pages, without_text = [], 0
+def _pages(doc: pymupdf.Document, warnings: list[str]) -> tuple[list[str], int, dict[str, str]]:
+    """The text of each page, how many pages have no text layer, and the pages that OCR
+    must read, with why (1-based page number as a string -> reason)."""
+    pages, without_text, ocr_reasons = [], 0, {}
     for page in doc:
         try:
             layer = _dehyphenate(page.get_text("text", flags=_TEXT_FLAGS).strip())
@@ -126,8 +130,38 @@ def _pages(doc: pymupdf.Document, warnings: list[str]) -> tuple[list[str], int]:
             warnings.append(f"page {page.number + 1}: {exc}")
             layer, extras = "", []
         without_text += not layer
+        if reason := _ocr_reason(page, layer):
+            ocr_reasons[str(page.number + 1)] = reason
         pages.append("\n".join([layer, *extras]) if extras else layer)
-    return pages, without_text
+    return pages, without_text, ocr_reasons
+
+
+def _ocr_reason(page: pymupdf.Page, layer: str) -> str | None:
+    """Why this page needs OCR (ocr.text_layer_problem), or None. Decided per page: one
+    scanned page in a typed report is read, its typed pages are not."""
+    try:
+        if not layer and not page.get_images() and _looks_blank(page):
+            return None  # nothing on it to read (no text, no image, no ink)
+        area = page.rect.width * page.rect.height / 72 / 72
+        return text_layer_problem(layer, area, lambda: _image_coverage(page))
+    except _PDF_ERRORS:
+        return None if layer else "no text layer"
+
+
+def _image_coverage(page: pymupdf.Page) -> float:
+    """The share of the page that images cover (overlaps counted twice; capped at 1)."""
+    page_area = abs(page.rect) or 1.0
+    covered = sum(abs(pymupdf.Rect(info["bbox"]) & page.rect)
+                  for info in page.get_image_info())
+    return min(covered / page_area, 1.0)
+
+
+def _looks_blank(page: pymupdf.Page) -> bool:
+    """Whether a page without text or images shows nothing either (vector drawings of text,
+    outlined fonts, do show): a thumbnail with almost no dark pixel."""
+    pix = page.get_pixmap(dpi=18, colorspace=pymupdf.csGRAY, alpha=False)
+    dark = sum(1 for value in pix.samples if value < 200)
+    return dark <= 0.002 * max(pix.width * pix.height, 1)
 
 
 def _metadata(doc: pymupdf.Document) -> dict[str, Any]:
@@ -177,9 +211,13 @@ class PdfExtractor(Extractor):
         warnings: list[str] = []
         pymupdf.TOOLS.mupdf_warnings(reset=True)  # forget what an earlier file left
         with _open(ctx) as doc, library_errors("PyMuPDF"):
-            pages, without_text = _pages(doc, warnings)
+            pages, without_text, ocr_reasons = _pages(doc, warnings)
             meta = _metadata(doc)
             meta["pages_without_text"] = without_text
+            if ocr_reasons:  # read by the OCR stage (ocr_stage.py), now or with `trawl ocr`
+                meta["ocr"] = "pending"
+                meta["pages_needing_ocr"] = [int(n) for n in ocr_reasons]
+                meta["ocr_reasons"] = ocr_reasons
             try:
                 _add_attachments(doc, ctx)
             except _PDF_ERRORS as exc:

@@ -1,0 +1,602 @@
+"""The read side of structured tables: a table's rows as a reader asks for them (sorted,
+filtered, searched, paged), one row with its links and joins, the union of one table name
+across folders, and the rows that reference a document.
+
+Why it is fast at any size:
+* Pages are keyset pages: "the 50 rows after (value, row) in this order", an index seek when
+  the sort column has an index (big tables get them at load), never an OFFSET. NULLs are
+  their own segment (first when ascending, last when descending), so the seek stays a
+  row-value comparison ``(col, _row) > (?, ?)`` that SQLite answers from the index.
+* A filtered view is first probed for at most `EXACT_COUNT` + 1 matching rows. When it has
+  fewer, its rows are known, and the page, the count and the facets are computed on them
+  alone (milliseconds); when it has more, the count says "more than 10,000", the page comes
+  from the sorted index walk (which finds matches at once precisely because they are many),
+  and the facets are the whole table's, precomputed at load and labelled so.
+* Full-text search inside a table asks the search index for the matching row numbers.
+
+Identifiers from a request are only ever names of registered columns (`TableInfo.column`);
+values are parameters. Reads only: the store is opened read-only.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import bisect
+import json
+import re
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from trawl.index.base import QueryError
+from trawl.index.tantivy_backend import TantivyIndex
+from trawl.storage.tables import (
+    FLAGS,
+    ROW,
+    Column,
+    Join,
+    TableInfo,
+    TableStore,
+    quote_ident,
+)
+
+PAGE_SIZE = 50
+MAX_PAGE = 500
+EXACT_COUNT = 10_000       # matches counted exactly (and facetted on) up to this
+MAX_MATCHES = 10_000       # rows taken from the search index for a search inside a table
+MAX_FILTERS = 20
+MAX_JOINED = 20            # rows of a joined table shown on a row page
+_DATE_TYPES = ("date", "datetime", "time")
+_TRUE = {"1", "true", "yes", "y", "t", "on"}
+_FALSE = {"0", "false", "no", "n", "f", "off"}
+
+
+class TableNotFound(LookupError):
+    pass
+
+
+@dataclass
+class Filter:
+    op: str            # eq | contains | min | max
+    column: Column
+    value: str
+
+
+@dataclass
+class ViewParams:
+    """A table view as the URL says it: sort, filters, search, cursor, page size."""
+
+    sort: str | None = None
+    desc: bool = False
+    filters: list[Filter] = field(default_factory=list)
+    q: str = ""
+    after: tuple[Any, int] | None = None
+    limit: int = PAGE_SIZE
+    flagged: bool = False
+    truncated: int | None = None   # a search matched this many rows; the first ones are shown
+
+    def pairs(self, after: bool = True) -> list[tuple[str, str]]:
+        out: list[tuple[str, str]] = []
+        if self.q:
+            out.append(("q", self.q))
+        for f in self.filters:
+            out.append((f"{_OP_PREFIX[f.op]}.{f.column.sql}", f.value))
+        if self.flagged:
+            out.append(("flagged", "1"))
+        if self.sort:
+            out.append(("sort", self.sort))
+            if self.desc:
+                out.append(("desc", "1"))
+        if self.limit != PAGE_SIZE:
+            out.append(("limit", str(self.limit)))
+        if after and self.after is not None:
+            out.append(("after", encode_cursor(self.after)))
+        return out
+
+
+_OP_PREFIX = {"eq": "f", "contains": "c", "min": "min", "max": "max"}
+_PREFIX_OP = {v: k for k, v in _OP_PREFIX.items()}
+
+
+def parse_view_params(info: TableInfo, query: Mapping[str, str] | Any) -> ViewParams:
+    """Check a request's parameters against the table's registered columns."""
+    multi = list(query.multi_items()) if hasattr(query, "multi_items") else list(query.items())
+    params = ViewParams()
+    for key, value in multi:
+        prefix, dot, name = key.partition(".")
+        if dot and prefix in _PREFIX_OP:
+            if value == "":
+                continue
+            column = info.column(name)
+            if column is None:
+                raise QueryError(f"this table has no column {name[:80]!r}")
+            if len(value) > 500:
+                raise QueryError("a filter value is too long")
+            params.filters.append(Filter(_PREFIX_OP[prefix], column, value))
+        elif key == "sort" and value:
+            column = info.column(value)
+            if column is None and value != ROW:
+                raise QueryError(f"this table has no column {value[:80]!r}")
+            params.sort = column.sql if column else None
+        elif key == "desc":
+            params.desc = value not in ("", "0", "false")
+        elif key == "q":
+            params.q = value.strip()[:2000]
+        elif key == "after" and value:
+            params.after = decode_cursor(value)
+        elif key == "limit" and value:
+            if not value.isdigit() or not 1 <= int(value) <= MAX_PAGE:
+                raise QueryError(f"limit must be between 1 and {MAX_PAGE}")
+            params.limit = int(value)
+        elif key == "flagged":
+            params.flagged = value not in ("", "0")
+    if len(params.filters) > MAX_FILTERS:
+        raise QueryError(f"at most {MAX_FILTERS} filters")
+    return params
+
+
+def encode_cursor(cursor: tuple[Any, int]) -> str:
+    raw = json.dumps(list(cursor), separators=(",", ":"), ensure_ascii=False)
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(text: str) -> tuple[Any, int]:
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        value, row = json.loads(raw)
+    except (ValueError, TypeError, binascii.Error):
+        # A plain row number is a cursor too (`after=400000` in the default order).
+        if text.isdigit():
+            return None, int(text)
+        raise QueryError("this page link is damaged; start again from the first page") from None
+    if not isinstance(row, int) or isinstance(value, dict | list):
+        raise QueryError("this page link is damaged; start again from the first page")
+    return value, row
+
+
+@dataclass
+class TableView:
+    info: TableInfo
+    params: ViewParams
+    rows: list[dict[str, Any]]
+    count: int | None              # None: more than EXACT_COUNT
+    next_cursor: tuple[Any, int] | None
+    facets: list[tuple[Column, list[tuple[Any, int]]]]
+    facets_whole_table: bool       # the view is too large: the whole table's counts
+    matched_rows: list[int] | None = None
+
+
+@dataclass
+class _Plan:
+    where: list[str]                       # SQL conditions of a view read page by page
+    args: list[Any]
+    exact: list[tuple[int, Any]] | None    # (row, sort value) of every row of a small view
+    facets: list[tuple[Column, list[tuple[Any, int]]]]
+    matched: list[int] | None
+
+
+@dataclass
+class JoinedRows:
+    join: Join
+    direction: str                 # out: this row -> other table; in: other rows -> this row
+    other: TableInfo
+    this_column: str
+    other_column: str
+    value: Any
+    rows: list[dict[str, Any]]
+    count: int
+
+
+class TableReader:
+    """Reads `tables.sqlite` (opened on first use: it appears with the first table)."""
+
+    def __init__(self, path: Any, index: TantivyIndex | None = None) -> None:
+        self.path = path
+        self.index = index
+        self._store: TableStore | None = None
+
+    @property
+    def store(self) -> TableStore | None:
+        if self._store is None:
+            self._store = TableStore.open_readonly(self.path)
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    # -- tables -------------------------------------------------------------------------------
+    def table(self, table_id: int, datasets: list[str] | None = None) -> TableInfo:
+        info = self.store.table(table_id) if self.store else None
+        if info is None or (datasets is not None and info.dataset not in datasets):
+            raise TableNotFound(f"no table {table_id}")
+        return info
+
+    def tables(self, dataset: str, include_empty: bool = False) -> list[TableInfo]:
+        return self.store.tables(dataset, include_empty=include_empty) if self.store else []
+
+    def counts(self, dataset: str) -> dict[str, int]:
+        if not self.store:
+            return {"tables": 0, "with_rows": 0, "rows": 0}
+        return self.store.table_counts(dataset)
+
+    def by_folder(self, dataset: str, include_empty: bool = False
+                  ) -> list[tuple[str, list[TableInfo]]]:
+        grouped: dict[str, list[TableInfo]] = {}
+        for info in self.tables(dataset, include_empty):
+            grouped.setdefault(info.folder, []).append(info)
+        return sorted(grouped.items())
+
+    def same_name(self, info: TableInfo) -> list[TableInfo]:
+        """Tables of the same name in the dataset's other folders (for the union view)."""
+        if not self.store:
+            return []
+        return [t for t in self.store.tables(info.dataset, include_empty=False, name=info.name)
+                if t.id != info.id]
+
+    def tables_of_document(self, document_id: str) -> list[TableInfo]:
+        return self.store.tables_of_document(document_id) if self.store else []
+
+    # -- a view of a table --------------------------------------------------------------------
+    def view(self, info: TableInfo, params: ViewParams) -> TableView:
+        if not info.has_rows:
+            return TableView(info, params, [], 0, None, [], False)
+        plan = self._plan(info, params)
+        if plan.exact is not None:
+            ids, cursor = _slice(plan.exact, params)
+            rows = self._rows_by_id(info, ids)
+            facets = [(c, counts) for c, counts in plan.facets]
+            return TableView(info, params, rows, len(plan.exact), cursor, facets, False,
+                             plan.matched)
+        assert self.store is not None
+        rows, cursor = _page(self.store.db, info, plan.where, plan.args, params)
+        filtered = bool(params.filters or params.flagged)
+        facets = [(c, [(v, n) for v, n in c.facet or []]) for c in info.columns if c.facet]
+        return TableView(info, params, rows, info.row_count if not filtered else None,
+                         cursor, facets, filtered, plan.matched)
+
+    def _plan(self, info: TableInfo, params: ViewParams) -> _Plan:
+        """How to read a view. A search inside the table, or filters that leave at most
+        `EXACT_COUNT` rows, give an exact view: one query reads those rows' row numbers,
+        sort values and facet values, and Python does the rest. Otherwise the view is read
+        page by page from SQLite, in index order."""
+        assert self.store is not None
+        facet_columns = [c for c in info.columns if c.facet]
+        where, args = _where(info, params)
+        matched: list[int] | None = None
+        if params.q:
+            if self.index is None:
+                raise QueryError("search inside tables needs the search index")
+            matched, total = self.index.match_rows(params.q, info.id, MAX_MATCHES)
+            if total > len(matched):
+                params.truncated = total
+            where.append(f"{ROW} IN ({', '.join('?' * len(matched))})" if matched else "0")
+            args += matched
+        if not where:
+            return _Plan([], [], None, [], matched)
+        table = quote_ident(info.sql_name)
+        # Row numbers only first: an equality or a range on an indexed column is answered
+        # from the index alone.
+        ids = [r[0] for r in self.store.db.execute(
+            f"SELECT {ROW} FROM {table} WHERE {' AND '.join(where)} LIMIT {EXACT_COUNT + 1}",
+            args)]
+        if len(ids) > EXACT_COUNT:
+            # Many rows match: pages come from an index walk, which finds them at once.
+            where, args = _where(info, params, hint=True)
+            return _Plan(where, args, None, [], matched)
+        wanted = [ROW] + ([quote_ident(params.sort)] if params.sort else []) + \
+            [quote_ident(c.sql) for c in facet_columns]
+        found = self.store.db.execute(
+            f"SELECT {', '.join(wanted)} FROM {table} WHERE {ROW} IN "
+            "(SELECT value FROM json_each(?))", (json.dumps(ids),)).fetchall() \
+            if len(wanted) > 1 else [(i,) for i in ids]
+        sort_at = 1 if params.sort else None
+        exact = [(r[0], r[sort_at] if sort_at else None) for r in found]
+        offset = 2 if params.sort else 1
+        facets = []
+        for i, column in enumerate(facet_columns):
+            counts = Counter(r[offset + i] for r in found if r[offset + i] is not None)
+            facets.append((column, counts.most_common(30)))
+        return _Plan([], [], exact, facets, matched)
+
+    def _rows_by_id(self, info: TableInfo, ids: list[int]) -> list[dict[str, Any]]:
+        if not ids:
+            return []
+        assert self.store is not None
+        found = {r[ROW]: dict(r) for r in self.store.db.execute(
+            f"SELECT * FROM {quote_ident(info.sql_name)} WHERE {ROW} IN "
+            f"({', '.join('?' * len(ids))})", ids)}
+        return [found[i] for i in ids if i in found]
+
+    def export(self, info: TableInfo, params: ViewParams, limit: int | None
+               ) -> Iterator[dict[str, Any]]:
+        """Every row of the view (all its pages), in its order; `limit` caps them."""
+        if not info.has_rows:
+            return
+        assert self.store is not None
+        plan = self._plan(info, params)
+        page = ViewParams(params.sort, params.desc, params.filters, params.q, params.after,
+                          MAX_PAGE, params.flagged)
+        done = 0
+        while True:
+            if plan.exact is not None:
+                ids, cursor = _slice(plan.exact, page)
+                rows = self._rows_by_id(info, ids)
+            else:
+                rows, cursor = _page(self.store.db, info, plan.where, plan.args, page)
+            for row in rows:
+                if limit is not None and done >= limit:
+                    return
+                yield row
+                done += 1
+            if cursor is None:
+                return
+            page.after = cursor
+
+    # -- one row ------------------------------------------------------------------------------
+    def row(self, info: TableInfo, number: int) -> dict[str, Any] | None:
+        return self.store.cell_row(info, number) if self.store else None
+
+    def links(self, info: TableInfo, number: int) -> list[dict[str, Any]]:
+        if not self.store:
+            return []
+        return [dict(r) for r in self.store.links_of_row(info.id, number)]
+
+    def joined(self, info: TableInfo, row: dict[str, Any]) -> list[JoinedRows]:
+        if not self.store:
+            return []
+        out = []
+        for join in self.store.joins_of(info.id):
+            outgoing = join.from_table == info.id
+            other = self.store.table(join.to_table if outgoing else join.from_table)
+            if other is None or not other.has_rows:
+                continue
+            this_column = join.from_column if outgoing else join.to_column
+            other_column = join.to_column if outgoing else join.from_column
+            value = row.get(this_column)
+            if value is None or value == "":
+                continue
+            q = quote_ident(other_column)
+            table = quote_ident(other.sql_name)
+            rows = [dict(r) for r in self.store.db.execute(
+                f"SELECT * FROM {table} WHERE {q} = ? ORDER BY {ROW} LIMIT ?",
+                (value, MAX_JOINED))]
+            if not rows:
+                continue
+            count = len(rows) if len(rows) < MAX_JOINED else self.store.db.execute(
+                f"SELECT COUNT(*) FROM {table} WHERE {q} = ?", (value,)).fetchone()[0]
+            out.append(JoinedRows(join, "out" if outgoing else "in", other, this_column,
+                                  other_column, value, rows, count))
+        return out
+
+    def referencing_rows(self, document_id: str, limit: int = 100) -> list[dict[str, Any]]:
+        """The rows whose cells name this document's file ("referenced by")."""
+        if not self.store:
+            return []
+        out = []
+        tables: dict[int, TableInfo | None] = {}
+        for link in self.store.rows_linking(document_id, limit):
+            table_id = link["table_id"]
+            if table_id not in tables:
+                tables[table_id] = self.store.table(table_id)
+            info = tables[table_id]
+            if info is None:
+                continue
+            row = self.store.cell_row(info, link["row"]) or {}
+            out.append({"table": info, "row": link["row"], "column": link["column"],
+                        "value": link["value"], "key": row_key(info, row),
+                        "label": row_label(info, row)})
+        return out
+
+    # -- the union of one name across folders -------------------------------------------------
+    def union(self, dataset: str, name: str, after: tuple[Any, int] | None, limit: int
+              ) -> tuple[list[TableInfo], list[Column], list[dict[str, Any]],
+                         tuple[Any, int] | None]:
+        """Rows of every table called `name` in `dataset`, folder by folder, with the union
+        of their columns (matched by name, as SQLite compares them). The cursor is
+        (position of the table in that order, row)."""
+        if not self.store:
+            return [], [], [], None
+        tables = [t for t in self.store.tables(dataset, include_empty=False, name=name)
+                  if t.has_rows]
+        columns: dict[str, Column] = {}
+        for info in tables:
+            for column in info.columns:
+                columns.setdefault(column.sql.lower(), column)
+        start, last_row = (int(after[0]), after[1]) if after else (0, 0)
+        rows: list[dict[str, Any]] = []
+        cursor = None
+        for position in range(start, len(tables)):
+            info = tables[position]
+            need = limit + 1 - len(rows)
+            floor = last_row if position == start else 0
+            found = self.store.db.execute(
+                f"SELECT * FROM {quote_ident(info.sql_name)} WHERE {ROW} > ? ORDER BY {ROW} "
+                "LIMIT ?", (floor, need)).fetchall()
+            for r in found:
+                data = {k.lower(): v for k, v in dict(r).items()}
+                rows.append({"_table": info, ROW: r[ROW], **{
+                    c.sql: data.get(key) for key, c in columns.items()}})
+            if len(rows) > limit:
+                break
+        if len(rows) > limit:
+            rows = rows[:limit]
+            last = rows[-1]
+            cursor = (tables.index(last["_table"]), last[ROW])
+        return tables, list(columns.values()), rows, cursor
+
+
+# -- helpers -------------------------------------------------------------------------------------
+def row_key(info: TableInfo, row: Mapping[str, Any]) -> str:
+    if info.key_column and row.get(info.key_column) is not None:
+        return str(row[info.key_column])
+    return str(row.get(ROW, ""))
+
+
+def row_label(info: TableInfo, row: Mapping[str, Any]) -> str:
+    value = row.get(info.label_column) if info.label_column else None
+    return str(value)[:200] if value not in (None, "") else ""
+
+
+def _typed(column: Column, value: str) -> Any:
+    """A filter's text as the column's stored value."""
+    text = value.strip()
+    if column.type == "integer":
+        try:
+            return int(text.replace(",", ""))
+        except ValueError:
+            try:
+                return float(text.replace(",", ""))
+            except ValueError:
+                return value
+    if column.type == "number":
+        try:
+            return float(text.replace(",", ""))
+        except ValueError:
+            return value
+    if column.type == "boolean":
+        low = text.lower()
+        if column.labels:
+            labels = [label.lower() for label in column.labels]
+            if low in labels:
+                return labels.index(low)
+        return 1 if low in _TRUE else 0 if low in _FALSE else value
+    return value
+
+
+def _order_key(item: tuple[int, Any]) -> tuple[int, Any, int]:
+    """SQLite's order: NULL, then numbers, then text, then blobs; then the row number."""
+    row, value = item
+    if value is None:
+        return (0, 0, row)
+    if isinstance(value, int | float):
+        return (1, value, row)
+    if isinstance(value, str):
+        return (2, value, row)
+    return (3, bytes(value), row)
+
+
+def _slice(exact: list[tuple[int, Any]], params: ViewParams
+           ) -> tuple[list[int], tuple[Any, int] | None]:
+    """One page of an exact view, in the view's order, after its cursor."""
+    ordered = sorted(exact, key=_order_key, reverse=params.desc)
+    start = 0
+    if params.after is not None:
+        value, row = params.after
+        mark = _order_key((row, value if params.sort else None))
+        keys = [_order_key(item) for item in ordered]
+        if params.desc:
+            start = next((i for i, k in enumerate(keys) if k < mark), len(keys))
+        else:
+            start = bisect.bisect_right(keys, mark)
+    page = ordered[start:start + params.limit]
+    more = start + params.limit < len(ordered)
+    cursor = (page[-1][1] if params.sort else None, page[-1][0]) if more and page else None
+    return [row for row, _v in page], cursor
+
+
+def _like(value: str) -> str:
+    return "%" + re.sub(r"([\\%_])", r"\\\1", value) + "%"
+
+
+def _where(info: TableInfo, params: ViewParams, hint: bool = False
+           ) -> tuple[list[str], list[Any]]:
+    """The filters as SQL. `hint` writes columns as ``+"col"`` so that SQLite walks the
+    sort order's index (or the rows in file order) instead of the filter's index: right
+    when the filter matches many rows, since the first page's rows are then found at once
+    while reading the whole of a filter's range would mean sorting it."""
+    where: list[str] = []
+    args: list[Any] = []
+    equals: dict[str, list[Filter]] = {}
+    plus = "+" if hint else ""
+    for f in params.filters:
+        q = plus + quote_ident(f.column.sql)
+        dated = f.column.type in _DATE_TYPES
+        if f.op == "eq":
+            equals.setdefault(f.column.sql, []).append(f)
+        elif f.op == "contains":
+            where.append(f"{q} LIKE ? ESCAPE '\\'")
+            args.append(_like(f.value))
+        elif f.op == "min":
+            where.append(f"{q} >= ?")
+            args.append(f.value.strip() if dated else _typed(f.column, f.value))
+        elif f.op == "max":
+            # A date range's end includes the whole day (or month, or year) it names.
+            where.append(f"{q} <= ?")
+            args.append(f.value.strip() + "~" if dated else _typed(f.column, f.value))
+    for name, filters in equals.items():
+        q = plus + quote_ident(name)
+        column = filters[0].column
+        parts = []
+        for f in filters:
+            if f.value == "\x00null":
+                parts.append(f"{q} IS NULL")
+            elif column.type in _DATE_TYPES:
+                # A date matches every time of that day: a range, so an index serves it.
+                parts.append(f"({q} >= ? AND {q} <= ?)")
+                args += [f.value.strip(), f.value.strip() + "~"]
+            else:
+                parts.append(f"{q} = ?")
+                args.append(_typed(column, f.value))
+        where.append("(" + " OR ".join(parts) + ")")
+    if params.flagged:
+        where.append(f"{FLAGS} IS NOT NULL")
+    return where, args
+
+
+def _page(db: Any, info: TableInfo, where: list[str], args: list[Any], params: ViewParams
+          ) -> tuple[list[dict[str, Any]], tuple[Any, int] | None]:
+    """One keyset page, and the cursor of the next one (None on the last page)."""
+    table = quote_ident(info.sql_name)
+    limit = params.limit
+    base = " AND ".join(where) if where else "1"
+    if not params.sort:
+        seek, seek_args = "1", []
+        if params.after is not None:
+            seek, seek_args = (f"{ROW} < ?" if params.desc else f"{ROW} > ?"), [params.after[1]]
+        order = f"{ROW} DESC" if params.desc else ROW
+        rows = db.execute(f"SELECT * FROM {table} WHERE ({base}) AND {seek} ORDER BY {order} "
+                          f"LIMIT {limit + 1}", [*args, *seek_args]).fetchall()
+        return _finish([dict(r) for r in rows], limit, None)
+    col = quote_ident(params.sort)
+    direction = "DESC" if params.desc else "ASC"
+    order = f"{col} {direction}, {ROW} {direction}"
+    # Segments in reading order: NULLs come first ascending, last descending (as SQLite
+    # sorts them), each read with a seek that an index on the column can answer.
+    segments = ["null", "value"] if not params.desc else ["value", "null"]
+    after = params.after
+    if after is not None:
+        value, row = after
+        current = "null" if value is None else "value"
+        segments = segments[segments.index(current):]
+    rows: list[dict[str, Any]] = []
+    for segment in segments:
+        need = limit + 1 - len(rows)
+        if need <= 0:
+            break
+        cond = f"{col} IS NULL" if segment == "null" else f"{col} IS NOT NULL"
+        seek_args: list[Any] = []
+        if after is not None and (segment == "null") == (after[0] is None):
+            if segment == "null":
+                cond += f" AND {ROW} {'<' if params.desc else '>'} ?"
+                seek_args = [after[1]]
+            else:
+                cond += f" AND ({col}, {ROW}) {'<' if params.desc else '>'} (?, ?)"
+                seek_args = [after[0], after[1]]
+        found = db.execute(f"SELECT * FROM {table} WHERE ({base}) AND {cond} ORDER BY {order} "
+                           f"LIMIT {need}", [*args, *seek_args]).fetchall()
+        rows += [dict(r) for r in found]
+    return _finish(rows, limit, params.sort)
+
+
+def _finish(rows: list[dict[str, Any]], limit: int, sort: str | None
+            ) -> tuple[list[dict[str, Any]], tuple[Any, int] | None]:
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    last = rows[-1]
+    return rows, (last[sort] if sort else None, last[ROW])
+
