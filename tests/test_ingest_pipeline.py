@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from ingest_helpers import catalog_state, cli_json, ingest, search, trawl_cli
+from shared_corpus import CORPUS
 
 from trawl.ingestion.pool import WorkerPool
 from trawl.ingestion.worker import Task, WorkerConfig
@@ -234,7 +235,7 @@ def _indexed_so_far(data: Path) -> int:
 
 
 def test_kill_9_then_resume_equals_an_uninterrupted_run(tmp_path: Path) -> None:
-    corpus = Path(__file__).parents[1].parent / "shared" / "corpus"
+    corpus = CORPUS
     if not corpus.is_dir():
         pytest.skip("shared corpus missing")
     source = tmp_path / "source"
