@@ -90,9 +90,9 @@ class OcrResult:
     text: str
     confidence: float | None        # mean word confidence, 0-100; None when no word was read
     words: int = 0
-    rotation: int = 0               # degrees clockwise the page was turned to be read (OSD)
+    rotation: int = 0               # degrees clockwise the page must turn to be read
     skew: float = 0.0               # degrees it was straightened by before reading
-    seconds: float = 0.0            # Tesseract's time (0 when it came from the cache)
+    seconds: float = 0.0            # time to read it (as stored: also when from the cache)
     cached: bool = False
 
     def to_json(self) -> bytes:
@@ -108,8 +108,6 @@ class OcrResult:
 # -- is a text layer good enough? ---------------------------------------------------------------
 _EDGE_PUNCTUATION = "\"'()[]{}<>.,;:!?«»“”‘’-–—/*•·"
 _BAD_CHAR_CATEGORIES = {"Co", "Cn", "Cc", "Cs"}  # private use, unassigned, control, surrogate
-
-
 _NUMBER_CHARS = set("0123456789.,:/-+$€£%#()")
 
 

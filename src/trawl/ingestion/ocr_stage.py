@@ -253,9 +253,10 @@ def apply_ocr(content: Content, text: str, results: dict[int, OcrPageResult], la
             skipped[key] = page.skipped or "not read"
             continue
         found = page.result
-        seconds += found.seconds
         if found.cached:
             cached.append(number)
+        else:
+            seconds += found.seconds
         if found.rotation:
             rotation[key] = found.rotation
         if found.skew:
