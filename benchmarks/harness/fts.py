@@ -31,11 +31,13 @@ CREATE TABLE meta (rowid INTEGER PRIMARY KEY, family TEXT, year TEXT, source TEX
 CREATE INDEX meta_date ON meta(date);
 """
 DOCS = """
-SELECT c.sha256, c.title, c.text_key, c.family, c.doc_date, c.language, c.mime, c.status,
-       (SELECT min(f.path) FROM files f WHERE f.sha256 = d.sha256
-          AND f.dataset_id = d.dataset_id) AS path
+SELECT d.dataset_id, c.sha256, c.title, c.text_key, c.family, c.doc_date, c.language, c.mime,
+       c.status
 FROM documents d JOIN contents c ON c.sha256 = d.sha256
 """
+# One pass over the files for every document's first path (a correlated subquery per
+# document is quadratic here: SQLite picks the (dataset_id, status) index for it).
+PATHS = "SELECT dataset_id, sha256, min(path) FROM files WHERE sha256 IS NOT NULL GROUP BY 1, 2"
 
 
 def _text(data_dir: Path, key: str | None) -> str:
@@ -50,8 +52,10 @@ def build(data_dir: Path, out: Path) -> dict[str, Any]:
     src = sqlite3.connect(f"file:{data_dir / 'catalog.sqlite'}?mode=ro", uri=True)
     db = sqlite3.connect(out)
     db.executescript(SCHEMA)
+    paths = {(ds, sha): path for ds, sha, path in src.execute(PATHS)}
     rows = chars = 0
-    for _sha, title, key, family, date, lang, mime, status, path in src.execute(DOCS):
+    for ds, sha, title, key, family, date, lang, mime, status in src.execute(DOCS):
+        path = paths.get((ds, sha))
         text = _text(data_dir, key)
         rows += 1
         chars += len(text)

@@ -41,7 +41,7 @@ class Config:
     per_format: bool = True
     fidelity_corpus: Path | None = None
     reps: int = 30                     # library and FTS5 repetitions per query
-    slow_reps: int = 5                 # ripgrep and recollq (one process per query)
+    slow_reps: int = 3                 # ripgrep and recollq (one process per query)
     http_plans: dict[int, int] = field(default_factory=lambda: {1: 70, 16: 14})
     ocr_sample: int = 20               # images (and half as many PDFs) for the OCR step; 0: none
     quick: bool = False
