@@ -45,7 +45,7 @@ def _add_run_args(p: argparse.ArgumentParser) -> None:
                    help=f"comma-separated among {','.join(ALL_BASELINES)} "
                         "(default all; --quick: floor,fts5,rg,recoll); 'none' for none")
     p.add_argument("--baselines-everywhere", action="store_true",
-                   help="run Recoll and Tika at every size, not only the largest")
+                   help="run Recoll and Tika at every size, not only the main (--size) one")
     p.add_argument("--no-http", action="store_true", help="skip the HTTP measurements")
     p.add_argument("--per-format", action=argparse.BooleanOptionalAction, default=None,
                    help="per-extension runs on the main corpus (default on; --quick off)")

@@ -1,7 +1,9 @@
 """PNG charts of a run: ingestion cost and query latency against corpus size (matplotlib, Agg).
 
-* ingest_cost.png: wall time, throughput, peak memory and on-disk size of Trawl against the
-  corpus size, with the baselines measured at each size as separate series.
+* ingest_cost.png: wall time, CPU time, peak memory and on-disk size of Trawl against the
+  corpus size, with the baselines measured at each size as separate series (log-log for
+  times and sizes when the corpus sizes span 5x or more: proportional growth is a straight
+  line of slope 1).
 * query_latency.png: left, Trawl's p50 (solid) and p95 (dashed) per query against corpus
   size; right, p50 per query and engine on the largest corpus (log scale).
 """
@@ -36,18 +38,21 @@ def _series(sizes: list[dict[str, Any]], get: Any, key: str) -> tuple[list[float
     return xs, ys
 
 
-def _size_axis(ax: Any, sizes: list[dict[str, Any]]) -> None:
-    """Corpus size in MB on x; logarithmic when the sizes span 5x or more."""
+def _size_axis(ax: Any, sizes: list[dict[str, Any]], log_y: bool = False) -> None:
+    """Corpus size on x; logarithmic when the sizes span 5x or more, and then y too if
+    `log_y` (so that a cost growing in proportion to the size is a straight line)."""
     xs = [s["trawl"]["ingest"]["bytes"] / MB for s in sizes]
-    ax.set_xlabel("corpus size (MB)")
+    ax.set_xlabel("corpus size")
     if xs and min(xs) > 0 and max(xs) / min(xs) >= 5:
         ax.set_xscale("log")
+        if log_y:
+            ax.set_yscale("log")
         ax.set_xticks(xs, [s["label"] for s in sizes])
         ax.minorticks_off()
 
 
 def _plot_metric(ax: Any, sizes: list[dict[str, Any]], key: str, scale: float,
-                 title: str, ylabel: str) -> None:
+                 title: str, ylabel: str, log_y: bool = True) -> None:
     xs, ys = _series(sizes, lambda s: s["trawl"]["ingest"], key)
     ax.plot(xs, [y / scale for y in ys], "o-", lw=2, label="Trawl")
     for name, get in BASELINE_INGEST.values():
@@ -55,7 +60,7 @@ def _plot_metric(ax: Any, sizes: list[dict[str, Any]], key: str, scale: float,
         if bx:
             ax.plot(bx, [y / scale for y in by], "s--", label=name)
     ax.set_title(title)
-    _size_axis(ax, sizes)
+    _size_axis(ax, sizes, log_y)
     ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
 
@@ -69,7 +74,7 @@ def _plot_storage(ax: Any, sizes: list[dict[str, Any]]) -> None:
     if bx:
         ax.plot(bx, [y / MB for y in by], "s--", label="Recoll index")
     ax.set_title("on disk")
-    _size_axis(ax, sizes)
+    _size_axis(ax, sizes, log_y=True)
     ax.set_ylabel("MB")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
@@ -80,11 +85,12 @@ def ingest_chart(results: dict[str, Any], path: Path) -> None:
     fig, axes = plt.subplots(2, 2, figsize=(11, 8))
     _plot_metric(axes[0][0], sizes, "wall_s", 1, "ingestion wall time", "seconds")
     _plot_metric(axes[0][1], sizes, "cpu_s", 1, "CPU time (process tree)", "CPU seconds")
-    _plot_metric(axes[1][0], sizes, "peak_rss", MB, "peak memory (RSS, process tree)", "MB")
+    _plot_metric(axes[1][0], sizes, "peak_rss", MB, "peak memory (RSS, process tree)", "MB",
+                 log_y=False)
     _plot_storage(axes[1][1], sizes)
     axes[0][0].legend(fontsize=8)
     fig.suptitle(f"Ingestion cost against corpus size ({results['meta']['machine']['cores']}"
-                 f" cores, {results['meta']['workers']} workers)")
+                 f" cores, {results['meta']['workers']} workers; log-log where sizes span 5x+)")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -56,6 +56,7 @@ def log(msg: str) -> None:
 class Run:
     def __init__(self, config: Config) -> None:
         self.c = config
+        self.started = time.perf_counter()
         self.results: dict[str, Any] = {
             "meta": {"date": time.strftime("%Y-%m-%d %H:%M:%S %z"), "command": config.command,
                      "quick": config.quick, "workers": config.workers,
@@ -95,6 +96,7 @@ class Run:
             self.per_format(main)
         if self.c.fidelity_corpus and "tika" in self.c.baselines:
             self.results["fidelity"] = self.step("fidelity", self.fidelity)
+        self.results["meta"]["elapsed_s"] = round(time.perf_counter() - self.started, 1)
         self.save()
         return self.results
 
