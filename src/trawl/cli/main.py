@@ -153,29 +153,22 @@ def _ingester(args: argparse.Namespace):  # noqa: ANN202 (imports the ingestion 
 def cmd_ingest(args: argparse.Namespace) -> int:
     if not args.path.exists():
         raise NotFound(f"{args.path} does not exist")
-    ingester = _ingester(args)
-    try:
-        summary = ingester.ingest(args.path)
-    finally:
-        ingester.close()
-    _print_summary(summary)
-    return 0
+    return _run(args, lambda ingester: ingester.ingest(args.path))
 
 
 def cmd_retry(args: argparse.Namespace) -> int:
-    ingester = _ingester(args)
-    try:
-        summary = ingester.retry_failed()
-    finally:
-        ingester.close()
-    _print_summary(summary)
-    return 0
+    return _run(args, lambda ingester: ingester.retry_failed())
 
 
 def cmd_ocr(args: argparse.Namespace) -> int:
+    return _run(args, lambda ingester: ingester.run_ocr())
+
+
+def _run(args: argparse.Namespace, step: Any) -> int:
+    """Open the dataset's ingester, run one step of it, always close, print the summary."""
     ingester = _ingester(args)
     try:
-        summary = ingester.run_ocr()
+        summary = step(ingester)
     finally:
         ingester.close()
     _print_summary(summary)
