@@ -2,6 +2,10 @@
 
     <data-dir>/catalog.sqlite   files, contents, documents (storage/catalog.py)
     <data-dir>/tables.sqlite    rows of CSV files and sheets, links, joins (storage/tables.py)
+    <data-dir>/tables-redacted.sqlite  the same, masked, for public datasets (access/)
+    <data-dir>/access.sqlite    accounts, groups, grants, sessions, API tokens (access/)
+    <data-dir>/audit.sqlite     the hash-chained audit log (access/audit.py)
+    <data-dir>/secret.key       the key of the audit chain's HMAC (0600)
     <data-dir>/blobs/           content-addressed store: members, attachments, texts
     <data-dir>/index/           the embedded Tantivy index
     <data-dir>/tmp/             per-worker scratch space, emptied after each file
@@ -44,6 +48,22 @@ class DataDir:
     @property
     def index_dir(self) -> Path:
         return self.root / "index"
+
+    @property
+    def redacted_tables_path(self) -> Path:
+        return self.root / "tables-redacted.sqlite"
+
+    @property
+    def access_path(self) -> Path:
+        return self.root / "access.sqlite"
+
+    @property
+    def audit_path(self) -> Path:
+        return self.root / "audit.sqlite"
+
+    @property
+    def secret_key_path(self) -> Path:
+        return self.root / "secret.key"
 
     @property
     def tmp_dir(self) -> Path:
