@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+VIEWS = ("full", "redacted")
+
 # Facets every backend can count, by public name.
 FACETS = ("dataset", "source", "type", "year", "language", "status", "mime", "ocr", "table")
 
@@ -64,6 +66,9 @@ class IndexDocument:
     parent_id: str | None = None
     # Pages whose text was read by OCR (1-based; [1] for an image's text): facet "ocr".
     ocr_pages: list[int] = field(default_factory=list)
+    # "full", or "redacted": the masked twin of a public dataset's document (access/), found
+    # only by searches whose `views` say so, and answered under the same id.
+    view: str = "full"
 
 
 @dataclass
@@ -78,6 +83,7 @@ class RowEntry:
     source: str                     # the top folder of the table's file
     cells: str                      # "Column: value" lines of its non-empty cells
     date: datetime | None = None    # the row's first date, for year and date filters
+    view: str = "full"              # or "redacted" (see IndexDocument.view)
 
 
 @dataclass
@@ -85,6 +91,9 @@ class SearchQuery:
     text: str = ""                               # empty: every document (browse)
     record: str = "documents"                    # documents | rows (of structured tables)
     datasets: list[str] | None = None            # None: all datasets (callers restrict)
+    # The datasets a caller may read, each with the view it reads ("full" | "redacted").
+    # None: every dataset in full (the CLI, on the data folder's owner's behalf).
+    views: dict[str, str] | None = None
     filters: dict[str, list[str]] = field(default_factory=dict)  # facet name -> values (OR)
     date_from: datetime | None = None
     date_to: datetime | None = None
@@ -155,5 +164,8 @@ class IndexBackend(Protocol):
     def search(self, query: SearchQuery) -> IndexResult: ...
 
     def count(self, datasets: list[str] | None = None) -> int: ...
+
+    def delete_view(self, dataset: str, view: str) -> None:
+        """Remove one view of a dataset (its redacted twin, when it stops being public)."""
 
     def close(self) -> None: ...

@@ -52,8 +52,11 @@ MAX_QUERY_CHARS = 2000
 
 # Bump when the schema or an analyzer changes: an index built otherwise must be rebuilt
 # from the catalog (`trawl reindex`), never read with the wrong analyzers.
-SCHEMA_VERSION = "5"  # 4: the "ocr" field (yes/no: text read by OCR); 5: table rows
+SCHEMA_VERSION = "6"  # 4: "ocr" (text read by OCR); 5: table rows; 6: "view" (redacted twins)
 SCHEMA_FILE = "trawl-schema-version"
+# A redacted twin is stored under its document's id plus this, so that adding or deleting one
+# view never touches the other; hits give the document's id back without it.
+REDACTED_SUFFIX = "~redacted"
 
 
 class IndexOutdated(RuntimeError):
@@ -76,7 +79,7 @@ def _check_schema_version(path: Path) -> None:
 def build_schema() -> tantivy.Schema:
     b = tantivy.SchemaBuilder()
     for name in ("id", "kind", "dataset", "source", "family", "mime", "status", "language",
-                 "parent_id", "ocr", "table", "table_id"):
+                 "parent_id", "ocr", "table", "table_id", "view"):
         b.add_text_field(name, stored=True, fast=True, tokenizer_name="raw")
     for name in ("title", "path", "sender", "recipients"):
         b.add_text_field(name, stored=True, tokenizer_name=ANALYZER)
@@ -117,7 +120,7 @@ class TantivyIndex:
     # -- writing ------------------------------------------------------------------------------
     def add(self, doc: IndexDocument) -> None:
         writer = self._require_writer()
-        writer.delete_documents_by_term("id", doc.id)
+        writer.delete_documents_by_term("id", _entry_id(doc))
         paged = doc.pages is not None and len(doc.pages) > 1
         full_text = "\n".join(doc.pages) if doc.pages is not None else doc.text
         entry = self._common(doc, "doc")
@@ -155,7 +158,8 @@ class TantivyIndex:
 
     def _common(self, doc: IndexDocument, kind: str) -> tantivy.Document:
         entry = tantivy.Document()
-        entry.add_text("id", doc.id)
+        entry.add_text("id", _entry_id(doc))
+        entry.add_text("view", doc.view)
         entry.add_text("kind", kind)
         entry.add_text("dataset", doc.dataset)
         entry.add_text("family", doc.family)
@@ -166,10 +170,17 @@ class TantivyIndex:
         return entry
 
     def delete(self, doc_id: str) -> None:
+        """Both views of a document."""
         self._require_writer().delete_documents_by_term("id", doc_id)
+        self._require_writer().delete_documents_by_term("id", doc_id + REDACTED_SUFFIX)
 
     def delete_dataset(self, dataset: str) -> None:
         self._require_writer().delete_documents_by_term("dataset", dataset)
+
+    def delete_view(self, dataset: str, view: str) -> None:
+        self._require_writer().delete_documents_by_query(Query.boolean_query([
+            (Occur.Must, Query.term_query(self.schema, "dataset", dataset)),
+            (Occur.Must, Query.term_query(self.schema, "view", view))]))
 
     def commit(self) -> None:
         self._require_writer().commit()
@@ -192,6 +203,7 @@ class TantivyIndex:
     def add_row(self, row: RowEntry) -> None:
         entry = tantivy.Document()
         entry.add_text("kind", "row")
+        entry.add_text("view", row.view)
         entry.add_text("dataset", row.dataset)
         entry.add_text("source", row.source)
         entry.add_text("table", row.table)
@@ -206,14 +218,16 @@ class TantivyIndex:
     def delete_table_rows(self, table_id: int) -> None:
         self._require_writer().delete_documents_by_term("table_id", str(table_id))
 
-    def match_rows(self, text: str, table_id: int, limit: int) -> tuple[list[int], int]:
+    def match_rows(self, text: str, table_id: int, limit: int, view: str = "full"
+                   ) -> tuple[list[int], int]:
         """The first `limit` numbers (in file order) of the rows of one table whose cells
-        match `text`, and how many match in all. Ordered by the `row` fast field, whose
-        values come back in place of scores: no stored document is read."""
+        match `text` in one view, and how many match in all. Ordered by the `row` fast
+        field, whose values come back in place of scores: no stored document is read."""
         searcher = self._searcher()
         query, _warnings, _relaxed = self._row_query(text)
         scope = Query.boolean_query([
             (Occur.Must, Query.term_query(self.schema, "kind", "row")),
+            (Occur.Must, Query.term_query(self.schema, "view", view)),
             (Occur.Must, Query.term_query(self.schema, "table_id", str(table_id)))])
         full = self._and(query, scope) if query is not None else scope
         found = searcher.search(full, limit=max(limit, 1), count=True, order_by_field="row",
@@ -291,6 +305,7 @@ class TantivyIndex:
         clauses: list[tuple[Occur, Query]] = [
             (Occur.Must, Query.term_query(self.schema, "kind",
                                           "row" if query.record == "rows" else "doc"))]
+        clauses.append((Occur.Must, self._views(query.views)))
         if query.datasets is not None:
             clauses.append((Occur.Must, self._any_of("dataset", query.datasets)))
         for facet, values in query.filters.items():
@@ -304,6 +319,22 @@ class TantivyIndex:
                 self.schema, "date", tantivy.FieldType.Date,
                 query.date_from or EARLIEST, query.date_to or LATEST)))
         return Query.boolean_query(clauses)
+
+    def _views(self, views: dict[str, str] | None) -> Query:
+        """Each dataset in the view the caller reads it in: (dataset in F and view=full) or
+        (dataset in R and view=redacted). No views at all: nothing matches."""
+        if views is None:
+            return Query.term_query(self.schema, "view", "full")
+        either = []
+        for view in ("full", "redacted"):
+            names = sorted(name for name, v in views.items() if v == view)
+            if names:
+                either.append((Occur.Should, Query.boolean_query([
+                    (Occur.Must, Query.term_query(self.schema, "view", view)),
+                    (Occur.Must, self._any_of("dataset", names))])))
+        if not either:
+            return Query.term_query(self.schema, "view", "none")
+        return Query.boolean_query(either)
 
     def _any_of(self, field_name: str, values: list[str]) -> Query:
         if field_name == "year":
@@ -337,7 +368,8 @@ class TantivyIndex:
             snippet = Snippet(body[:SNIPPET_CHARS])
         date = _first(doc, "date")
         return IndexHit(
-            id=_first(doc, "id"), score=float(score) if isinstance(score, float) else 0.0,
+            id=_first(doc, "id").removesuffix(REDACTED_SUFFIX),
+            score=float(score) if isinstance(score, float) else 0.0,
             dataset=_first(doc, "dataset"), title=_first(doc, "title", ""),
             path=_first(doc, "path", ""), family=_first(doc, "family", ""),
             mime=_first(doc, "mime", ""), status=_first(doc, "status", ""),
@@ -416,6 +448,10 @@ def _row_hit(doc: tantivy.Document, score: object) -> IndexHit:
         family="table", mime="", status="indexed", snippet=Snippet(""),
         date=date if isinstance(date, datetime) else None, record="row",
         table_id=int(_first(doc, "table_id", "0") or 0), row=_first(doc, "row"))
+
+
+def _entry_id(doc: IndexDocument) -> str:
+    return doc.id + REDACTED_SUFFIX if doc.view == "redacted" else doc.id
 
 
 def _first(doc: tantivy.Document, field_name: str, default: object = None):
