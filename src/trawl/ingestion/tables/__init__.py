@@ -13,27 +13,7 @@ addition, rows of `tables.sqlite` and `kind=row` entries of the search index.
 
 from __future__ import annotations
 
-CSV_MIMES = frozenset({"text/csv", "text/tab-separated-values", "application/csv",
-                       "text/x-csv", "application/vnd.ms-excel.csv"})
-WORKBOOK_MIMES = frozenset({
-    "application/vnd.ms-excel",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.template",
-    "application/vnd.ms-excel.sheet.macroenabled.12",
-    "application/vnd.ms-excel.sheet.macroEnabled.12",
-    "application/vnd.ms-excel.template.macroenabled.12",
-    "application/vnd.ms-excel.template.macroEnabled.12",
-    "application/vnd.oasis.opendocument.spreadsheet",
-    "application/vnd.oasis.opendocument.spreadsheet-template",
-})
-_CSV_SUFFIXES = (".csv", ".tsv", ".tab")
-_TABLE_MIMES = {m.lower() for m in CSV_MIMES | WORKBOOK_MIMES}
+# What holds tables is a fact about stored contents (the web's redacted view asks it too).
+from trawl.storage.tables import CSV_MIMES, WORKBOOK_MIMES, is_table_content
 
-
-def is_table_content(mime: str | None, family: str | None, name: str = "") -> bool:
-    """Whether a content holds tables: by its detected type or family (sync.py selects the
-    same in SQL), or a text file named .csv."""
-    mime = (mime or "").lower()
-    if mime in _TABLE_MIMES or family == "spreadsheet":
-        return True
-    return mime == "text/plain" and name.lower().endswith(_CSV_SUFFIXES)
+__all__ = ["CSV_MIMES", "WORKBOOK_MIMES", "is_table_content"]
