@@ -55,3 +55,19 @@ def search(data_dir: Path, text: str, dataset: str | None = None, limit: int = 5
                                           limit=limit, **kw))
     finally:
         archive.close()
+
+
+def admin_headers(data: DataDir) -> dict[str, str]:
+    """An Authorization header of an admin account of `data` (made on first use): the web
+    serves nothing of a private archive without one."""
+    from trawl.access.passwords import generated_password
+    from trawl.access.store import AccessStore
+
+    store = AccessStore(data.access_path)
+    try:
+        if store.user("test-admin") is None:
+            store.add_user("test-admin", generated_password(), is_admin=True)
+        secret, _token = store.create_token("test-admin", f"t{len(store.tokens())}")
+    finally:
+        store.close()
+    return {"Authorization": f"Bearer {secret}"}

@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from ingest_helpers import ingest, search, trawl_cli
+from ingest_helpers import admin_headers, ingest, search, trawl_cli
 from PIL import Image
 from shared_corpus import corpus_path
 
@@ -194,7 +194,8 @@ def test_document_page_marks_ocr_pages_and_confidence(ocr_data: Path) -> None:
     archive = Archive(DataDir(ocr_data))
     hit = archive.search(SearchQuery(text='"Racial Demographics"')).hits[0]
     archive.close()
-    with TestClient(create_app(DataDir(ocr_data))) as client:
+    with TestClient(create_app(DataDir(ocr_data)),
+                    headers=admin_headers(DataDir(ocr_data))) as client:
         html = client.get(f"/documents/{hit.id}").text
         heads = re.findall(r'<h3 class="page-head">.*?</h3>', html)
         assert "badge-ocr" in heads[4] and "badge-ocr" not in heads[3]

@@ -26,6 +26,8 @@ from typing import Any
 
 import httpx
 
+from trawl.access.passwords import generated_password
+from trawl.access.store import AccessStore
 from trawl.index.base import FACETS, SearchQuery
 from trawl.search.service import Archive
 from trawl.storage.datadir import DataDir
@@ -33,6 +35,8 @@ from trawl.storage.datadir import DataDir
 from .ingest import trawl_cmd
 from .procmon import module_env, run_measured
 from .queries import BenchQuery, latency_stats, query_set
+
+BENCH_ACCOUNT = "benchmark"
 
 
 def library_query(q: BenchQuery) -> SearchQuery:
@@ -106,6 +110,9 @@ class Server:
         self.log = log
         self.cmd = trawl_cmd("serve", "--port", str(self.port), "--data-dir", str(data_dir))
         self.proc: subprocess.Popen[bytes] | None = None
+        # The archive is private: the load comes from an admin's API token, so the numbers
+        # include authentication (a token lookup and the caller's scope, every request).
+        self.headers = {"Authorization": f"Bearer {bench_token(data_dir)}"}
 
     def __enter__(self) -> Server:
         self.log.parent.mkdir(parents=True, exist_ok=True)
@@ -121,7 +128,8 @@ class Server:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"trawl serve exited; see {self.log}")
             try:
-                if httpx.get(f"{self.url}/api/search", params={"q": "x"}, timeout=2).is_success:
+                if httpx.get(f"{self.url}/api/search", params={"q": "x"}, timeout=2,
+                             headers=self.headers).is_success:
                     return
             except httpx.HTTPError:
                 pass
@@ -138,10 +146,21 @@ class Server:
                 self.proc.wait()
 
 
-def _client(url: str, plan: list[BenchQuery], out: dict[str, list[float]],
+def bench_token(data_dir: Path) -> str:
+    """A new API token of the benchmark's own admin account (made on first use)."""
+    store = AccessStore(DataDir(data_dir).access_path)
+    try:
+        if store.user(BENCH_ACCOUNT) is None:
+            store.add_user(BENCH_ACCOUNT, generated_password(), is_admin=True)
+        return store.create_token(BENCH_ACCOUNT, f"http-{time.time_ns()}")[0]
+    finally:
+        store.close()
+
+
+def _client(server: Server, plan: list[BenchQuery], out: dict[str, list[float]],
             errors: list[str], lock: threading.Lock) -> None:
     mine: dict[str, list[float]] = defaultdict(list)
-    with httpx.Client(base_url=url, timeout=60) as client:
+    with httpx.Client(base_url=server.url, timeout=60, headers=server.headers) as client:
         for q in plan:
             started = time.perf_counter()
             resp = client.get("/api/search", params=http_params(q))
@@ -154,7 +173,7 @@ def _client(url: str, plan: list[BenchQuery], out: dict[str, list[float]],
             out[name] += times
 
 
-def http_load(url: str, queries: list[BenchQuery], clients: int,
+def http_load(server: Server, queries: list[BenchQuery], clients: int,
               per_client: int) -> dict[str, Any]:
     """`clients` threads at once, each sending `per_client` requests (cycling the queries)."""
     times: dict[str, list[float]] = defaultdict(list)
@@ -163,7 +182,8 @@ def http_load(url: str, queries: list[BenchQuery], clients: int,
     threads = []
     for c in range(clients):
         plan = [queries[(c + i) % len(queries)] for i in range(per_client)]
-        threads.append(threading.Thread(target=_client, args=(url, plan, times, errors, lock)))
+        threads.append(threading.Thread(target=_client,
+                                        args=(server, plan, times, errors, lock)))
     started = time.perf_counter()
     for t in threads:
         t.start()
@@ -182,8 +202,9 @@ def http_latency(data_dir: Path, queries: list[BenchQuery], plans: dict[int, int
     """`plans`: number of concurrent clients -> requests each client sends."""
     with Server(data_dir, log) as server:
         for q in queries:  # warm-up: every query once
-            httpx.get(f"{server.url}/api/search", params=http_params(q), timeout=60)
-        return {f"c{c}": http_load(server.url, queries, c, n) for c, n in plans.items()}
+            httpx.get(f"{server.url}/api/search", params=http_params(q), timeout=60,
+                      headers=server.headers)
+        return {f"c{c}": http_load(server, queries, c, n) for c, n in plans.items()}
 
 
 if __name__ == "__main__":

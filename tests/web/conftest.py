@@ -1,8 +1,9 @@
 """Fixtures of the web tests: one real ingestion of a small dump, shared by every test.
 
-`data_dir` runs the real pipeline once per session on the sample of `sample_data.py`;
-`client` is FastAPI's TestClient on an app over it; `live_server` serves the same app with
-uvicorn on a free local port for the browser tests, recording every request it receives.
+`data_dir` runs the real pipeline once per session on the sample of `sample_data.py`, and
+makes an admin account; `client` is FastAPI's TestClient on an app over it, signed in as that
+admin by an API token (`anonymous` is one without); `live_server` serves the same app with
+uvicorn on a free local port for the browser tests, whose `page` signs in through the form.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ REPO = Path(__file__).resolve().parents[2]
 CORPUS = Path(os.environ.get("TRAWL_TEST_CORPUS", REPO.parent / "shared" / "corpus"))
 
 DATASET = "sample"
+ADMIN = "admin"
+ADMIN_PASSWORD = "correct horse battery staple"  # noqa: S105 (a test account)
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update"]
@@ -56,7 +59,22 @@ def data_dir(sample_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Data
         ingester.ingest(sample_dir)
     finally:
         ingester.close()
+    from trawl.access.store import AccessStore
+
+    store = AccessStore(data.access_path)
+    store.add_user(ADMIN, ADMIN_PASSWORD, is_admin=True)
+    store.close()
     return data
+
+
+@pytest.fixture(scope="session")
+def admin_token(data_dir: DataDir) -> str:
+    from trawl.access.store import AccessStore
+
+    store = AccessStore(data_dir.access_path)
+    secret, _token = store.create_token(ADMIN, "web-tests")
+    store.close()
+    return secret
 
 
 @pytest.fixture(scope="session")
@@ -67,11 +85,29 @@ def app(data_dir: DataDir):
 
 
 @pytest.fixture(scope="session")
-def client(app) -> Iterator:
+def client(app, admin_token: str) -> Iterator:
+    from fastapi.testclient import TestClient
+
+    with TestClient(app, raise_server_exceptions=True,
+                    headers={"Authorization": f"Bearer {admin_token}"}) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def anonymous(app) -> Iterator:
     from fastapi.testclient import TestClient
 
     with TestClient(app, raise_server_exceptions=True) as test_client:
         yield test_client
+
+
+def sign_in(tab, name: str = ADMIN, password: str = ADMIN_PASSWORD) -> None:
+    """Through the login form, as a person would."""
+    tab.goto("/login")
+    tab.fill("input[name=name]", name)
+    tab.fill("input[name=password]", password)
+    tab.click("form.stacked button[type=submit]")
+    tab.wait_for_url(lambda url: "/login" not in url)
 
 
 @pytest.fixture(scope="session")
@@ -155,5 +191,6 @@ def page(browser, live_server: LiveServer) -> Iterator:
                                   base_url=live_server.url)
     tab = context.new_page()
     tab.set_default_timeout(15_000)
+    sign_in(tab)
     yield tab
     context.close()

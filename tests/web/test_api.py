@@ -284,7 +284,7 @@ def test_concurrent_requests(client, docs):
     assert statuses == [200] * len(urls)
 
 
-def test_allowed_hosts_refuse_other_host_headers(data_dir):
+def test_allowed_hosts_refuse_other_host_headers(data_dir, admin_token):
     from fastapi.testclient import TestClient
 
     from trawl.web.app import create_app
@@ -292,7 +292,8 @@ def test_allowed_hosts_refuse_other_host_headers(data_dir):
 
     assert allowed_hosts("0.0.0.0") == ["*"]
     local = TestClient(create_app(data_dir, allowed_hosts=allowed_hosts("127.0.0.1")),
-                       base_url="http://127.0.0.1:8080")
+                       base_url="http://127.0.0.1:8080",
+                       headers={"Authorization": f"Bearer {admin_token}"})
     assert local.get("/api/datasets").status_code == 200
     assert local.get("/api/datasets", headers={"Host": "localhost:8080"}).status_code == 200
     rebound = local.get("/api/datasets", headers={"Host": "evil.example:8080"})

@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from conftest import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -161,6 +162,7 @@ def test_pages_work_without_javascript(browser, live_server):
     context = browser.new_context(java_script_enabled=False, base_url=live_server.url)
     page = context.new_page()
     try:
+        sign_in(page)  # the login form needs no script either
         page.goto("/?q=crime")
         page.locator('.facet[data-facet="type"] a.facet-value', has_text="PDF").click()
         page.wait_for_url(re.compile(r"type=pdf"))

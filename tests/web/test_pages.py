@@ -254,7 +254,7 @@ def test_browse_datasets_folders_and_overview(client):
 def test_languages(client):
     from fastapi.testclient import TestClient
 
-    fresh = TestClient(client.app)
+    fresh = TestClient(client.app, headers={"Authorization": client.headers["authorization"]})
     french = fresh.get("/", params={"q": "crime"}, headers={"Accept-Language": "fr-CA,fr;q=0.9"})
     assert '<html lang="fr">' in french.text
     assert "Trier" in french.text and "Type de fichier" in french.text

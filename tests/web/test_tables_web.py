@@ -18,6 +18,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from ingest_helpers import admin_headers  # noqa: E402
 from shared_corpus import CORPUS  # noqa: E402
 from tables_site import DATASET, ingested  # noqa: E402
 
@@ -31,7 +32,7 @@ def tc(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
     from trawl.web.app import create_app
 
     _dump, data = ingested(tmp_path_factory, CORPUS)
-    with TestClient(create_app(data)) as client:
+    with TestClient(create_app(data), headers=admin_headers(data)) as client:
         yield client
 
 

@@ -221,7 +221,7 @@ def test_folder_listing_treats_percent_and_underscore_literally(tmp_path):
 
 
 # -- the server process ----------------------------------------------------------------------------
-def test_trawl_serve_binds_localhost_and_prints_the_url(data_dir):
+def test_trawl_serve_binds_localhost_and_prints_the_url(data_dir, admin_token):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -236,7 +236,9 @@ def test_trawl_serve_binds_localhost_and_prints_the_url(data_dir):
         deadline = time.monotonic() + 20
         while True:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/datasets") as answer:
+                asked = urllib.request.Request(f"http://127.0.0.1:{port}/api/datasets",
+                                               headers={"Authorization": f"Bearer {admin_token}"})
+                with urllib.request.urlopen(asked) as answer:
                     assert b'"sample"' in answer.read()
                 break
             except OSError:

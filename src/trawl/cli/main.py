@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from trawl import __version__
+from trawl.cli import access_commands, audit_commands
 from trawl.index.base import FACETS, QueryError, SearchQuery
 from trawl.index.tantivy_backend import IndexOutdated
 from trawl.ingestion.pool import WorkerStartError
@@ -109,6 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=int, default=8080)
+    access_commands.register(sub, command)
+    audit_commands.register(sub, command)
     return parser
 
 
@@ -165,13 +168,15 @@ def cmd_ocr(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, step: Any) -> int:
-    """Open the dataset's ingester, run one step of it, always close, print the summary."""
+    """Open the dataset's ingester, run one step of it, always close, print the summary;
+    then, if the dataset is public, bring its redacted view up to date with the new data."""
     ingester = _ingester(args)
     try:
         summary = step(ingester)
     finally:
         ingester.close()
     _print_summary(summary)
+    _refresh_public_views(ingester.data, [args.dataset])
     return 0
 
 
@@ -324,7 +329,21 @@ def cmd_reindex(args: argparse.Namespace) -> int:
     if not data.exists():
         raise NotFound(f"no Trawl data in {data.root}")
     print(f"{rebuild_index(data)} documents indexed", file=sys.stderr)
+    _refresh_public_views(data)
     return 0
+
+
+def _refresh_public_views(data: DataDir, names: list[str] | None = None) -> None:
+    """A public dataset's redacted view follows its data (ingestion/publish.py)."""
+    from trawl.ingestion.publish import refresh_public_views
+
+    catalog = Catalog(data.catalog_path)
+    try:
+        rebuilt = refresh_public_views(data, catalog, names)
+    finally:
+        catalog.close()
+    if rebuilt:
+        print(f"redacted views rebuilt: {rebuilt} public dataset(s)", file=sys.stderr)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

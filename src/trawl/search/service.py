@@ -1,17 +1,31 @@
 """The read side of an archive: search, and a document with its paths, text and relations.
 
 The CLI and the web both go through `Archive`, so a search or a document looks the same in a
-terminal, in the JSON API and on a page. Access control (a later layer) restricts the
-`datasets` a caller may pass; nothing here reads outside the datasets it is given.
+terminal, in the JSON API and on a page.
+
+Access: `archive.scoped(scope)` is the archive as one caller sees it (access/policy.py). A
+dataset outside the scope does not exist for it: every lookup answers NotFound with the
+message a missing dataset or document gets, and searches run only on the caller's datasets,
+so totals and facet counts count nothing else. A dataset read `redacted` answers with its
+masked text, title, paths and metadata, and the index searches its redacted twin. The
+unscoped archive (scope None) is the data folder's owner at the terminal: everything, in full.
 """
 
 from __future__ import annotations
 
+import copy
+import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from trawl.access.document_text import mask_document_text
+from trawl.access.policy import Access, ReadScope
+from trawl.access.published import redaction_rules
+from trawl.access.redaction import Redactor
 from trawl.index.base import IndexResult, QueryError, SearchQuery
 from trawl.index.tantivy_backend import TantivyIndex
+from trawl.storage import browse
 from trawl.storage.blobs import BlobStore
 from trawl.storage.catalog import Catalog, Content, Dataset, FileRow, document_id
 from trawl.storage.datadir import DataDir
@@ -31,12 +45,44 @@ class DocumentView:
     content: Content
     files: list[FileRow]
     via: FileRow | None = None   # the path it was asked for by, when asked by path
+    redactor: Redactor | None = None  # set when the caller reads the dataset redacted
+
+    @property
+    def redacted(self) -> bool:
+        return self.redactor is not None
 
     @property
     def path(self) -> str:
         if self.via is not None:
-            return self.via.path
-        return self.files[0].path if self.files else ""
+            return self.mask(self.via.path)
+        return self.mask(self.files[0].path) if self.files else ""
+
+    @property
+    def title(self) -> str | None:
+        return self.mask(self.content.title) if self.content.title else self.content.title
+
+    @property
+    def paths(self) -> list[str]:
+        return [self.mask(f.path) for f in self.files]
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        meta = self.content.metadata
+        if self.redactor is None:
+            return meta
+        # No HTML in redacted mode: its markup would need masking too (the text is shown).
+        return self.redactor.metadata({k: v for k, v in meta.items() if k != "html_body"})
+
+    def mask(self, value: str) -> str:
+        return self.redactor.text(value) if self.redactor is not None and value else value
+
+    def mask_text(self, text: str) -> str:
+        """The document's text: for a table file, its personal columns too."""
+        if self.redactor is None or not text:
+            return text
+        c = self.content
+        return mask_document_text(text, self.redactor, c.mime, c.family,
+                                  self.files[0].path if self.files else "")
 
     @property
     def status(self) -> str:
@@ -48,7 +94,8 @@ class DocumentView:
 
     @property
     def error(self) -> str | None:
-        return self.via.error if self.via is not None else self.content.error
+        error = self.via.error if self.via is not None else self.content.error
+        return self.mask(error) if error else error
 
 
 class Archive:
@@ -59,18 +106,97 @@ class Archive:
         self.catalog = Catalog(data.catalog_path, readonly=True)
         self.blobs = BlobStore(data.blob_dir)
         self.index = TantivyIndex(data.index_dir)
+        self.scope: ReadScope | None = None
+        self._redactors: dict[str, tuple[str, Redactor]] = {}
 
     def close(self) -> None:
         self.catalog.close()
 
+    def scoped(self, scope: ReadScope) -> Archive:
+        """This archive as a caller with `scope` sees it (shares the stores)."""
+        view = copy.copy(self)
+        view.scope = scope
+        return view
+
+    def access(self, dataset: str) -> Access:
+        return Access.FULL if self.scope is None else self.scope.access(dataset)
+
     def datasets(self) -> list[Dataset]:
-        return self.catalog.datasets()
+        return [ds for ds in self.catalog.datasets() if self.access(ds.name) != Access.NONE]
 
     def dataset(self, name: str) -> Dataset:
         found = self.catalog.dataset(name)
-        if found is None:
+        if found is None or self.access(found.name) == Access.NONE:
             raise NotFound(f"no dataset named {name!r}")
         return found
+
+    def redactor(self, dataset: Dataset) -> Redactor | None:
+        """The dataset's redactor when this caller reads it redacted, else None."""
+        if self.access(dataset.name) != Access.REDACTED:
+            return None
+        rules = redaction_rules(self.catalog, dataset)
+        cached = self._redactors.get(dataset.name)
+        if cached is None or cached[0] != rules.fingerprint():
+            cached = (rules.fingerprint(), Redactor(rules))
+            self._redactors[dataset.name] = cached
+        return cached[1]
+
+    def masker(self, dataset: Dataset) -> Callable[[str], str]:
+        """What a string of `dataset` goes through before this caller sees it."""
+        redactor = self.redactor(dataset)
+        return redactor.text if redactor is not None else _same
+
+    def _asked_path(self, dataset: Dataset, path: str) -> str:
+        """A path from a request. A redacted reader may only name paths as they see them:
+        naming a masked value (an e-mail address in a file name) finds nothing, exactly as a
+        path that does not exist, so that paths cannot be used to test for masked values."""
+        if self.masker(dataset)(path) != path:
+            raise NotFound(f"no file or folder {path[:200]!r} in dataset {dataset.name!r}")
+        return path
+
+    # -- browsing ------------------------------------------------------------------------------
+    def overview(self, dataset: Dataset) -> browse.Overview:
+        found = browse.overview(self.catalog, dataset.id)
+        mask = self.masker(dataset)
+        return dataclasses.replace(found, failures=[(mask(r), n) for r, n in found.failures],
+                                   skipped=[(mask(r), n) for r, n in found.skipped])
+
+    def folder(self, dataset: Dataset, folder: str, offset: int, limit: int
+               ) -> browse.FolderListing:
+        folder = self._asked_path(dataset, folder)
+        if not browse.folder_exists(self.catalog, dataset.id, folder):
+            raise NotFound(f"no folder {folder[:200]!r} in dataset {dataset.name!r}")
+        found = browse.list_folder(self.catalog, dataset.id, folder, offset, limit)
+        mask = self.masker(dataset)
+        if mask is _same:
+            return found
+        return dataclasses.replace(
+            found, folders=[dataclasses.replace(f, name=mask(f.name), path=mask(f.path))
+                            for f in found.folders],
+            files=[self._masked_entry(dataset, e) for e in found.files])
+
+    def neighbours(self, dataset: Dataset, row: FileRow
+                   ) -> tuple[list[browse.FileEntry], list[browse.FileEntry]]:
+        before, after = browse.neighbours(self.catalog, row)
+        return ([self._masked_entry(dataset, e) for e in before],
+                [self._masked_entry(dataset, e) for e in after])
+
+    def problems(self, dataset: Dataset, status: str, reason: str, limit: int
+                 ) -> list[FileRow]:
+        reason = self._asked_path(dataset, reason)
+        mask = self.masker(dataset)
+        return [dataclasses.replace(r, path=mask(r.path), error=mask(r.error or "") or None)
+                for r in browse.files_with_reason(self.catalog, dataset.id, status, reason,
+                                                  limit=limit)]
+
+    def _masked_entry(self, dataset: Dataset, entry: browse.FileEntry) -> browse.FileEntry:
+        mask = self.masker(dataset)
+        if mask is _same:
+            return entry
+        row = dataclasses.replace(entry.row, path=mask(entry.row.path),
+                                  error=mask(entry.row.error or "") or None)
+        return dataclasses.replace(entry, row=row, name=mask(entry.name),
+                                   title=mask(entry.title) if entry.title else entry.title)
 
     # -- search -------------------------------------------------------------------------------
     def search(self, query: SearchQuery) -> IndexResult:
@@ -82,6 +208,10 @@ class Archive:
         if query.datasets:
             for name in query.datasets:
                 self.dataset(name)
+        if self.scope is not None:
+            query = copy.copy(query)
+            query.views = {name: "full" for name in self.scope.full}
+            query.views.update({name: "redacted" for name in self.scope.redacted})
         try:
             return self.index.search(query)
         except ValueError as exc:  # the engine refused the query: say so, do not crash
@@ -92,34 +222,42 @@ class Archive:
         """A document by id (or unique id prefix), or by one of its paths in `dataset`."""
         if dataset is not None:
             ds = self.dataset(dataset)
-            row = self.catalog.file_by_path(ds.id, id_or_path.strip("/"))
+            path = self._asked_path(ds, id_or_path.strip("/"))
+            row = self.catalog.file_by_path(ds.id, path)
             if row is not None:
                 return self._view_of_file(ds, row)
+        # A scoped caller gives whole ids: a prefix could tell of documents it may not read.
         doc_ids = [id_or_path] if self.catalog.document(id_or_path) else \
-            self.catalog.documents_with_prefix(id_or_path) if len(id_or_path) >= 6 else []
+            self.catalog.documents_with_prefix(id_or_path) \
+            if len(id_or_path) >= 6 and self.scope is None else []
         if len(doc_ids) != 1:
             raise NotFound(f"no document {id_or_path!r}" if not doc_ids
                            else f"{id_or_path!r} names several documents: give more of the id")
         found = self.catalog.document(doc_ids[0])
         assert found is not None
         ds, content = found
+        if self.access(ds.name) == Access.NONE:
+            raise NotFound(f"no document {id_or_path!r}")
         if dataset is not None and ds.name != dataset:
             raise NotFound(f"no document {id_or_path!r} in dataset {dataset!r}")
         return DocumentView(doc_ids[0], ds, content,
-                            self.catalog.files_of_content(ds.id, content.sha256))
+                            self.catalog.files_of_content(ds.id, content.sha256),
+                            redactor=self.redactor(ds))
 
     def _view_of_file(self, ds: Dataset, row: FileRow) -> DocumentView:
         content = self.catalog.content(row.sha256) if row.sha256 else None
         if content is None:  # a path that could not be read has no content: show the path
             content = Content(sha256="", size=row.size or 0, mime=None, family=None,
                               status=row.status, error=row.error)
-            return DocumentView("", ds, content, [row], via=row)
+            return DocumentView("", ds, content, [row], via=row, redactor=self.redactor(ds))
         return DocumentView(document_id(ds.name, content.sha256), ds, content,
-                            self.catalog.files_of_content(ds.id, content.sha256), via=row)
+                            self.catalog.files_of_content(ds.id, content.sha256), via=row,
+                            redactor=self.redactor(ds))
 
     def text(self, view: DocumentView) -> str:
         key = view.content.text_key
-        return self.blobs.get_text(key) if key else ""
+        text = self.blobs.get_text(key) if key else ""
+        return view.mask_text(text)
 
     def pages(self, view: DocumentView) -> list[str] | None:
         if view.content.page_count is None:
@@ -133,12 +271,13 @@ class Archive:
             key = (row.sha256, name)
             if key not in seen:
                 seen.add(key)
-                out.append(row)
+                out.append(_masked_row(view, row))
         return out
 
     def parent(self, view: DocumentView) -> FileRow | None:
         first = view.files[0] if view.files else None
-        return self.catalog.file(first.parent_id) if first and first.parent_id else None
+        row = self.catalog.file(first.parent_id) if first and first.parent_id else None
+        return _masked_row(view, row) if row is not None else None
 
     def as_json(self, view: DocumentView, with_text: bool = True) -> dict[str, Any]:
         """The document as `trawl show --json` and `GET /api/documents/{id}` give it."""
@@ -147,28 +286,40 @@ class Archive:
         return {
             "id": view.id or None,
             "dataset": view.dataset.name,
+            "redacted": view.redacted,
             "path": view.path,
-            "paths": [f.path for f in view.files],
+            "paths": view.paths,
             "sha256": c.sha256 or None,
             "mime": c.mime,
             "type": c.family,
             "size": c.size,
             "status": view.status,
             "error": view.error,
-            "title": c.title,
+            "title": view.title,
             "date": c.doc_date,
             "language": c.language,
             "page_count": c.page_count,
-            "metadata": c.metadata,
+            "metadata": view.metadata,
             "text": self.text(view) if with_text else None,
-            "parent": _file_ref(view.dataset, parent) if parent else None,
-            "children": [_file_ref(view.dataset, row) for row in self.children(view)],
+            "parent": _file_ref(view, parent) if parent else None,
+            "children": [_file_ref(view, row) for row in self.children(view)],
         }
 
 
-def _file_ref(ds: Dataset, row: FileRow) -> dict[str, Any]:
+def _same(value: str) -> str:
+    return value
+
+
+def _masked_row(view: DocumentView, row: FileRow) -> FileRow:
+    if not view.redacted:
+        return row
+    return dataclasses.replace(row, path=view.mask(row.path),
+                               error=view.mask(row.error) if row.error else row.error)
+
+
+def _file_ref(view: DocumentView, row: FileRow) -> dict[str, Any]:
     return {
-        "id": document_id(ds.name, row.sha256) if row.sha256 else None,
+        "id": document_id(view.dataset.name, row.sha256) if row.sha256 else None,
         "path": row.path,
         "kind": row.kind,
         "status": row.status,

@@ -24,6 +24,7 @@ import base64
 import binascii
 import bisect
 import json
+import os
 import re
 from collections import Counter
 from collections.abc import Iterator, Mapping
@@ -192,15 +193,23 @@ class JoinedRows:
 class TableReader:
     """Reads `tables.sqlite` (opened on first use: it appears with the first table)."""
 
-    def __init__(self, path: Any, index: TantivyIndex | None = None) -> None:
+    def __init__(self, path: Any, index: TantivyIndex | None = None, view: str = "full"
+                 ) -> None:
         self.path = path
         self.index = index
+        self.index_view = view   # the index view its rows are searched in (full | redacted)
         self._store: TableStore | None = None
+        self._identity: tuple[int, int] | None = None
 
     @property
     def store(self) -> TableStore | None:
+        # A redacted copy is rebuilt by replacing its file: reopen when the file changed.
+        identity = _file_identity(self.path)
+        if self._store is not None and identity != self._identity:
+            self.close()
         if self._store is None:
             self._store = TableStore.open_readonly(self.path)
+            self._identity = identity
         return self._store
 
     def close(self) -> None:
@@ -270,7 +279,8 @@ class TableReader:
         if params.q:
             if self.index is None:
                 raise QueryError("search inside tables needs the search index")
-            matched, total = self.index.match_rows(params.q, info.id, MAX_MATCHES)
+            matched, total = self.index.match_rows(params.q, info.id, MAX_MATCHES,
+                                                   view=self.index_view)
             if total > len(matched):
                 params.truncated = total
             where.append(f"{ROW} IN ({', '.join('?' * len(matched))})" if matched else "0")
@@ -430,6 +440,14 @@ class TableReader:
 
 
 # -- helpers -------------------------------------------------------------------------------------
+def _file_identity(path: Any) -> tuple[int, int] | None:
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_ino, found.st_mtime_ns
+
+
 def row_key(info: TableInfo, row: Mapping[str, Any]) -> str:
     if info.key_column and row.get(info.key_column) is not None:
         return str(row[info.key_column])

@@ -12,14 +12,11 @@ from trawl.index.base import IndexHit, IndexResult, QueryError
 from trawl.search.service import Archive, NotFound
 from trawl.storage import browse
 from trawl.web import documents, files
+from trawl.web.auth import audit, reader
 from trawl.web.highlight import snippet_html
 from trawl.web.params import SHOWN_FACETS, SearchParams, parse_search_params, query_problems
 
 router = APIRouter(prefix="/api", tags=["api"])
-
-
-def _archive(request: Request) -> Archive:
-    return request.app.state.archive
 
 
 def run_search(archive: Archive, params: SearchParams) -> IndexResult:
@@ -27,6 +24,11 @@ def run_search(archive: Archive, params: SearchParams) -> IndexResult:
         return archive.search(params.to_query(SHOWN_FACETS))
     except NotFound as exc:  # a dataset filter naming no dataset is a mistake in the query
         raise QueryError(str(exc)) from None
+
+
+def audit_search(request: Request, params: SearchParams, total: int) -> None:
+    audit(request, "search", target=params.q[:500] or None,
+          detail={"filters": params.filters, "record": params.record, "total": total})
 
 
 def hit_url(hit: IndexHit, q: str, page: int | None = None) -> str:
@@ -96,7 +98,8 @@ def search(
     params = parse_search_params(request.query_params, strict=True)
     if params.empty:
         raise QueryError("empty query: give q (q=* lists every document) or a filter")
-    result = run_search(_archive(request), params)
+    result = run_search(reader(request), params)
+    audit_search(request, params, result.total)
     problems = query_problems(result.warnings)
     if problems:  # the page shows what it could; the API says what is wrong
         raise QueryError(problems[0])
@@ -118,33 +121,36 @@ def search(
 def document(request: Request, doc_id: str,
              text: Annotated[bool, Query(description="include the extracted text")] = True,
              ) -> JSONResponse:
-    archive = _archive(request)
+    archive = reader(request)
     view = documents.find_document(archive, doc_id)
+    audit(request, "view", dataset=view.dataset.name, target=view.id, detail={"api": True})
     return JSONResponse(archive.as_json(view, with_text=text))
 
 
 @router.get("/documents/{doc_id}/original", summary="Download the original file",
             response_class=FileResponse)
 def original(request: Request, doc_id: str) -> FileResponse:
-    return files.download_original(_archive(request), doc_id)
+    return files.download_original(request, doc_id)
 
 
 @router.get("/datasets", summary="Datasets with their file counts")
 def datasets(request: Request) -> JSONResponse:
-    archive = _archive(request)
+    archive = reader(request)
     out = []
     for ds in archive.datasets():
         totals = archive.catalog.totals(ds.id)
-        out.append({"name": ds.name, "files": totals["files"], "bytes": totals["bytes"],
+        out.append({"name": ds.name, "visibility": ds.visibility,
+                    "access": archive.access(ds.name).value,
+                    "files": totals["files"], "bytes": totals["bytes"],
                     **archive.catalog.counts_by_status(ds.id)})
     return JSONResponse({"datasets": out})
 
 
 @router.get("/datasets/{name}", summary="A dataset's overview: types, size, dates, failures")
 def dataset(request: Request, name: str) -> JSONResponse:
-    archive = _archive(request)
+    archive = reader(request)
     ds = archive.dataset(name)
-    o = browse.overview(archive.catalog, ds.id)
+    o = archive.overview(ds)
     return JSONResponse({
         "name": ds.name, "files": o.files, "bytes": o.bytes, "unique_contents": o.contents,
         "by_status": o.by_status,
@@ -160,11 +166,9 @@ def folder(request: Request, name: str,
            path: Annotated[str, Query(max_length=4000)] = "",
            offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
            limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> JSONResponse:
-    archive = _archive(request)
+    archive = reader(request)
     ds = archive.dataset(name)
-    if not browse.folder_exists(archive.catalog, ds.id, path):
-        raise NotFound(f"no folder {path[:200]!r} in dataset {name!r}")
-    listing = browse.list_folder(archive.catalog, ds.id, path, offset, limit)
+    listing = archive.folder(ds, browse.normalise_folder(path), offset, limit)
     return JSONResponse({
         "path": listing.path,
         "folders": [{"name": f.name, "path": f.path, "files": f.files, "bytes": f.size}

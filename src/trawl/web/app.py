@@ -1,7 +1,9 @@
 """The web application: `create_app(datadir)` builds one FastAPI app over one read-only Archive.
 
-No global state: the Archive, the template renderer and the preview cache live on
-`app.state`, so tests (and a future multi-archive server) can build as many apps as they like.
+No global state: the Archive, the account store, the audit log, the template renderer and
+the preview cache live on `app.state`, so tests can build as many apps as they like.
+Every route depends on `auth.identify` (who is asking); handlers read through
+`auth.reader(request)`, the archive as that caller may see it.
 """
 
 from __future__ import annotations
@@ -9,18 +11,21 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from trawl import __version__
+from trawl.access.audit import AuditLog
+from trawl.access.store import AccessStore
 from trawl.index.base import QueryError
 from trawl.search.service import Archive, NotFound
 from trawl.storage.datadir import DataDir
-from trawl.web import api, files, i18n, pages, tables
+from trawl.web import accounts, admin, api, files, i18n, pages, tables
+from trawl.web.auth import LoginRequired, identify, login_url
 from trawl.web.previews import Previews
 from trawl.web.render import Renderer, request_language
 from trawl.web.security import SecurityHeaders
@@ -42,15 +47,21 @@ def create_app(datadir: DataDir, allowed_hosts: list[str] | None = None) -> Fast
     """The app over `datadir`. `allowed_hosts` (as `trawl serve` passes it) refuses requests
     for any other Host, so that a web page cannot reach a local server by DNS rebinding."""
     app = FastAPI(title="Trawl", version=__version__, description=DESCRIPTION,
-                  docs_url=None, redoc_url=None, openapi_url="/openapi.json")
+                  docs_url=None, redoc_url=None, openapi_url="/openapi.json",
+                  dependencies=[Depends(identify)])
     app.state.archive = Archive(datadir)
     app.state.datadir = datadir
+    app.state.access = AccessStore(datadir.access_path)
+    app.state.audit = AuditLog(datadir.audit_path, datadir.secret_key_path)
     app.state.renderer = Renderer()
     app.state.previews = Previews(datadir.root / "previews")
     if allowed_hosts:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)
     app.add_middleware(SecurityHeaders)  # added last: outermost, so on every response
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(accounts.router)
+    app.include_router(accounts.api)
+    app.include_router(admin.router)
     app.include_router(api.router)
     app.include_router(files.router)
     app.include_router(pages.router)
@@ -75,6 +86,14 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(QueryError)
     async def query_error(request: Request, exc: QueryError) -> Response:
         return error_response(request, 400, str(exc))
+
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, exc: LoginRequired) -> Response:
+        if wants_json(request):
+            return JSONResponse({"error": "sign in, or send an API token (Authorization: "
+                                          "Bearer ...)"}, status_code=401,
+                                headers={"WWW-Authenticate": "Bearer"})
+        return RedirectResponse(login_url(request), status_code=303)
 
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound) -> Response:

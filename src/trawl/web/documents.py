@@ -28,9 +28,10 @@ def find_document(archive: Archive, doc_id: str) -> DocumentView:
 
 
 def original_path(archive: Archive, view: DocumentView) -> Path | None:
-    """Where the bytes of this document are, or None when they are nowhere to be read."""
+    """Where the bytes of this document are, or None when they are nowhere to be read (or
+    must not be: a redacted reader gets nothing of the original, not even a page image)."""
     sha = view.content.sha256
-    if not sha:
+    if not sha or view.redacted:
         return None
     # The blob store first: immutable, and addressed by the very hash of the content.
     if any(row.parent_id is not None for row in view.files) or archive.blobs.exists(sha):
@@ -133,6 +134,8 @@ def is_html_document(view: DocumentView) -> bool:
 
 def framed_source(archive: Archive, view: DocumentView) -> str | None:
     """The HTML to show sanitised in a frame: an e-mail's HTML body, or an HTML page."""
+    if view.redacted:
+        return None
     body = html_body(view.content.metadata)
     if body is not None:
         return body

@@ -8,8 +8,9 @@ from pathlib import Path
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
 
-from trawl.search.service import Archive, DocumentView
+from trawl.search.service import DocumentView
 from trawl.web import documents
+from trawl.web.auth import audit, reader
 from trawl.web.previews import PreviewError, Previews
 from trawl.web.security import (
     FRAME_CSP,
@@ -23,17 +24,19 @@ router = APIRouter()
 PREVIEW_CACHE = "private, max-age=86400"
 
 
-def _archive(request: Request) -> Archive:
-    return request.app.state.archive
-
-
-def download_original(archive: Archive, doc_id: str) -> FileResponse:
+def download_original(request: Request, doc_id: str) -> FileResponse:
+    archive = reader(request)
     view = documents.find_document(archive, doc_id)
+    if view.redacted:
+        raise HTTPException(403, "the originals of a public dataset are not served; its "
+                                 f"redacted text is at /documents/{view.id}/text")
     source = documents.original_path(archive, view)
     if source is None:
         raise HTTPException(404, "the original of this document is not available (it was "
                                  "moved, changed or deleted since it was ingested)")
     name = view.path.rsplit("/", 1)[-1] or view.id
+    audit(request, "download", dataset=view.dataset.name, target=view.id,
+          detail={"path": view.path})
     return FileResponse(source, media_type=download_type(view.content.mime), headers={
         "Content-Disposition": content_disposition(name),
         "X-Content-Type-Options": "nosniff",
@@ -44,13 +47,13 @@ def download_original(archive: Archive, doc_id: str) -> FileResponse:
 @router.get("/documents/{doc_id}/original", tags=["files"],
             summary="Download the original file (always as an attachment)")
 def original(request: Request, doc_id: str) -> FileResponse:
-    return download_original(_archive(request), doc_id)
+    return download_original(request, doc_id)
 
 
 @router.get("/documents/{doc_id}/pages/{page}.png", tags=["files"],
             summary="One page of a PDF as a PNG image")
 def pdf_page(request: Request, doc_id: str, page: int) -> Response:
-    archive = _archive(request)
+    archive = reader(request)
     view = documents.find_document(archive, doc_id)
     if not is_pdf(view):
         raise HTTPException(404, "this document has no page images")
@@ -74,7 +77,7 @@ def pdf_page(request: Request, doc_id: str, page: int) -> Response:
 @router.get("/documents/{doc_id}/preview", tags=["files"],
             summary="An image document, inline (only image types a browser shows safely)")
 def image_preview(request: Request, doc_id: str) -> FileResponse:
-    archive = _archive(request)
+    archive = reader(request)
     view = documents.find_document(archive, doc_id)
     mime = inline_image_type(view)
     if mime is None:
@@ -92,7 +95,7 @@ def image_preview(request: Request, doc_id: str) -> FileResponse:
 @router.get("/documents/{doc_id}/frame", tags=["files"], response_class=HTMLResponse,
             summary="The sanitised HTML of an e-mail or an HTML page, for a sandboxed frame")
 def frame(request: Request, doc_id: str) -> HTMLResponse:
-    archive = _archive(request)
+    archive = reader(request)
     view = documents.find_document(archive, doc_id)
     source = documents.framed_source(archive, view)
     if source is None:
@@ -106,8 +109,10 @@ def frame(request: Request, doc_id: str) -> HTMLResponse:
 @router.get("/documents/{doc_id}/text", tags=["files"], response_class=PlainTextResponse,
             summary="The extracted text, as plain text")
 def text(request: Request, doc_id: str) -> PlainTextResponse:
-    archive = _archive(request)
+    archive = reader(request)
     view = documents.find_document(archive, doc_id)
+    audit(request, "download", dataset=view.dataset.name, target=view.id,
+          detail={"path": view.path, "text": True})
     try:
         body = archive.text(view)
     except (OSError, ValueError):

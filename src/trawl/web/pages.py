@@ -5,6 +5,7 @@ Every page works without JavaScript; links and GET forms do everything.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Annotated, Any
 
@@ -15,7 +16,8 @@ from trawl.index.base import IndexHit, QueryError
 from trawl.search.service import Archive, DocumentView, NotFound
 from trawl.storage import browse
 from trawl.web import documents, i18n
-from trawl.web.api import hit_url, run_search
+from trawl.web.api import audit_search, hit_url, run_search
+from trawl.web.auth import audit, reader
 from trawl.web.files import inline_image_type, is_pdf
 from trawl.web.highlight import highlight_text, query_patterns, snippet_html
 from trawl.web.i18n import _
@@ -35,10 +37,6 @@ MAX_CHILDREN = 500
 FOLDER_PAGE = 200
 
 
-def _archive(request: Request) -> Archive:
-    return request.app.state.archive
-
-
 def _render(request: Request, template: str, context: dict[str, Any],
             status_code: int = 200) -> HTMLResponse:
     renderer: Renderer = request.app.state.renderer
@@ -54,7 +52,7 @@ def _use_language(request: Request) -> None:
 @router.get("/", response_class=HTMLResponse)
 def search_page(request: Request) -> HTMLResponse:
     _use_language(request)
-    archive = _archive(request)
+    archive = reader(request)
     try:
         params = parse_search_params(request.query_params)
     except QueryError as exc:
@@ -74,6 +72,7 @@ def search_page(request: Request) -> HTMLResponse:
     except QueryError as exc:
         return _render(request, "search.html", _empty_search(params, str(exc)),
                        status_code=400)
+    audit_search(request, params, result.total)
     pages = max(1, math.ceil(min(result.total, MAX_OFFSET + params.limit) / params.limit))
     context = {
         "params": params,
@@ -156,6 +155,7 @@ def _dataset_summaries(archive: Archive) -> list[dict[str, Any]]:
     for ds in archive.datasets():
         totals = archive.catalog.totals(ds.id)
         out.append({"name": ds.name, "url": documents.dataset_url(ds.name),
+                    "visibility": ds.visibility, "access": archive.access(ds.name).value,
                     "files": totals["files"], "bytes": totals["bytes"],
                     **archive.catalog.counts_by_status(ds.id)})
     return out
@@ -167,8 +167,10 @@ def document_page(request: Request, doc_id: str,
                   q: Annotated[str, Query(max_length=2000)] = "",
                   page: int | None = None) -> HTMLResponse:
     _use_language(request)
-    archive = _archive(request)
+    archive = reader(request)
     view = documents.find_document(archive, doc_id)
+    audit(request, "view", dataset=view.dataset.name, target=view.id,
+          detail={"path": view.path})
     return _render(request, "document.html", _document_context(archive, view, q, page))
 
 
@@ -201,14 +203,17 @@ def _document_context(archive: Archive, view: DocumentView, q: str,
     parent = archive.parent(view)
     children = archive.children(view)
     first = view.files[0] if view.files else None
-    before, after = browse.neighbours(archive.catalog, first) if first else ([], [])
-    headers = documents.email_headers(c.metadata)
+    before, after = archive.neighbours(ds, first) if first else ([], [])
+    metadata = view.metadata
+    headers = documents.email_headers(metadata)
     preview = None
-    if is_pdf(view):
+    if view.redacted:
+        preview = None  # nothing of the original is shown to a redacted reader: text only
+    elif is_pdf(view):
         preview = "pdf"
     elif inline_image_type(view):
         preview = "image"
-    elif documents.html_body(c.metadata) or documents.is_html_document(view):
+    elif documents.html_body(metadata) or documents.is_html_document(view):
         preview = "frame"
     name = view.path.rsplit("/", 1)[-1]
     ocr_pages = _ocr_pages(c.metadata)
@@ -220,18 +225,18 @@ def _document_context(archive: Archive, view: DocumentView, q: str,
         "ocr_text_confidence": ocr_pages.get(1) if not page_count and ocr_pages else None,
         "ocr_pending": c.metadata.get("ocr") == "pending",
         "dataset": ds,
-        "title": c.title or (headers and dict(headers).get("subject")) or name or view.id,
+        "title": view.title or (headers and dict(headers).get("subject")) or name or view.id,
         "name": name,
         "q": q,
         "crumbs": documents.breadcrumbs(ds.name, view.path),
-        "paths": [{"path": f.path, "kind": f.kind, "status": f.status,
-                   "folder_url": documents.folder_url(ds.name, documents.folder_of(f.path))
+        "paths": [{"path": path, "kind": f.kind, "status": f.status,
+                   "folder_url": documents.folder_url(ds.name, documents.folder_of(path))
                    if f.parent_id is None else None}
-                  for f in view.files],
+                  for f, path in zip(view.files, view.paths, strict=True)],
         "headers": headers,
         "metadata": documents.metadata_rows(
-            c.metadata, {k for k, _v in headers} | {"title", "page_count"}),
-        "warnings": c.metadata.get("warnings") or [],
+            metadata, {k for k, _v in headers} | {"title", "page_count"}),
+        "warnings": metadata.get("warnings") or [],
         "parent": _file_link(ds, parent) if parent else None,
         "children": [_file_link(ds, row) for row in children[:MAX_CHILDREN]],
         "more_children": max(0, len(children) - MAX_CHILDREN),
@@ -244,6 +249,7 @@ def _document_context(archive: Archive, view: DocumentView, q: str,
         "current_page": current,
         "preview": preview,
         "has_original": documents.original_path(archive, view) is not None,
+        "redacted": view.redacted,
     }
 
 
@@ -265,14 +271,14 @@ def _file_link(ds: Any, row: Any, title: str | None = None) -> dict[str, Any]:
 def file_page(request: Request, name: str, path: str) -> Response:
     """A path of a dataset: its document, or (no content) what happened to it."""
     _use_language(request)
-    archive = _archive(request)
+    archive = reader(request)
     view = archive.find(path, dataset=name) if path else None
     if view is None or not any(f.path == path.strip("/") for f in view.files):
         raise NotFound(f"no file {path[:200]!r} in dataset {name!r}")
     if view.id:
         return RedirectResponse(f"/documents/{view.id}", status_code=303)
-    row = view.files[0]
-    before, after = browse.neighbours(archive.catalog, row)
+    row = dataclasses.replace(view.files[0], path=view.path, error=view.error)
+    before, after = archive.neighbours(view.dataset, view.files[0])
     parent = archive.parent(view)
     return _render(request, "file.html", {
         "dataset": view.dataset,
@@ -289,16 +295,16 @@ def file_page(request: Request, name: str, path: str) -> Response:
 @router.get("/datasets", response_class=HTMLResponse)
 def datasets_page(request: Request) -> HTMLResponse:
     _use_language(request)
-    return _render(request, "datasets.html", {"datasets": _dataset_summaries(_archive(request))})
+    return _render(request, "datasets.html", {"datasets": _dataset_summaries(reader(request))})
 
 
 @router.get("/datasets/{name}", response_class=HTMLResponse)
 def dataset_page(request: Request, name: str) -> HTMLResponse:
     _use_language(request)
-    archive = _archive(request)
+    archive = reader(request)
     ds = archive.dataset(name)
-    overview = browse.overview(archive.catalog, ds.id)
-    root = browse.list_folder(archive.catalog, ds.id, "", 0, 20)
+    overview = archive.overview(ds)
+    root = archive.folder(ds, "", 0, 20)
     return _render(request, "dataset.html", {"dataset": ds, "o": overview, "root": root})
 
 
@@ -307,12 +313,10 @@ def dataset_page(request: Request, name: str) -> HTMLResponse:
 def folder_page(request: Request, name: str, folder: str = "",
                 page: Annotated[int, Query(ge=1, le=1_000_000)] = 1) -> HTMLResponse:
     _use_language(request)
-    archive = _archive(request)
+    archive = reader(request)
     ds = archive.dataset(name)
-    if not browse.folder_exists(archive.catalog, ds.id, folder):
-        raise NotFound(f"no folder {folder[:200]!r} in dataset {name!r}")
-    listing = browse.list_folder(archive.catalog, ds.id, folder, (page - 1) * FOLDER_PAGE,
-                                 FOLDER_PAGE)
+    listing = archive.folder(ds, browse.normalise_folder(folder), (page - 1) * FOLDER_PAGE,
+                             FOLDER_PAGE)
     pages = max(1, math.ceil(listing.total_files / FOLDER_PAGE))
     crumbs = documents.breadcrumbs(ds.name, f"{listing.path}/" if listing.path else "")
     return _render(request, "folder.html", {
@@ -329,9 +333,9 @@ def problems_page(request: Request, name: str,
                   status: Annotated[str, Query(pattern="^(failed|skipped)$")] = "failed",
                   reason: Annotated[str, Query(max_length=4000)] = "") -> HTMLResponse:
     _use_language(request)
-    archive = _archive(request)
+    archive = reader(request)
     ds = archive.dataset(name)
-    rows = browse.files_with_reason(archive.catalog, ds.id, status, reason, limit=500)
+    rows = archive.problems(ds, status, reason, limit=500)
     return _render(request, "problems.html", {
         "dataset": ds, "status": status, "reason": reason,
         "files": [_file_link(ds, row) for row in rows],

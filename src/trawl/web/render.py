@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from trawl.web import i18n
+from trawl.web.auth import ANONYMOUS_CALLER
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 UNITS = ("B", "KB", "MB", "GB", "TB")
@@ -98,6 +99,7 @@ class Renderer:
         language = request_language(request)
         i18n.set_language(language)
         lang_links = {code: _with_lang(request, code) for code in i18n.LANGUAGES}
+        context.setdefault("caller", getattr(request.state, "caller", None) or ANONYMOUS_CALLER)
         html = self.env.get_template(template).render(
             request=request, lang=language, lang_links=lang_links, **context)
         response = HTMLResponse(html, status_code=status_code)

@@ -28,8 +28,10 @@ from fastapi.responses import (
     Response,
     StreamingResponse,
 )
+from jinja2 import pass_context
 from markupsafe import Markup
 
+from trawl.access.policy import Access
 from trawl.index.base import IndexHit, QueryError
 from trawl.search.service import Archive, NotFound
 from trawl.search.tables import (
@@ -45,6 +47,7 @@ from trawl.search.tables import (
 )
 from trawl.storage.tables import EXTRA, FLAGS, ROW, Column, TableInfo
 from trawl.web import documents, i18n
+from trawl.web.auth import audit, caller, reader
 from trawl.web.highlight import highlight_text, query_patterns
 from trawl.web.render import Renderer, request_language
 from trawl.web.security import content_disposition, sanitize_html
@@ -61,21 +64,40 @@ _TAG = re.compile(r"<[^>]{0,2000}>")
 
 
 def install(app: FastAPI) -> None:
-    """Routes, and the helpers that the search, document and dataset pages call."""
+    """Routes, and the helpers that the search, document and dataset pages call.
+
+    Two readers: the full tables, and the masked copy that public readers of a public
+    dataset read (access/redacted_tables.py). `_reader` picks one per dataset and caller."""
     archive: Archive = app.state.archive
     app.state.tables = TableReader(app.state.datadir.root / "tables.sqlite", archive.index)
-    env = app.state.renderer.env
-    env.globals.update(
-        row_hit=lambda hit, q="": row_hit_view(app.state.tables, hit, q),
-        document_tables=lambda doc_id: document_tables(app.state.tables, doc_id),
-        dataset_tables=lambda name: dataset_tables(app.state.tables, name),
-    )
+    app.state.redacted_tables = TableReader(app.state.datadir.redacted_tables_path,
+                                            archive.index, view="redacted")
+
+    @pass_context
+    def row_hit(ctx: Any, hit: IndexHit, q: str = "") -> dict[str, Any] | None:
+        return row_hit_view(_reader(ctx["request"], hit.dataset), hit, q)
+
+    @pass_context
+    def tables_of_document(ctx: Any, view: Any) -> dict[str, Any]:
+        return document_tables(_reader(ctx["request"], view.dataset.name), view.id)
+
+    @pass_context
+    def tables_of_dataset(ctx: Any, name: str) -> dict[str, Any]:
+        return dataset_tables(_reader(ctx["request"], name), name)
+
+    app.state.renderer.env.globals.update(row_hit=row_hit, document_tables=tables_of_document,
+                                          dataset_tables=tables_of_dataset)
     app.include_router(api)
     app.include_router(router)
 
 
-def _reader(request: Request) -> TableReader:
-    return request.app.state.tables
+def _reader(request: Request, dataset: str) -> TableReader:
+    """The tables of `dataset` as the caller may read them (full or masked)."""
+    access = caller(request).scope.access(dataset)
+    if access == Access.NONE:
+        raise NotFound(f"no dataset named {dataset!r}")
+    return request.app.state.redacted_tables if access == Access.REDACTED \
+        else request.app.state.tables
 
 
 def _render(request: Request, template: str, context: dict[str, Any],
@@ -86,8 +108,12 @@ def _render(request: Request, template: str, context: dict[str, Any],
 
 
 def _table(request: Request, table_id: int) -> TableInfo:
+    """A table the caller may read, from the store they read it in; else NotFound."""
     try:
-        return _reader(request).table(table_id)
+        info = request.app.state.tables.table(table_id)
+        if not caller(request).scope.can_read(info.dataset):
+            raise TableNotFound(f"no table {table_id}")
+        return _reader(request, info.dataset).table(table_id)
     except TableNotFound as exc:
         raise NotFound(str(exc)) from None
 
@@ -225,13 +251,12 @@ def dataset_tables(reader: TableReader, name: str) -> dict[str, Any]:
 # -- pages ---------------------------------------------------------------------------------------
 @router.get("/datasets/{name}/tables", response_class=HTMLResponse)
 def tables_page(request: Request, name: str, all: bool = False) -> HTMLResponse:  # noqa: A002
-    archive: Archive = request.app.state.archive
-    ds = archive.dataset(name)
-    reader = _reader(request)
-    folders = reader.by_folder(ds.name, include_empty=all)
-    names = reader.store.names(ds.name) if reader.store else []
+    ds = reader(request).dataset(name)
+    tables = _reader(request, ds.name)
+    folders = tables.by_folder(ds.name, include_empty=all)
+    names = tables.store.names(ds.name) if tables.store else []
     return _render(request, "tables/list.html", {
-        "dataset": ds, "folders": folders, "all": all, "counts": reader.counts(ds.name),
+        "dataset": ds, "folders": folders, "all": all, "counts": tables.counts(ds.name),
         "names": names})
 
 
@@ -243,7 +268,7 @@ def table_page(request: Request, table_id: int) -> Response:
         return RedirectResponse(added, status_code=303)
     try:
         params = parse_view_params(info, request.query_params)
-        view = _reader(request).view(info, params)
+        view = _reader(request, info.dataset).view(info, params)
     except QueryError as exc:
         return _render(request, "tables/table.html",
                        _table_context(request, info, ViewParams(), None, str(exc)),
@@ -289,7 +314,7 @@ def _without(info: TableInfo, params: ViewParams, index: int) -> str:
 
 def _table_context(request: Request, info: TableInfo, params: ViewParams,
                    view: TableView | None, error: str | None = None) -> dict[str, Any]:
-    reader = _reader(request)
+    tables = _reader(request, info.dataset)
     columns = info.columns
     shown_rows = []
     for row in view.rows if view else []:
@@ -307,7 +332,7 @@ def _table_context(request: Request, info: TableInfo, params: ViewParams,
         facets.append({"column": column, "values": [
             {"value": v, "label": plain(v, column), "count": n,
              "url": _url(info, params, add=(f"f.{column.sql}", v))} for v, n in values]})
-    others = reader.same_name(info)
+    others = tables.same_name(info)
     export_query = urlencode(params.pairs(after=False))
     return {
         "info": info, "params": params, "view": view, "error": error, "columns": columns,
@@ -336,12 +361,12 @@ def _table_context(request: Request, info: TableInfo, params: ViewParams,
 def row_page(request: Request, table_id: int, row: int,
              q: Annotated[str, Query(max_length=2000)] = "") -> HTMLResponse:
     info = _table(request, table_id)
-    reader = _reader(request)
-    data = reader.row(info, row)
+    tables = _reader(request, info.dataset)
+    data = tables.row(info, row)
     if data is None:
         raise NotFound(f"no row {row} in table {info.name!r}")
     patterns = query_patterns(q)
-    links = reader.links(info, row)
+    links = tables.links(info, row)
     by_column: dict[str, list[dict[str, Any]]] = {}
     for link in links:
         link["url"] = f"/documents/{link['document_id']}" if link["document_id"] else \
@@ -351,7 +376,7 @@ def row_page(request: Request, table_id: int, row: int,
               "links": by_column.get(c.sql, []),
               "key": c.sql == info.key_column} for c in info.columns]
     joined = []
-    for j in reader.joined(info, data):
+    for j in tables.joined(info, data):
         joined.append({
             "join": j, "other": j.other, "url": table_url(j.other, **{
                 f"f.{j.other_column}": j.value}),
@@ -375,10 +400,10 @@ def union_page(request: Request, name: str,
                table: Annotated[str, Query(alias="name", max_length=500)],
                after: Annotated[str | None, Query(max_length=200)] = None,
                limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50) -> HTMLResponse:
-    archive: Archive = request.app.state.archive
-    ds = archive.dataset(name)
+    ds = reader(request).dataset(name)
     cursor = _union_cursor(after)
-    tables, columns, rows, next_cursor = _reader(request).union(ds.name, table, cursor, limit)
+    tables, columns, rows, next_cursor = _reader(request, ds.name).union(ds.name, table,
+                                                                          cursor, limit)
     if not tables:
         raise NotFound(f"no table named {table[:200]!r} with rows in dataset {ds.name!r}")
     base = f"/datasets/{quote(ds.name, safe='')}/tables/union"
@@ -408,15 +433,15 @@ def _union_cursor(after: str | None) -> tuple[Any, int] | None:
 @router.get("/datasets/{name}/tables/union.csv")
 def union_export(request: Request, name: str,
                  table: Annotated[str, Query(alias="name", max_length=500)]) -> Response:
-    archive: Archive = request.app.state.archive
-    ds = archive.dataset(name)
-    reader = _reader(request)
+    ds = reader(request).dataset(name)
+    store = _reader(request, ds.name)
+    audit(request, "export", dataset=ds.name, target=f"union:{table}")
 
     def rows() -> Iterator[list[Any]]:
         cursor = None
         header_done = False
         while True:
-            tables, columns, found, cursor = reader.union(ds.name, table, cursor, MAX_PAGE)
+            tables, columns, found, cursor = store.union(ds.name, table, cursor, MAX_PAGE)
             if not header_done:
                 yield ["source", "table_id", ROW, *[c.name for c in columns]]
                 header_done = True
@@ -478,7 +503,9 @@ class _Pairs:
 def export_csv(request: Request, table_id: int) -> Response:
     info = _table(request, table_id)
     params, limit = _export_params(request, info)
-    rows = _reader(request).export(info, params, limit)
+    rows = _reader(request, info.dataset).export(info, params, limit)
+    audit(request, "export", dataset=info.dataset, target=f"table:{info.id}",
+          detail={"format": "csv", "view": dict(params.pairs(after=False))})
     header = [ROW, *[c.name for c in info.columns], FLAGS]
 
     def lines() -> Iterator[list[Any]]:
@@ -494,7 +521,9 @@ def export_csv(request: Request, table_id: int) -> Response:
 def export_json(request: Request, table_id: int) -> Response:
     info = _table(request, table_id)
     params, limit = _export_params(request, info)
-    rows = _reader(request).export(info, params, limit)
+    rows = _reader(request, info.dataset).export(info, params, limit)
+    audit(request, "export", dataset=info.dataset, target=f"table:{info.id}",
+          detail={"format": "json", "view": dict(params.pairs(after=False))})
 
     def chunks() -> Iterator[str]:
         head = {"table": info.as_json(), "view": dict(params.pairs(after=False))}
@@ -519,9 +548,8 @@ def _json_default(value: Any) -> Any:
 # -- JSON API ------------------------------------------------------------------------------------
 @api.get("/datasets/{name}/tables", summary="A dataset's tables (CSV files and sheets)")
 def api_tables(request: Request, name: str, all: bool = False) -> JSONResponse:  # noqa: A002
-    archive: Archive = request.app.state.archive
-    ds = archive.dataset(name)
-    infos = _reader(request).tables(ds.name, include_empty=all)
+    ds = reader(request).dataset(name)
+    infos = _reader(request, ds.name).tables(ds.name, include_empty=all)
     return JSONResponse({"dataset": ds.name, "tables": [t.as_json() for t in infos]})
 
 
@@ -531,7 +559,7 @@ def api_tables(request: Request, name: str, all: bool = False) -> JSONResponse: 
 def api_table(request: Request, table_id: int) -> JSONResponse:
     info = _table(request, table_id)
     params = parse_view_params(info, request.query_params)
-    view = _reader(request).view(info, params)
+    view = _reader(request, info.dataset).view(info, params)
     return JSONResponse(json.loads(json.dumps({
         "table": info.as_json(), "count": view.count, "rows": view.rows,
         "next": encode_cursor(view.next_cursor) if view.next_cursor else None,
@@ -543,15 +571,15 @@ def api_table(request: Request, table_id: int) -> JSONResponse:
 @api.get("/tables/{table_id}/rows/{row}", summary="One row with its links and joined rows")
 def api_row(request: Request, table_id: int, row: int) -> JSONResponse:
     info = _table(request, table_id)
-    reader = _reader(request)
-    data = reader.row(info, row)
+    tables = _reader(request, info.dataset)
+    data = tables.row(info, row)
     if data is None:
         raise NotFound(f"no row {row} in table {info.name!r}")
     joined = [{"table_id": j.other.id, "table": j.other.name, "kind": j.join.kind,
                "direction": j.direction, "column": j.this_column,
                "other_column": j.other_column, "count": j.count,
-               "rows": [r[ROW] for r in j.rows]} for j in reader.joined(info, data)]
+               "rows": [r[ROW] for r in j.rows]} for j in tables.joined(info, data)]
     return JSONResponse(json.loads(json.dumps({
         "table": {"id": info.id, "name": info.name, "source": info.path, "sheet": info.sheet},
         "row": row, "key": row_key(info, data), "cells": data,
-        "links": reader.links(info, row), "joined": joined}, default=_json_default)))
+        "links": tables.links(info, row), "joined": joined}, default=_json_default)))

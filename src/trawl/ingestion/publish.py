@@ -1,0 +1,165 @@
+"""Publishing: a dataset's visibility, and the redacted view a public dataset is read through.
+
+A public dataset is read by strangers through its *redacted view*, built here from the
+catalog and written beside the full data, never over it:
+
+* in the index, a masked twin of every document and table row (`view="redacted"`), so that a
+  public reader's search runs on masked text only and cannot find a document by a value
+  that was masked (the full entries are never searched on their behalf);
+* `tables-redacted.sqlite`, a masked copy of the public datasets' tables, which the table
+  pages, filters, facets and exports of public readers read instead of `tables.sqlite`.
+
+The view is built *before* a dataset becomes public and rebuilt when its rules change or
+after each ingestion into it; the rules' fingerprint is kept so that a stale view is known
+(access/published.py). Making a dataset private again removes the view.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from trawl.access.document_text import mask_document_text
+from trawl.access.policy import check_visibility
+from trawl.access.published import REDACTION_SETTING, VIEW_SETTING, redaction_rules
+from trawl.access.redacted_tables import build_redacted_tables, redacted_row_entries
+from trawl.access.redaction import RedactionRules, Redactor
+from trawl.index.base import IndexDocument
+from trawl.index.tantivy_backend import TantivyIndex
+from trawl.ingestion.indexing import build_index_document
+from trawl.ingestion.tables.sync import tables_path
+from trawl.storage.blobs import BlobStore
+from trawl.storage.catalog import Catalog, Dataset
+from trawl.storage.datadir import DataDir
+from trawl.storage.tables import TableStore
+
+BATCH = 2000
+
+
+def set_visibility(data: DataDir, name: str, visibility: str) -> Dataset:
+    """Make a dataset private, restricted or public (building its redacted view first)."""
+    check_visibility(visibility)
+    catalog = Catalog(data.catalog_path)
+    try:
+        dataset = _require(catalog, name)
+        if visibility == "public":
+            build_redacted_view(data, catalog, dataset)
+        catalog.db.execute("UPDATE datasets SET visibility = ? WHERE id = ?",
+                           (visibility, dataset.id))
+        catalog.commit()
+        if visibility != "public" and dataset.visibility == "public":
+            drop_redacted_view(data, catalog, dataset)
+        return _require(catalog, name)
+    finally:
+        catalog.close()
+
+
+def set_redaction_rules(data: DataDir, name: str, rules: RedactionRules) -> Dataset:
+    """Save a dataset's rules; a public dataset's view is rebuilt with them at once."""
+    catalog = Catalog(data.catalog_path)
+    try:
+        dataset = _require(catalog, name)
+        catalog.set_dataset_setting(dataset.id, REDACTION_SETTING, rules.to_json())
+        catalog.commit()
+        if dataset.visibility == "public":
+            build_redacted_view(data, catalog, dataset)
+        return dataset
+    finally:
+        catalog.close()
+
+
+def refresh_public_views(data: DataDir, catalog: Catalog, names: list[str] | None = None
+                         ) -> int:
+    """After an ingestion or a reindex: rebuild the views of the public datasets (of
+    `names`, when given). Returns how many were rebuilt."""
+    done = 0
+    for dataset in catalog.datasets():
+        if dataset.visibility == "public" and (names is None or dataset.name in names):
+            build_redacted_view(data, catalog, dataset)
+            done += 1
+    return done
+
+
+def build_redacted_view(data: DataDir, catalog: Catalog, dataset: Dataset) -> int:
+    """(Re)build the dataset's redacted twin in the index and in tables-redacted.sqlite.
+    Returns the number of documents in it."""
+    rules = redaction_rules(catalog, dataset)
+    redactor = Redactor(rules)
+    blobs = BlobStore(data.blob_dir)
+    index = TantivyIndex(data.index_dir, writable=True)
+    try:
+        index.delete_view(dataset.name, "redacted")
+        count = 0
+        for _doc_id, sha in list(catalog.iter_documents(dataset.id)):
+            content = catalog.content(sha)
+            doc = build_index_document(catalog, blobs, dataset, content) if content else None
+            if doc is not None:
+                index.add(redact_document(doc, redactor))
+                count += 1
+                if count % BATCH == 0:
+                    index.commit()
+        _redact_tables(data, catalog, dataset, index)
+        index.commit()
+    finally:
+        index.close()
+    catalog.set_dataset_setting(dataset.id, VIEW_SETTING, rules.fingerprint())
+    catalog.commit()
+    return count
+
+
+def drop_redacted_view(data: DataDir, catalog: Catalog, dataset: Dataset) -> None:
+    index = TantivyIndex(data.index_dir, writable=True)
+    try:
+        index.delete_view(dataset.name, "redacted")
+        index.commit()
+    finally:
+        index.close()
+    _write_redacted_tables(data, catalog)
+    catalog.db.execute("DELETE FROM dataset_settings WHERE dataset_id = ? AND key = ?",
+                       (dataset.id, VIEW_SETTING))
+    catalog.commit()
+
+
+def redact_document(doc: IndexDocument, redactor: Redactor) -> IndexDocument:
+    """The masked twin of an index document: every field a reader can search or see."""
+    text = redactor.text
+
+    def body(value: str) -> str:  # a table file's personal columns too
+        return mask_document_text(value, redactor, doc.mime, doc.family, doc.path)
+
+    return dataclasses.replace(
+        doc, view="redacted", title=text(doc.title), path=text(doc.path),
+        paths=[text(p) for p in doc.paths], sources=[text(s) for s in doc.sources],
+        text=body(doc.text), pages=[body(p) for p in doc.pages] if doc.pages is not None
+        else None, sender=text(doc.sender), recipients=text(doc.recipients),
+        meta=text(doc.meta))
+
+
+def _redact_tables(data: DataDir, catalog: Catalog, dataset: Dataset,
+                   index: TantivyIndex) -> None:
+    target = _write_redacted_tables(data, catalog, also=dataset)
+    store = TableStore.open_readonly(target) if target is not None else None
+    if store is None:
+        return
+    try:
+        for entry in redacted_row_entries(store, dataset.name):
+            index.add_row(dataclasses.replace(entry, view="redacted"))
+    finally:
+        store.close()
+
+
+def _write_redacted_tables(data: DataDir, catalog: Catalog, also: Dataset | None = None):
+    """tables-redacted.sqlite anew, for the public datasets (and `also`, about to be)."""
+    source = tables_path(data)
+    if not source.exists():
+        return None
+    rules = {ds.name: redaction_rules(catalog, ds) for ds in catalog.datasets()
+             if ds.visibility == "public" or (also is not None and ds.id == also.id)}
+    build_redacted_tables(source, data.redacted_tables_path, rules)
+    return data.redacted_tables_path
+
+
+def _require(catalog: Catalog, name: str) -> Dataset:
+    dataset = catalog.dataset(name)
+    if dataset is None:
+        raise ValueError(f"no dataset named {name!r}")
+    return dataset

@@ -1,0 +1,282 @@
+"""The authorization matrix: every kind of caller × every dataset visibility × every way in.
+
+A dataset a caller may not read must not show through anything: search hits, totals, facet
+counts, suggestions of a dataset name, document, text, page, download, table, row, export and
+dataset pages, and the API. Where it is refused, the answer must be the very answer a
+dataset or document that does not exist gets, so that not even the error tells.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+import pytest
+from conftest import VISIBILITY, Caller
+
+from trawl.storage.catalog import Catalog
+from trawl.storage.tables import TableStore
+
+CALLERS = ("anonymous", "reader", "journalist", "member", "admin")
+DATASETS = tuple(VISIBILITY)
+MISSING_DOC = "f" * 64
+
+
+@pytest.fixture(scope="session")
+def notes(archive) -> dict[str, str]:
+    """The document id of each dataset's zebracorn note."""
+    catalog = Catalog(archive.catalog_path, readonly=True)
+    out = {}
+    for name in DATASETS:
+        ds = catalog.dataset(name)
+        row = catalog.file_by_path(ds.id, f"notes/{name}-note.txt")
+        from trawl.storage.catalog import document_id
+
+        out[name] = document_id(name, row.sha256)
+    catalog.close()
+    return out
+
+
+@pytest.fixture(scope="session")
+def tables(archive) -> dict[str, int]:
+    """The `people` table of each dataset."""
+    store = TableStore.open_readonly(archive.root / "tables.sqlite")
+    out = {}
+    for name in DATASETS:
+        out[name] = next(t.id for t in store.tables(name, include_empty=False)
+                         if t.name == "people")
+    store.close()
+    return out
+
+
+def get(web, caller: Caller, url: str, **kwargs):
+    return web.get(url, headers=caller.headers(), **kwargs)
+
+
+def _same_refusal(response, control, secret: str, placeholder: str) -> None:
+    """A refusal must equal the answer for something that does not exist."""
+    assert response.status_code == control.status_code
+    assert response.text.replace(secret, placeholder) == control.text
+
+
+def each_caller_and_dataset():
+    return [(c, d) for c in CALLERS for d in DATASETS]
+
+
+# -- search --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("who", CALLERS)
+def test_search_reaches_exactly_the_readable_datasets(web, callers, who):
+    caller = callers[who]
+    readable = {d for d, a in caller.reads.items() if a != "none"}
+    found = get(web, caller, "/api/search", params={"q": "zebracorn", "limit": 50}).json()
+    assert {h["dataset"] for h in found["hits"]} == readable
+    assert found["total"] == 2 * len(readable)  # its note and its people.csv
+    every = get(web, caller, "/api/search", params={"q": "*", "limit": 1}).json()
+    assert {v["value"] for v in every["facets"]["dataset"]} == readable
+    for value in every["facets"]["dataset"]:  # counts add up to the total, nothing else
+        assert value["count"] > 0
+    assert sum(v["count"] for v in every["facets"]["dataset"]) == every["total"]
+
+
+@pytest.mark.parametrize(("who", "dataset"), each_caller_and_dataset())
+def test_a_dataset_filter_on_an_unreadable_dataset_is_a_missing_dataset(web, callers, who,
+                                                                          dataset):
+    caller = callers[who]
+    response = get(web, caller, "/api/search", params={"q": "*", "dataset": dataset})
+    if caller.reads[dataset] == "none":
+        control = get(web, caller, "/api/search", params={"q": "*", "dataset": "no-such-set"})
+        _same_refusal(response, control, dataset, "no-such-set")
+        assert response.status_code == 400
+    else:
+        assert response.status_code == 200
+        assert response.json()["total"] > 0
+
+
+@pytest.mark.parametrize("who", CALLERS)
+def test_rows_of_unreadable_tables_are_not_found(web, callers, tables, who):
+    caller = callers[who]
+    readable = {d for d, a in caller.reads.items() if a != "none"}
+    every = get(web, caller, "/api/search",
+                params={"q": "*", "record": "rows", "limit": 1}).json()
+    assert {v["value"] for v in every["facets"]["dataset"]} == readable
+    marked = get(web, caller, "/api/search",
+                 params={"q": "zebracorn", "record": "rows", "limit": 50}).json()
+    assert {h["dataset"] for h in marked["hits"]} == readable
+    assert marked["total"] == 2 * len(readable)
+
+
+def test_search_pages_show_no_unreadable_dataset(web, callers):
+    page = get(web, callers["reader"], "/?q=zebracorn")
+    assert page.status_code == 200
+    assert "zebracorn open" in page.text.replace("<b>", "").replace("</b>", "") or \
+        "open-note.txt" in page.text
+    for hidden in ("shared", "secret"):
+        assert f"{hidden}-note" not in page.text
+        assert f'dataset={hidden}"' not in page.text
+
+
+# -- documents, their bytes and their pages ----------------------------------------------------
+DOCUMENT_URLS = ("/api/documents/{id}", "/documents/{id}", "/documents/{id}/text")
+
+
+@pytest.mark.parametrize(("who", "dataset"), each_caller_and_dataset())
+def test_documents_of_unreadable_datasets_do_not_exist(web, callers, notes, who, dataset):
+    caller = callers[who]
+    doc_id = notes[dataset]
+    for template in DOCUMENT_URLS:
+        response = get(web, caller, template.format(id=doc_id))
+        if caller.reads[dataset] == "none":
+            control = get(web, caller, template.format(id=MISSING_DOC))
+            _same_refusal(response, control, doc_id, MISSING_DOC)
+            assert response.status_code in (404, 303)
+        else:
+            assert response.status_code == 200, template
+            assert "zebracorn" in response.text
+
+
+@pytest.mark.parametrize(("who", "dataset"), each_caller_and_dataset())
+def test_originals_only_in_full(web, callers, notes, who, dataset):
+    caller = callers[who]
+    response = get(web, caller, f"/documents/{notes[dataset]}/original")
+    expected = {"full": 200, "redacted": 403, "none": 404}[caller.reads[dataset]]
+    assert response.status_code == expected
+    if expected == 200:
+        assert b"leak.victim@example.org" in response.content
+
+
+@pytest.mark.parametrize("who", CALLERS)
+def test_paths_of_unreadable_datasets_do_not_exist(web, callers, who):
+    caller = callers[who]
+    for dataset in DATASETS:
+        for url in (f"/datasets/{dataset}", f"/api/datasets/{dataset}",
+                    f"/datasets/{dataset}/browse/notes", f"/api/datasets/{dataset}/browse",
+                    f"/datasets/{dataset}/files/notes/{dataset}-note.txt",
+                    f"/datasets/{dataset}/problems", f"/datasets/{dataset}/tables",
+                    f"/api/datasets/{dataset}/tables"):
+            response = get(web, caller, url)
+            if caller.reads[dataset] == "none":
+                control = get(web, caller, url.replace(f"/{dataset}", "/no-such-set", 1)
+                              .replace(f"{dataset}-note", "no-such-set-note"))
+                assert response.status_code == control.status_code == 404, url
+                assert response.text.replace(dataset, "no-such-set") == control.text, url
+            else:
+                assert response.status_code in (200, 303), url
+
+
+@pytest.mark.parametrize("who", CALLERS)
+def test_dataset_lists_show_the_readable_only(web, callers, who):
+    caller = callers[who]
+    readable = {d for d, a in caller.reads.items() if a != "none"}
+    listed = get(web, caller, "/api/datasets").json()["datasets"]
+    assert {d["name"] for d in listed} == readable
+    for item in listed:
+        assert item["access"] == caller.reads[item["name"]]
+    page = get(web, caller, "/datasets").text
+    for dataset in DATASETS:
+        assert (f'href="/datasets/{dataset}"' in page) == (dataset in readable)
+
+
+# -- tables --------------------------------------------------------------------------------------
+TABLE_URLS = ("/tables/{id}", "/api/tables/{id}", "/tables/{id}/rows/1",
+              "/api/tables/{id}/rows/1", "/tables/{id}/export.csv", "/tables/{id}/export.json")
+
+
+@pytest.mark.parametrize("who", CALLERS)
+def test_tables_of_unreadable_datasets_do_not_exist(web, callers, tables, who):
+    caller = callers[who]
+    missing = 987654
+    for dataset, table_id in tables.items():
+        for template in TABLE_URLS:
+            response = get(web, caller, template.format(id=table_id))
+            if caller.reads[dataset] == "none":
+                control = get(web, caller, template.format(id=missing))
+                _same_refusal(response, control, str(table_id), str(missing))
+            else:
+                assert response.status_code == 200, template
+
+
+# -- administration ------------------------------------------------------------------------------
+@pytest.mark.parametrize("who", CALLERS)
+def test_administration_is_for_admins(web, callers, who):
+    caller = callers[who]
+    for url in ("/admin", "/admin/audit", "/admin/audit/export", "/api/admin/audit"):
+        response = get(web, caller, url)
+        if who == "admin":
+            assert response.status_code == 200, url
+        elif who == "anonymous":
+            assert response.status_code in (303, 401), url
+        else:
+            assert response.status_code == 403, url
+
+
+# -- what every response carries ----------------------------------------------------------------
+def test_security_headers_on_every_kind_of_response(web, callers, notes, tables):
+    admin, nobody = callers["admin"], callers["anonymous"]
+    urls = [("/", admin), ("/login", nobody), (f"/documents/{notes['secret']}", admin),
+            (f"/documents/{notes['secret']}", nobody), ("/api/search?q=zebracorn", nobody),
+            (f"/documents/{notes['open']}/text", nobody), ("/admin", callers["reader"]),
+            (f"/tables/{tables['open']}/export.csv", nobody), ("/no/such/page", nobody)]
+    for url, caller in urls:
+        headers = get(web, caller, url).headers
+        csp = headers["content-security-policy"]
+        assert "frame-ancestors 'none'" in csp or "sandbox" in csp, url
+        assert headers["x-content-type-options"] == "nosniff", url
+        assert headers["referrer-policy"] == "no-referrer", url
+
+
+def test_unknown_bearer_tokens_are_refused_not_anonymous(web):
+    response = web.get("/api/search", params={"q": "zebracorn"},
+                       headers={"Authorization": "Bearer trawl_not-a-real-token"})
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+def test_a_document_id_prefix_finds_nothing_for_a_scoped_caller(web, callers, notes):
+    caller = callers["journalist"]
+    assert get(web, caller, f"/api/documents/{notes['shared']}").status_code == 200
+    assert get(web, caller, f"/api/documents/{notes['shared'][:12]}").status_code == 404
+
+
+def _ids(text: str) -> set[str]:
+    return set(re.findall(r"[0-9a-f]{64}", text))
+
+
+def test_hits_never_link_to_unreadable_documents(web, callers, notes):
+    for who in CALLERS:
+        caller = callers[who]
+        page = get(web, caller, "/?q=zebracorn").text
+        for dataset in DATASETS:
+            if caller.reads[dataset] == "none":
+                assert notes[dataset] not in _ids(page), (who, dataset)
+
+
+def test_anonymous_with_nothing_public_is_asked_to_sign_in(tmp_path):
+    """An archive with no public dataset shows a stranger nothing but the login page."""
+    from fastapi.testclient import TestClient
+
+    from trawl.ingestion.pipeline import Ingester, IngestOptions
+    from trawl.storage.datadir import DataDir
+    from trawl.web.app import create_app
+
+    dump = tmp_path / "dump"
+    dump.mkdir()
+    (dump / "note.txt").write_text("zebracorn private only")
+    data = DataDir.open(tmp_path / "data")
+    ingester = Ingester(data, "only", IngestOptions(workers=1, quiet=True, ocr=False))
+    try:
+        ingester.ingest(dump)
+    finally:
+        ingester.close()
+    with TestClient(create_app(data), follow_redirects=False) as client:
+        page = client.get("/?q=zebracorn")
+        assert page.status_code == 303
+        assert page.headers["location"] == "/login?next=%2F%3Fq%3Dzebracorn"
+        api = client.get("/api/search", params={"q": "zebracorn"})
+        assert api.status_code == 401
+        assert "zebracorn" not in api.text
+        assert client.get("/login").status_code == 200
+
+
+def test_dataset_name_in_urls_is_quoted(web, callers):
+    caller = callers["admin"]
+    assert get(web, caller, f"/datasets/{quote('../secret', safe='')}").status_code == 404
