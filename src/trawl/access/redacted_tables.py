@@ -253,9 +253,10 @@ def _copy_registry_row(db: sqlite3.Connection, info: TableInfo, columns: list[Co
                        redactor: Redactor) -> None:
     row = dict(db.execute("SELECT * FROM src.trawl_tables WHERE id = ?", (info.id,)).fetchone())
     row["columns"] = json.dumps([c.as_dict() for c in columns])
-    # A sheet's title line and a reading error may quote cells.
-    row["title"] = redactor.text(row["title"]) if row["title"] else row["title"]
-    row["error"] = redactor.text(row["error"]) if row["error"] else row["error"]
+    # A sheet's title line and a reading error may quote cells; a file's name and folder
+    # may hold an e-mail address or a phone number, masked as the documents' paths are.
+    for key in ("title", "error", "name", "folder", "path", "sheet"):
+        row[key] = redactor.text(row[key]) if row[key] else row[key]
     row["indexed"] = 0  # the redacted rows are in no search index yet
     names = ", ".join(quote_ident(k) for k in row)
     db.execute(f"INSERT INTO main.trawl_tables ({names}) VALUES "

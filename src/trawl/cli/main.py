@@ -110,6 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=int, default=8080)
+    p.add_argument("--proxy", metavar="ADDRESS",
+                   help="a reverse proxy (TLS) in front: trust its X-Forwarded-For/-Proto")
     access_commands.register(sub, command)
     audit_commands.register(sub, command)
     return parser
@@ -349,7 +351,8 @@ def _refresh_public_views(data: DataDir, names: list[str] | None = None) -> None
 def cmd_serve(args: argparse.Namespace) -> int:
     from trawl.web.server import serve  # the web layer is only imported when serving
 
-    serve(DataDir.open(args.data_dir, create=False), host=args.host, port=args.port)
+    serve(DataDir.open(args.data_dir, create=False), host=args.host, port=args.port,
+          proxy=args.proxy)
     return 0
 
 

@@ -6,6 +6,7 @@ import sys
 
 import uvicorn
 
+from trawl.access.audit import AuditError
 from trawl.storage.datadir import DataDir
 from trawl.web.app import create_app
 
@@ -20,14 +21,35 @@ def allowed_hosts(host: str) -> list[str]:
     return sorted({*LOCAL_NAMES, host, f"[{host}]" if ":" in host else host})
 
 
-def serve(datadir: DataDir, host: str = "127.0.0.1", port: int = 8080) -> None:
+def serve(datadir: DataDir, host: str = "127.0.0.1", port: int = 8080,
+          proxy: str | None = None) -> None:
+    """`proxy`: the address of a TLS-terminating reverse proxy whose X-Forwarded-For and
+    -Proto headers are believed (the client's address in the audit log, Secure cookies)."""
     app = create_app(datadir, allowed_hosts=allowed_hosts(host))
+    _prune_audit_log(app)
     shown = f"[{host}]" if ":" in host else host
     if host in EVERY_INTERFACE:
-        print("trawl: warning: listening on every network interface; anyone who can reach "
-              "this machine can read the archive", file=sys.stderr)
+        print("trawl: warning: listening on every network interface; serve it behind HTTPS "
+              "(--proxy), or passwords and sessions cross the network in the clear",
+              file=sys.stderr)
         shown = "127.0.0.1"
+    if not app.state.access.has_users():
+        print("trawl: no accounts yet: only public datasets can be read. Make one with "
+              "`trawl user add NAME --admin`.", file=sys.stderr)
     print(f"Trawl is serving {datadir.root}\nOpen http://{shown}:{port}/ in your browser "
           "(Ctrl+C to stop).", flush=True)
     uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False,
-                proxy_headers=False)
+                proxy_headers=proxy is not None, forwarded_allow_ips=proxy or "")
+
+
+def _prune_audit_log(app: object) -> None:
+    """Apply the audit log's retention (`trawl audit retention`) at each start."""
+    log = app.state.audit  # type: ignore[attr-defined]
+    if log.retention_days():
+        try:
+            removed = log.prune("trawl serve")
+        except AuditError as exc:  # keep the evidence, say so, and serve anyway
+            print(f"trawl: warning: the audit log was not pruned: {exc}", file=sys.stderr)
+            return
+        if removed:
+            print(f"audit log: {removed} entries past the retention removed", file=sys.stderr)

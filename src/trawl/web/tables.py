@@ -263,6 +263,8 @@ def tables_page(request: Request, name: str, all: bool = False) -> HTMLResponse:
 @router.get("/tables/{table_id}", response_class=HTMLResponse)
 def table_page(request: Request, table_id: int) -> Response:
     info = _table(request, table_id)
+    audit(request, "view", dataset=info.dataset, target=f"table:{info.id}",
+          detail={"view": request.url.query[:500]} if request.url.query else None)
     added = _added_filter(request, info)
     if added is not None:
         return RedirectResponse(added, status_code=303)
@@ -365,6 +367,7 @@ def row_page(request: Request, table_id: int, row: int,
     data = tables.row(info, row)
     if data is None:
         raise NotFound(f"no row {row} in table {info.name!r}")
+    audit(request, "view", dataset=info.dataset, target=f"table:{info.id}:row:{row}")
     patterns = query_patterns(q)
     links = tables.links(info, row)
     by_column: dict[str, list[dict[str, Any]]] = {}
