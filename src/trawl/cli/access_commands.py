@@ -165,6 +165,17 @@ def _with_store(args: argparse.Namespace, body: Callable[[AccessStore, DataDir],
         store.close()
 
 
+def _change(args: argparse.Namespace, change: Callable[[AccessStore], object], message: str,
+            action: str, **audited: Any) -> int:
+    """One change of the account store, audited, then said."""
+    def body(store: AccessStore, data: DataDir) -> int:
+        change(store)
+        _record(data, action, **audited)
+        print(message)
+        return 0
+    return _with_store(args, body)
+
+
 def _when(stamp: float | None) -> str:
     return datetime.fromtimestamp(stamp, UTC).strftime("%Y-%m-%d %H:%M") if stamp else "-"
 
@@ -180,40 +191,26 @@ def cmd_user_add(args: argparse.Namespace) -> int:
 
 
 def cmd_user_passwd(args: argparse.Namespace) -> int:
-    def body(store: AccessStore, data: DataDir) -> int:
-        store.set_password(args.name, _password(args))
-        _record(data, "password", target=args.name)
-        print(f"password of {args.name} changed; its sessions are ended")
-        return 0
-    return _with_store(args, body)
+    return _change(args, lambda store: store.set_password(args.name, _password(args)),
+                   f"password of {args.name} changed; its sessions are ended",
+                   "password", target=args.name)
 
 
 def cmd_user_remove(args: argparse.Namespace) -> int:
-    def body(store: AccessStore, data: DataDir) -> int:
-        store.remove_user(args.name)
-        _record(data, "user_remove", target=args.name)
-        print(f"removed {args.name}")
-        return 0
-    return _with_store(args, body)
+    return _change(args, lambda store: store.remove_user(args.name), f"removed {args.name}",
+                   "user_remove", target=args.name)
 
 
 def cmd_user_admin(args: argparse.Namespace) -> int:
-    def body(store: AccessStore, data: DataDir) -> int:
-        store.set_admin(args.name, args.value == "yes")
-        _record(data, "grant" if args.value == "yes" else "revoke", target=args.name,
-                detail={"admin": args.value == "yes"})
-        print(f"{args.name} is {'an admin' if args.value == 'yes' else 'a reader'}")
-        return 0
-    return _with_store(args, body)
+    admin = args.value == "yes"
+    return _change(args, lambda store: store.set_admin(args.name, admin),
+                   f"{args.name} is {'an admin' if admin else 'a reader'}",
+                   "grant" if admin else "revoke", target=args.name, detail={"admin": admin})
 
 
 def cmd_user_unlock(args: argparse.Namespace) -> int:
-    def body(store: AccessStore, data: DataDir) -> int:
-        store.unlock(args.name)
-        _record(data, "user_unlock", target=args.name)
-        print(f"{args.name} may try to log in again")
-        return 0
-    return _with_store(args, body)
+    return _change(args, lambda store: store.unlock(args.name),
+                   f"{args.name} may try to log in again", "user_unlock", target=args.name)
 
 
 def cmd_user_list(args: argparse.Namespace) -> int:
@@ -234,31 +231,21 @@ def cmd_user_list(args: argparse.Namespace) -> int:
 
 # -- groups ---------------------------------------------------------------------------------------
 def cmd_group_add(args: argparse.Namespace) -> int:
-    def body(store: AccessStore, data: DataDir) -> int:
-        store.add_group(args.name)
-        _record(data, "group", target=args.name, detail={"added": True})
-        print(f"added group {args.name}")
-        return 0
-    return _with_store(args, body)
+    return _change(args, lambda store: store.add_group(args.name), f"added group {args.name}",
+                   "group", target=args.name, detail={"added": True})
 
 
 def cmd_group_remove(args: argparse.Namespace) -> int:
-    def body(store: AccessStore, data: DataDir) -> int:
-        store.remove_group(args.name)
-        _record(data, "group", target=args.name, detail={"removed": True})
-        print(f"removed group {args.name}")
-        return 0
-    return _with_store(args, body)
+    return _change(args, lambda store: store.remove_group(args.name),
+                   f"removed group {args.name}", "group", target=args.name,
+                   detail={"removed": True})
 
 
 def cmd_group_member(args: argparse.Namespace) -> int:
-    def body(store: AccessStore, data: DataDir) -> int:
-        store.set_membership(args.group, args.user, member=not args.remove)
-        _record(data, "group", target=args.group,
-                detail={"member": args.user, "removed": args.remove})
-        print(f"{args.user} {'left' if args.remove else 'is in'} {args.group}")
-        return 0
-    return _with_store(args, body)
+    return _change(args, lambda store: store.set_membership(args.group, args.user,
+                                                            member=not args.remove),
+                   f"{args.user} {'left' if args.remove else 'is in'} {args.group}", "group",
+                   target=args.group, detail={"member": args.user, "removed": args.remove})
 
 
 def cmd_group_list(args: argparse.Namespace) -> int:
@@ -283,12 +270,9 @@ def cmd_token_create(args: argparse.Namespace) -> int:
 
 
 def cmd_token_revoke(args: argparse.Namespace) -> int:
-    def body(store: AccessStore, data: DataDir) -> int:
-        store.revoke_token(args.user, args.name)
-        _record(data, "token_revoke", target=f"{args.name}@{args.user}")
-        print(f"revoked {args.name} of {args.user}")
-        return 0
-    return _with_store(args, body)
+    return _change(args, lambda store: store.revoke_token(args.user, args.name),
+                   f"revoked {args.name} of {args.user}", "token_revoke",
+                   target=f"{args.name}@{args.user}")
 
 
 def cmd_token_list(args: argparse.Namespace) -> int:

@@ -502,13 +502,20 @@ class _Pairs:
         return self.pairs
 
 
-@router.get("/tables/{table_id}/export.csv")
-def export_csv(request: Request, table_id: int) -> Response:
+def _exported(request: Request, table_id: int, fmt: str
+              ) -> tuple[TableInfo, ViewParams, Iterator[dict[str, Any]]]:
+    """The table, the view asked for and its rows; the export is audited."""
     info = _table(request, table_id)
     params, limit = _export_params(request, info)
     rows = _reader(request, info.dataset).export(info, params, limit)
     audit(request, "export", dataset=info.dataset, target=f"table:{info.id}",
-          detail={"format": "csv", "view": dict(params.pairs(after=False))})
+          detail={"format": fmt, "view": dict(params.pairs(after=False))})
+    return info, params, rows
+
+
+@router.get("/tables/{table_id}/export.csv")
+def export_csv(request: Request, table_id: int) -> Response:
+    info, _params, rows = _exported(request, table_id, "csv")
     header = [ROW, *[c.name for c in info.columns], FLAGS]
 
     def lines() -> Iterator[list[Any]]:
@@ -522,11 +529,7 @@ def export_csv(request: Request, table_id: int) -> Response:
 
 @router.get("/tables/{table_id}/export.json")
 def export_json(request: Request, table_id: int) -> Response:
-    info = _table(request, table_id)
-    params, limit = _export_params(request, info)
-    rows = _reader(request, info.dataset).export(info, params, limit)
-    audit(request, "export", dataset=info.dataset, target=f"table:{info.id}",
-          detail={"format": "json", "view": dict(params.pairs(after=False))})
+    info, params, rows = _exported(request, table_id, "json")
 
     def chunks() -> Iterator[str]:
         head = {"table": info.as_json(), "view": dict(params.pairs(after=False))}
