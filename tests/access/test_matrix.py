@@ -71,6 +71,8 @@ def test_search_reaches_exactly_the_readable_datasets(web, callers, who):
     found = get(web, caller, "/api/search", params={"q": "zebracorn", "limit": 50}).json()
     assert {h["dataset"] for h in found["hits"]} == readable
     assert found["total"] == 2 * len(readable)  # its note and its people.csv
+    # scores carry statistics of every dataset: an admin's only
+    assert all((h["score"] is None) == (who != "admin") for h in found["hits"])
     every = get(web, caller, "/api/search", params={"q": "*", "limit": 1}).json()
     assert {v["value"] for v in every["facets"]["dataset"]} == readable
     for value in every["facets"]["dataset"]:  # counts add up to the total, nothing else

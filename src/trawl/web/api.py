@@ -12,7 +12,7 @@ from trawl.index.base import IndexHit, IndexResult, QueryError
 from trawl.search.service import Archive, NotFound
 from trawl.storage import browse
 from trawl.web import documents, files
-from trawl.web.auth import audit, reader
+from trawl.web.auth import audit, caller, reader
 from trawl.web.highlight import snippet_html
 from trawl.web.params import SHOWN_FACETS, SearchParams, parse_search_params, query_problems
 
@@ -42,7 +42,7 @@ def hit_url(hit: IndexHit, q: str, page: int | None = None) -> str:
     return f"/documents/{quote(hit.id, safe='')}{query}" + (f"#page-{page}" if page else "")
 
 
-def hit_json(hit: IndexHit, q: str) -> dict[str, Any]:
+def hit_json(hit: IndexHit, q: str, with_score: bool = True) -> dict[str, Any]:
     return {
         "id": hit.id,
         "dataset": hit.dataset,
@@ -53,7 +53,7 @@ def hit_json(hit: IndexHit, q: str) -> dict[str, Any]:
         "status": hit.status,
         "date": hit.date.isoformat() if hit.date else None,
         "size": hit.size,
-        "score": hit.score,
+        "score": hit.score if with_score else None,
         "snippet": hit.snippet.text,
         "snippet_html": str(snippet_html(hit.snippet)),
         "highlights": [list(r) for r in hit.snippet.highlights],
@@ -111,7 +111,10 @@ def search(
         "page": params.page,
         "relaxed": result.relaxed,
         "warnings": result.warnings,
-        "hits": [hit_json(h, params.q) for h in result.hits],
+        # Scores carry the index's term statistics, which count every dataset: only a
+        # caller who reads everything (an admin) gets them; the others get the order.
+        "hits": [hit_json(h, params.q, with_score=caller(request).principal.is_admin)
+                 for h in result.hits],
         "facets": {name: [{"value": v, "count": n} for v, n in values]
                    for name, values in result.facets.items()},
     })
