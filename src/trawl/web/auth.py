@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import HTTPException, Request
+from starlette.concurrency import run_in_threadpool
 
 from trawl.access.passwords import same_secret
 from trawl.access.policy import ANONYMOUS, Principal, ReadScope, read_scope
@@ -51,7 +52,14 @@ ANONYMOUS_CALLER = Caller(ANONYMOUS, ReadScope())
 
 
 async def identify(request: Request) -> None:
-    """The app-wide dependency: sets `request.state.caller`, and checks CSRF."""
+    """The app-wide dependency: sets `request.state.caller`, and checks CSRF. The form is
+    read here (it needs the event loop); the database work runs in the thread pool, so a
+    slow disk or a locked database never stalls every other request."""
+    form_token = await _form_token(request) if request.method in UNSAFE_METHODS else None
+    request.state.caller = await run_in_threadpool(_identify, request, form_token)
+
+
+def _identify(request: Request, form_token: str | None) -> Caller:
     store: AccessStore = request.app.state.access
     archive: Archive = request.app.state.archive
     principal, session = ANONYMOUS, None
@@ -72,9 +80,8 @@ async def identify(request: Request) -> None:
             principal = Principal(user.name, user.is_admin, user.groups,
                                   store.granted_datasets(user))
         if request.method in UNSAFE_METHODS:
-            check_csrf(request, session, await _form_token(request))
-    scope = read_scope(principal, archive.catalog.datasets())
-    request.state.caller = Caller(principal, scope, session)
+            check_csrf(request, session, form_token)
+    return Caller(principal, read_scope(principal, archive.catalog.datasets()), session)
 
 
 async def _form_token(request: Request) -> str | None:
