@@ -13,67 +13,23 @@ test is about sessions.
 
 from __future__ import annotations
 
-import os
-import shutil
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from trawl.storage.datadir import DataDir
 
-REPO = Path(__file__).resolve().parents[2]
-CORPUS = Path(os.environ.get("TRAWL_TEST_CORPUS", REPO.parent / "shared" / "corpus"))
-PASSWORD = "a long test password 1"  # noqa: S105 (test accounts)
-PRIVATE_NOTE = ("Incident note zebracorn {name}. Contact leak.victim@example.org or "
-                "(502) 555-0147. DOB: 03/04/1971. Home: 1234 Elm Street, Apt 5. "
-                "SSN 219-09-9999. Logged from 203.0.113.77.")
-POLICE_CSVS = [
-    "KY/jefferson_county/louisville/louisville_police/data/hate_crimes/"
-    "2021_05_10_hate_crimes.csv",
-    "KY/jefferson_county/louisville/louisville_police/data/firearm_intake/"
-    "normalized_addresses/2021_05_10_normalized_addresses.csv",
-]
-ENRON_MESSAGES = ["allen-p/_sent_mail/1.", "allen-p/_sent_mail/10.", "allen-p/_sent_mail/101."]
-VISIBILITY = {"open": "public", "shared": "restricted", "secret": "private"}
+sys.path.insert(0, str(Path(__file__).parent))
 
-
-@dataclass(frozen=True)
-class Caller:
-    name: str
-    token: str | None
-    reads: dict[str, str]          # dataset -> none | redacted | full
-
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
-
-
-def _write_dump(root: Path, name: str) -> Path:
-    folder = root / name
-    (folder / "notes").mkdir(parents=True)
-    (folder / "notes" / f"{name}-note.txt").write_text(PRIVATE_NOTE.format(name=name))
-    # A table of people in every dataset: rows that must not show outside it.
-    (folder / "people.csv").write_text(
-        "PersonID,FirstName,LastName,EmailAddress,Notes\n"
-        f"1,Ada,Quill,ada.quill@{name}.example,zebracorn {name} row one\n"
-        f"2,Bo,Reed,bo.reed@{name}.example,zebracorn {name} row two\n")
-    if name == "open":
-        if str(REPO) not in sys.path:  # the generator lives in benchmarks/, beside src/
-            sys.path.insert(0, str(REPO))
-        from benchmarks.corpus import generate
-
-        generate(folder / "portal", 2_000_000, seed=7, sites=1)
-        for relative in POLICE_CSVS:
-            source = CORPUS / "pdap-police" / relative
-            (folder / "police").mkdir(exist_ok=True)
-            shutil.copyfile(source, folder / "police" / source.name)
-        (folder / "mail").mkdir()
-        for relative in ENRON_MESSAGES:
-            source = CORPUS / "enron-sample" / "maildir" / relative
-            shutil.copyfile(source, folder / "mail" / (relative.replace("/", "_") + "eml"))
-    return folder
+from access_site import (  # noqa: E402
+    CORPUS,
+    PASSWORD,
+    VISIBILITY,
+    Caller,
+    write_dump,
+)
 
 
 @pytest.fixture(scope="session")
@@ -89,7 +45,7 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> DataDir:
     for name in VISIBILITY:
         ingester = Ingester(data, name, IngestOptions(workers=2, quiet=True, ocr=False))
         try:
-            ingester.ingest(_write_dump(dumps, name))
+            ingester.ingest(write_dump(dumps, name))
         finally:
             ingester.close()
     for name, visibility in VISIBILITY.items():
@@ -148,3 +104,21 @@ def browser_client(app) -> Iterator:
 
     with TestClient(app, raise_server_exceptions=True, follow_redirects=False) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def live_server(app) -> Iterator:
+    """The same app served with uvicorn on a free local port, for the browser tests."""
+    from live_server import start_live_server
+
+    with start_live_server(app) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator:
+    """A headless Chromium (skipped where /usr/bin/chromium is not installed)."""
+    from live_server import launch_chromium
+
+    with launch_chromium() as chromium:
+        yield chromium

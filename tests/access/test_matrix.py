@@ -12,7 +12,7 @@ import re
 from urllib.parse import quote
 
 import pytest
-from conftest import VISIBILITY, Caller
+from access_site import VISIBILITY, Caller
 
 from trawl.storage.catalog import Catalog
 from trawl.storage.tables import TableStore

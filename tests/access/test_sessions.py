@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import PASSWORD
+from access_site import PASSWORD
 
 from trawl.access.audit import AuditLog
 from trawl.access.store import AccessStore

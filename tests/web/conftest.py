@@ -9,19 +9,16 @@ uvicorn on a free local port for the browser tests, whose `page` signs in throug
 from __future__ import annotations
 
 import os
-import socket
 import sys
-import threading
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from sample_data import build_sample  # noqa: E402
+from live_server import LiveServer, launch_chromium, sign_in, start_live_server  # noqa: E402
+from sample_data import ADMIN, ADMIN_PASSWORD, build_sample  # noqa: E402
 
 from trawl.storage.datadir import DataDir  # noqa: E402
 
@@ -29,11 +26,6 @@ REPO = Path(__file__).resolve().parents[2]
 CORPUS = Path(os.environ.get("TRAWL_TEST_CORPUS", REPO.parent / "shared" / "corpus"))
 
 DATASET = "sample"
-ADMIN = "admin"
-ADMIN_PASSWORD = "correct horse battery staple"  # noqa: S105 (a test account)
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update"]
 
 
 
@@ -101,15 +93,6 @@ def anonymous(app) -> Iterator:
         yield test_client
 
 
-def sign_in(tab, name: str = ADMIN, password: str = ADMIN_PASSWORD) -> None:
-    """Through the login form, as a person would."""
-    tab.goto("/login")
-    tab.fill("input[name=name]", name)
-    tab.fill("input[name=password]", password)
-    tab.click("form.stacked button[type=submit]")
-    tab.wait_for_url(lambda url: "/login" not in url)
-
-
 @pytest.fixture(scope="session")
 def docs(client) -> dict[str, str]:
     """Document id of every path that has one."""
@@ -121,68 +104,16 @@ def docs(client) -> dict[str, str]:
     return out
 
 
-@dataclass
-class LiveServer:
-    url: str
-    requests: list[str] = field(default_factory=list)
-
-    def requested(self, fragment: str) -> list[str]:
-        return [path for path in self.requests if fragment in path]
-
-
-class _Recorder:
-    """ASGI wrapper that notes the path (and query) of every HTTP request."""
-
-    def __init__(self, app, log: list[str]) -> None:
-        self.app, self.log = app, log
-
-    async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] == "http":
-            query = scope.get("query_string", b"").decode("latin-1")
-            self.log.append(scope["path"] + (f"?{query}" if query else ""))
-        await self.app(scope, receive, send)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def live_server(app) -> Iterator[LiveServer]:
-    import uvicorn
-
-    server_info = LiveServer(url="")
-    port = _free_port()
-    config = uvicorn.Config(_Recorder(app, server_info.requests), host="127.0.0.1", port=port,
-                            log_level="warning", lifespan="off",
-                            timeout_graceful_shutdown=1)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.05)
-    server_info.url = f"http://127.0.0.1:{port}"
-    yield server_info
-    server.should_exit = True
-    server.force_exit = True  # do not wait for the browser's keep-alive connections
-    thread.join(timeout=10)
+    with start_live_server(app) as server_info:
+        yield server_info
 
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with launch_chromium() as chromium:
         yield chromium
-        chromium.close()
 
 
 @pytest.fixture
@@ -191,6 +122,6 @@ def page(browser, live_server: LiveServer) -> Iterator:
                                   base_url=live_server.url)
     tab = context.new_page()
     tab.set_default_timeout(15_000)
-    sign_in(tab)
+    sign_in(tab, ADMIN, ADMIN_PASSWORD)
     yield tab
     context.close()

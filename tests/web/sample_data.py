@@ -58,6 +58,10 @@ HOSTILE_HTML = """<html><head><title>Hostile</title>
 </body></html>
 """
 
+# The admin account the web tests sign in with (conftest.py makes it).
+ADMIN = "admin"
+ADMIN_PASSWORD = "correct horse battery staple"  # noqa: S105 (a test account)
+
 HOSTILE_EML = """From: "Eve <script>alert(1)</script>" <eve@example.org>
 To: Analyst <analyst@ncric.example>
 Subject: <img src=x onerror=alert('subject')> Fusion center surveillance budget

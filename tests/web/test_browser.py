@@ -12,7 +12,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import sign_in
+from live_server import sign_in
+from sample_data import ADMIN, ADMIN_PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -162,7 +163,7 @@ def test_pages_work_without_javascript(browser, live_server):
     context = browser.new_context(java_script_enabled=False, base_url=live_server.url)
     page = context.new_page()
     try:
-        sign_in(page)  # the login form needs no script either
+        sign_in(page, ADMIN, ADMIN_PASSWORD)  # the login form needs no script either
         page.goto("/?q=crime")
         page.locator('.facet[data-facet="type"] a.facet-value', has_text="PDF").click()
         page.wait_for_url(re.compile(r"type=pdf"))
