@@ -227,8 +227,10 @@ _EMAIL_AT = re.compile(
     r"(?:[^\W_][\w\-]*[ \t]*(?:\.|[\[(][ \t]*dot[ \t]*[\])])[ \t]*)+[^\W\d_]{2,24}(?!\w)",
     re.IGNORECASE)
 
-# A line break too: a PDF line often wraps between the area code and the number.
-_SEP = r"(?:[ \u00a0.\-]|\r?\n)"
+_SEP = r"[ \u00a0.\-]"
+# After "(555)" a line break too: a PDF line often wraps there. Not after a bare "555",
+# which a column of figures, one a line, would look like.
+_PAREN_SEP = r"(?:[ \u00a0.\-]|\r?\n)"
 _AREA = rf"(?:\([ ]?[2-9][0-9]{{2}}[ ]?\){_SEP}?|[2-9][0-9]{{2}}(?:{_SEP}|/))"  # 888/501-3145
 # Every detector of a number-led shape is one alternative after a shared first character, so
 # that the text is scanned once for all of them. Each alternative checks that first character
@@ -238,7 +240,7 @@ _NUMBER_PARTS = {
             r"(?!00)[0-9]{2}(?P=ssn_sep)(?!0000)[0-9]{4}(?![\w]|-[0-9]))"),
     "phone": (r"(?P<phone>(?<![0-9][.\-/][+(1-9])"
               rf"(?:(?<=\+)1{_SEP}?{_AREA}|(?<=1){_SEP}?{_AREA}"       # +1 555 ..., 1-800-...
-              rf"|(?<=\()[ ]?[2-9][0-9]{{2}}[ ]?\){_SEP}?"             # (555) ...
+              rf"|(?<=\()[ ]?[2-9][0-9]{{2}}[ ]?\){_PAREN_SEP}?"       # (555) ...
               rf"|(?<=[2-9])[0-9]{{2}}(?:{_SEP}|/))"                   # 555-..., 555/...
               rf"[2-9][0-9]{{2}}{_SEP}[0-9]{{4}}(?![0-9]|[.\-/][0-9])"
               r"(?:[ ]?(?i:x|ext\.?|extension)[ ]?[0-9]{1,6}(?![0-9]))?)"
