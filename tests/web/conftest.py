@@ -29,10 +29,6 @@ DATASET = "sample"
 
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    # starlette.testclient says httpx is deprecated in favour of httpx2; the tests use httpx.
-    config.addinivalue_line("filterwarnings", "ignore:Using `httpx` with")
-
 
 @pytest.fixture(scope="session")
 def sample_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
