@@ -118,7 +118,11 @@ class Server:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with self.log.open("wb") as out:
             self.proc = subprocess.Popen(self.cmd, stdout=out, stderr=subprocess.STDOUT)
-        self._wait_ready()
+        try:
+            self._wait_ready()
+        except BaseException:  # no `with` body will run: stop the server here
+            self.__exit__()
+            raise
         return self
 
     def _wait_ready(self, timeout: float = 60.0) -> None:
