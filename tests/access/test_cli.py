@@ -142,3 +142,17 @@ def test_weak_or_mistyped_passwords_are_refused(data, monkeypatch, capsys):
                  monkeypatch=monkeypatch) == 2
     assert "10 characters" in capsys.readouterr().err
     assert trawl(data, "user", "remove", "nobody") == 2
+
+
+def test_reindex_rebuilds_the_public_view_too(data):
+    from fastapi.testclient import TestClient
+
+    from trawl.web.app import create_app
+
+    assert trawl(data, "dataset", "visibility", "leaks", "public") == 0
+    assert trawl(data, "reindex") == 0
+    with TestClient(create_app(data)) as stranger:
+        found = stranger.get("/api/search", params={"q": "pier"}).json()
+        assert found["total"] == 1 and "[email" in found["hits"][0]["snippet"]
+        assert stranger.get("/api/search", params={"q": '"jo.lane@example.net"'}
+                            ).json()["total"] == 0
