@@ -121,6 +121,8 @@ def sniff_dialect(text: str, prefer_tab: bool = False) -> Dialect:
     sample = text[:cut] if cut > 0 else text
     best: tuple[tuple[float, int, int], str] | None = None
     for delimiter in DELIMITERS:
+        if delimiter not in sample:
+            continue  # one field per record: never chosen, so not worth parsing the sample
         counts = _field_counts(sample, delimiter)
         if not counts:
             continue

@@ -27,7 +27,7 @@ import time
 from collections import defaultdict
 
 from trawl.storage.catalog import Catalog, Dataset, document_id
-from trawl.storage.tables import ROW, TableInfo, TableStore, quote_ident
+from trawl.storage.tables import ROW, Column, TableInfo, TableStore, quote_ident
 
 SAMPLE_VALUES = 50
 MAX_REF_CHARS = 500
@@ -39,10 +39,11 @@ _PERSON = re.compile(r"first|last|middle|full|user|login|screen|file|e-?mail|con
 
 
 def looks_like_file_reference(value: object) -> bool:
-    if not isinstance(value, str):
+    # The slash first: most cells have none, and this runs on every sampled cell.
+    if not isinstance(value, str) or ("\\" not in value and "/" not in value):
         return False
     text = value.strip()
-    return (0 < len(text) < MAX_REF_CHARS and "\n" not in text and ("\\" in text or "/" in text)
+    return (0 < len(text) < MAX_REF_CHARS and "\n" not in text
             and _EXTENSION.search(text) is not None
             and not text.lower().startswith(_NOT_FILES))
 
@@ -95,20 +96,15 @@ def find_links(store: TableStore, catalog: Catalog, dataset: Dataset,
         if info.has_rows:
             by_folder[info.folder].append(info)
     total = 0
+    own = not store.db.in_transaction  # else the caller's transaction holds every table's
+    store.begin()
     for folder, infos in by_folder.items():
         files = FolderFiles(catalog, dataset, folder)
         for info in infos:
             links = []
             table = quote_ident(info.sql_name)
-            for column in info.columns:
-                if column.type != "text" or column.nulls >= info.row_count:
-                    continue
+            for column in _reference_columns(store, info):
                 q = quote_ident(column.sql)
-                sample = store.db.execute(
-                    f"SELECT DISTINCT {q} FROM {table} WHERE {q} IS NOT NULL LIMIT ?",
-                    (SAMPLE_VALUES,)).fetchall()
-                if not any(looks_like_file_reference(v) for (v,) in sample):
-                    continue
                 cells = store.db.execute(f"SELECT {ROW}, {q} FROM {table} WHERE {q} IS NOT NULL")
                 for row, value in cells:
                     if not looks_like_file_reference(value):
@@ -118,12 +114,35 @@ def find_links(store: TableStore, catalog: Catalog, dataset: Dataset,
                         path, sha = found
                         links.append((row, column.sql, value, path,
                                       document_id(dataset.name, sha) if sha else None))
-            store.begin()
             store.replace_links(info.id, links)
             store.mark_linked(info.id, time.time())
-            store.commit()
             total += len(links)
+    if own:
+        store.commit()
     return total
+
+
+def _reference_columns(store: TableStore, info: TableInfo) -> list[Column]:
+    """The text columns of a table whose first `SAMPLE_VALUES` distinct values include a
+    file reference."""
+    columns = [c for c in info.columns if c.type == "text" and c.nulls < info.row_count]
+    table = quote_ident(info.sql_name)
+    if columns and info.row_count <= SAMPLE_VALUES:
+        # A small table (most are): every value is in the sample, so one query reads the
+        # samples of all its columns (a query per column cost more than the links).
+        names = ", ".join(quote_ident(c.sql) for c in columns)
+        rows = store.db.execute(f"SELECT {names} FROM {table}").fetchall()
+        return [c for n, c in enumerate(columns)
+                if any(looks_like_file_reference(row[n]) for row in rows)]
+    found = []
+    for column in columns:
+        q = quote_ident(column.sql)
+        sample = store.db.execute(
+            f"SELECT DISTINCT {q} FROM {table} WHERE {q} IS NOT NULL LIMIT ?",
+            (SAMPLE_VALUES,)).fetchall()
+        if any(looks_like_file_reference(v) for (v,) in sample):
+            found.append(column)
+    return found
 
 
 # -- joins --------------------------------------------------------------------------------------
@@ -143,10 +162,32 @@ def _overlap(store: TableStore, a: TableInfo, a_col: str, b: TableInfo, b_col: s
     return int(row[1]), int(row[0])
 
 
-def find_joins(store: TableStore, dataset: str, folder: str) -> int:
+def tables_with_rows(store: TableStore, dataset: str | None, folder: str | None = None,
+                     known: dict[int, TableInfo] | None = None, unindexed: bool = False
+                     ) -> list[TableInfo]:
+    """`store.tables(dataset, include_empty=False, folder=folder)` (only the tables whose
+    rows are not in the search index, if `unindexed`), taking the descriptions in `known`
+    (tables loaded in this run, as they are in the store) instead of parsing their JSON
+    again, which costs more than finding the joins of small tables."""
+    sql, args = "SELECT * FROM trawl_tables WHERE header_only = 0 AND error IS NULL", []
+    if dataset is not None:
+        sql += " AND dataset = ?"
+        args.append(dataset)
+    if folder is not None:
+        sql += " AND folder = ?"
+        args.append(folder)
+    if unindexed:
+        sql += " AND indexed = 0"
+    # The order of `TableStore.tables` ("+": found by the folder index, see there).
+    rows = store.db.execute(sql + " ORDER BY +dataset, folder, name, sheet_index", args)
+    known = known or {}
+    return [known.get(row["id"]) or TableInfo.from_row(row) for row in rows]
+
+
+def find_joins(store: TableStore, dataset: str, folder: str,
+               known: dict[int, TableInfo] | None = None) -> int:
     """Every join between the tables of one folder, found again; returns their number."""
-    tables = [t for t in store.tables(dataset, folder=folder, include_empty=False)
-              if t.has_rows]
+    tables = [t for t in tables_with_rows(store, dataset, folder, known) if t.has_rows]
     by_name = {t.name.lower(): t for t in tables if t.sheet is None}
     found: list[tuple[int, str, int, str, str, int, int]] = []
     for a in tables:
@@ -185,15 +226,17 @@ def find_joins(store: TableStore, dataset: str, folder: str) -> int:
                 if kept is None or len(column.sql) > len(kept[1]):
                     by_pair[pair] = join
     found += by_pair.values()
+    own = not store.db.in_transaction  # else the caller's transaction holds every folder's
+    store.begin()
     for a_id, a_col, b_id, b_col, _kind, _m, _t in found:
         for table_id, col in ((a_id, a_col), (b_id, b_col)):
             info = next(t for t in tables if t.id == table_id)
             if info.row_count >= 1000:  # both directions of a join read through an index
                 store.create_index(info, col)
                 store.update_columns(info.id, info.columns)
-    store.begin()
     store.replace_joins(dataset, folder, found)
-    store.commit()
+    if own:
+        store.commit()
     return len(found)
 
 

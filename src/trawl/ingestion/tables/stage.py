@@ -54,6 +54,7 @@ from trawl.storage.tables import RESERVED, SQL_TYPES, Column, quote_ident
 BATCH = 5000
 MAX_COLUMNS = 1000          # SQLite allows 2000 columns; cells past this go to _extra
 ARTIFACT_DIR = "tables"
+IN_MEMORY_MAX_BYTES = 16 * 1024 * 1024   # files up to this size are staged in memory
 # Columns that name a row for a reader, best first (a title, a subject, a name).
 _LABEL_NAMES = [re.compile(p) for p in (
     r"^(doc|page|event|news|blog|email|form|video|file|report)?(title|subject)$",
@@ -86,33 +87,50 @@ def stage_file(source: Path, mime: str, name: str, out: Path) -> list[dict[str, 
     """Stage every table of `source` into `out` (written whole, then renamed into place)."""
     out.parent.mkdir(parents=True, exist_ok=True)
     part = out.with_name(out.name + f".{os.getpid()}.part")
-    part.unlink(missing_ok=True)
-    db = sqlite3.connect(part)
-    metas: list[dict[str, Any]] = []
+    # Why in memory: creating and writing a database file page by page cost more than
+    # reading the small tables most files hold; their image is written with one call.
+    # Big files are staged on disk, as their image would double the worker's memory.
     try:
-        # A scratch file: no journal, no fsync (a crash only costs a re-parse).
-        db.execute("PRAGMA journal_mode=OFF")
-        db.execute("PRAGMA synchronous=OFF")
-        db.execute("PRAGMA cache_size=-65536")
-        db.create_function("trawl_iso", 3, to_iso, deterministic=True)
-        db.execute("CREATE TABLE meta (sheet INTEGER PRIMARY KEY, info TEXT NOT NULL)")
-        stem = Path(name).stem
-        try:
-            for sheet in read_tables(source, mime, name):
-                try:
-                    meta = stage_sheet(db, sheet, stem, _reopener(source, mime, name,
-                                                                  sheet.index))
-                except (sqlite3.Error, ValueError, UnicodeError, OSError) as exc:
-                    meta = _failed(sheet.index, sheet.name, exc)
-                metas.append(meta)
-        except Exception as exc:  # the file could not be opened as a table at all
-            metas.append(_failed(len(metas), None, exc))
-        db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                       [(m["index"], json.dumps(m)) for m in metas])
-        db.commit()
+        in_memory = source.stat().st_size <= IN_MEMORY_MAX_BYTES
+    except OSError:
+        in_memory = True  # reading it fails too, and the staged file says why
+    if not in_memory:
+        part.unlink(missing_ok=True)
+    db = sqlite3.connect(":memory:" if in_memory else part)
+    try:
+        if not in_memory:
+            # A scratch file: no journal, no fsync (a crash only costs a re-parse).
+            db.execute("PRAGMA journal_mode=OFF")
+            db.execute("PRAGMA synchronous=OFF")
+            db.execute("PRAGMA cache_size=-65536")
+        metas = _stage_into(db, source, mime, name)
+        if in_memory:
+            part.write_bytes(db.serialize())
     finally:
         db.close()
     os.replace(part, out)
+    return metas
+
+
+def _stage_into(db: sqlite3.Connection, source: Path, mime: str, name: str
+                ) -> list[dict[str, Any]]:
+    """Every table of `source` into `db` (the layout of the module's docstring)."""
+    db.create_function("trawl_iso", 3, to_iso, deterministic=True)
+    db.execute("CREATE TABLE meta (sheet INTEGER PRIMARY KEY, info TEXT NOT NULL)")
+    stem = Path(name).stem
+    metas: list[dict[str, Any]] = []
+    try:
+        for sheet in read_tables(source, mime, name):
+            try:
+                meta = stage_sheet(db, sheet, stem, _reopener(source, mime, name, sheet.index))
+            except (sqlite3.Error, ValueError, UnicodeError, OSError) as exc:
+                meta = _failed(sheet.index, sheet.name, exc)
+            metas.append(meta)
+    except Exception as exc:  # the file could not be opened as a table at all
+        metas.append(_failed(len(metas), None, exc))
+    db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                   [(m["index"], json.dumps(m)) for m in metas])
+    db.commit()
     return metas
 
 
