@@ -35,17 +35,14 @@ import os
 import sqlite3
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from trawl.access.redaction import MASK, RedactionRules, Redactor, redactor_for
-from trawl.index.base import RowEntry
 from trawl.ingestion.tables.infer import FACET_MAX
 
 # The cells string of a row entry is built exactly as the indexer builds it: the same limit
 # and the same clean-up helpers (see `redacted_row_entries`).
-from trawl.ingestion.tables.sync import _TAGS, MAX_CELL_CHARS, _date
 from trawl.storage.tables import (
     EXTRA,
     FLAGS,
@@ -53,7 +50,6 @@ from trawl.storage.tables import (
     SCHEMA,
     Column,
     TableInfo,
-    TableStore,
     quote_ident,
 )
 
@@ -101,14 +97,6 @@ def built_fingerprints(path: Path) -> dict[str, str]:
         return {}
     finally:
         db.close()
-
-
-def redacted_row_entries(store: TableStore, dataset: str) -> Iterator[RowEntry]:
-    """The search index's row entries of a (redacted) store's dataset, built as
-    `sync.index_table_rows` builds them from the original."""
-    for info in store.tables(dataset, include_empty=False):
-        if info.has_rows:
-            yield from _row_entries(store, info)
 
 
 # -- building ------------------------------------------------------------------------------------
@@ -295,21 +283,3 @@ def _copy_joins(db: sqlite3.Connection, dataset: str, personal: dict[int, set[st
 
 
 # -- row entries ---------------------------------------------------------------------------------
-def _row_entries(store: TableStore, info: TableInfo) -> Iterator[RowEntry]:
-    """One table's entries, as `sync.index_table_rows` makes them: the cells' text put
-    together by SQLite, HTML tags and literal \\n escapes out, the first date column's value.
-    (Reproduced here, not shared: sync.py keeps the building inside its indexing loop.)"""
-    parts = [f"COALESCE(substr(CAST({quote_ident(c.sql)} AS TEXT), 1, {MAX_CELL_CHARS}) "
-             "|| char(10), '')" for c in info.columns if c.type != "boolean"]
-    cells_sql = " || ".join(parts) or "''"
-    date_column = next((c for c in info.columns if c.type in ("date", "datetime")), None)
-    date_sql = quote_ident(date_column.sql) if date_column else "NULL"
-    source = info.path.split("/", 1)[0] if "/" in info.path else ""
-    cursor = store.db.execute(
-        f"SELECT {ROW}, {cells_sql}, {date_sql} FROM {quote_ident(info.sql_name)}")
-    for row, cells, when in cursor:
-        if "<" in cells:
-            cells = _TAGS.sub(" ", cells)
-        if "\\" in cells:
-            cells = cells.replace("\\n", " ").replace("\\t", " ").replace("\\r", " ")
-        yield RowEntry(info.id, row, info.dataset, info.name, source, cells, _date(when))

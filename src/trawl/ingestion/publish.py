@@ -21,12 +21,12 @@ import dataclasses
 from trawl.access.document_text import mask_document_text
 from trawl.access.policy import check_visibility
 from trawl.access.published import REDACTION_SETTING, VIEW_SETTING, redaction_rules
-from trawl.access.redacted_tables import build_redacted_tables, redacted_row_entries
+from trawl.access.redacted_tables import build_redacted_tables
 from trawl.access.redaction import RedactionRules, Redactor
 from trawl.index.base import IndexDocument
 from trawl.index.tantivy_backend import TantivyIndex
 from trawl.ingestion.indexing import build_index_document
-from trawl.ingestion.tables.sync import tables_path
+from trawl.ingestion.tables.sync import row_entries, tables_path
 from trawl.storage.blobs import BlobStore
 from trawl.storage.catalog import Catalog, Dataset
 from trawl.storage.datadir import DataDir
@@ -141,8 +141,9 @@ def _redact_tables(data: DataDir, catalog: Catalog, dataset: Dataset,
     if store is None:
         return
     try:
-        for entry in redacted_row_entries(store, dataset.name):
-            index.add_row(dataclasses.replace(entry, view="redacted"))
+        for info in store.tables(dataset.name, include_empty=False):
+            for entry in row_entries(store, info, view="redacted"):
+                index.add_row(entry)
     finally:
         store.close()
 

@@ -481,9 +481,22 @@ def _commit_rows(store: TableStore, index: TantivyIndex, table_ids: list[int]) -
 
 
 def index_table_rows(store: TableStore, index: TantivyIndex, info: TableInfo) -> int:
-    """One index entry per row: its cells' text (HTML tags and literal \\n escapes out)."""
+    """One index entry per row of the table; returns how many."""
+    count = 0
+    add = index.add_row
+    for entry in row_entries(store, info):
+        add(entry)
+        count += 1
+    return count
+
+
+def row_entries(store: TableStore, info: TableInfo, view: str = "full"
+                ) -> Iterator[RowEntry]:
+    """The index entries of a table's rows: its cells' text (HTML tags and literal \\n
+    escapes out) and its first date. From tables.sqlite, or (view="redacted") from the
+    masked copy that public readers search."""
     if not info.has_rows:
-        return 0
+        return
     # The text of a row is put together by SQLite (in C): one string per row.
     parts = [f"COALESCE(substr(CAST({quote_ident(c.sql)} AS TEXT), 1, {MAX_CELL_CHARS}) "
              "|| char(10), '')" for c in info.columns if c.type != "boolean"]
@@ -491,8 +504,6 @@ def index_table_rows(store: TableStore, index: TantivyIndex, info: TableInfo) ->
     date_column = next((c for c in info.columns if c.type in ("date", "datetime")), None)
     date_sql = quote_ident(date_column.sql) if date_column else "NULL"
     source = info.path.split("/", 1)[0] if "/" in info.path else ""
-    count = 0
-    add = index.add_row
     cursor = store.db.execute(
         f"SELECT {ROW}, {cells_sql}, {date_sql} FROM {quote_ident(info.sql_name)}")
     for row, cells, when in cursor:
@@ -500,9 +511,8 @@ def index_table_rows(store: TableStore, index: TantivyIndex, info: TableInfo) ->
             cells = _TAGS.sub(" ", cells)
         if "\\" in cells:
             cells = cells.replace("\\n", " ").replace("\\t", " ").replace("\\r", " ")
-        add(RowEntry(info.id, row, info.dataset, info.name, source, cells, _date(when)))
-        count += 1
-    return count
+        yield RowEntry(info.id, row, info.dataset, info.name, source, cells, _date(when),
+                       view=view)
 
 
 def _date(value: Any) -> datetime | None:
