@@ -106,6 +106,8 @@ def browser_client(app) -> Iterator:
         yield client
 
 
+# Per folder, not in tests/conftest.py: a session fixture there would be made once, over
+# whichever folder's `app` asked first, and serve it to the other folder's browser tests.
 @pytest.fixture(scope="session")
 def live_server(app) -> Iterator:
     """The same app served with uvicorn on a free local port, for the browser tests."""

@@ -293,24 +293,29 @@ class TableStore:
 
     def tables(self, dataset: str | None = None, include_empty: bool = True,
                name: str | None = None, folder: str | None = None) -> list[TableInfo]:
+        return [TableInfo.from_row(r) for r in self.table_rows(dataset, include_empty,
+                                                               name, folder)]
+
+    def table_rows(self, dataset: str | None = None, include_empty: bool = True,
+                   name: str | None = None, folder: str | None = None,
+                   unindexed: bool = False) -> list[sqlite3.Row]:
+        """The registry rows of `tables`, unparsed (a caller may hold some tables already);
+        `unindexed`: only those whose rows are not in the search index yet."""
         sql, args = "SELECT * FROM trawl_tables WHERE 1 = 1", []
-        if dataset is not None:
-            sql += " AND dataset = ?"
-            args.append(dataset)
-        if name is not None:
-            sql += " AND name = ?"
-            args.append(name)
-        if folder is not None:
-            sql += " AND folder = ?"
-            args.append(folder)
+        for column, value in (("dataset", dataset), ("name", name), ("folder", folder)):
+            if value is not None:
+                sql += f" AND {column} = ?"
+                args.append(value)
         if not include_empty:
             sql += " AND header_only = 0 AND error IS NULL"
+        if unindexed:
+            sql += " AND indexed = 0"
         # "+dataset": the same order, but SQLite no longer picks an index for it, which made
         # it scan every table of the dataset by name for the tables of one folder (6 ms a
         # folder at 8,000 tables); now the (dataset, folder) or (dataset, name) index finds
         # the rows and a sort of those few orders them.
         sql += " ORDER BY +dataset, folder, name, sheet_index"
-        return [TableInfo.from_row(r) for r in self.db.execute(sql, args)]
+        return self.db.execute(sql, args).fetchall()
 
     def tables_with_sha(self, sha256: str) -> list[TableInfo]:
         """The tables of one content, at whichever path loaded it first (to copy them)."""

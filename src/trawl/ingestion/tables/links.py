@@ -169,17 +169,8 @@ def tables_with_rows(store: TableStore, dataset: str | None, folder: str | None 
     rows are not in the search index, if `unindexed`), taking the descriptions in `known`
     (tables loaded in this run, as they are in the store) instead of parsing their JSON
     again, which costs more than finding the joins of small tables."""
-    sql, args = "SELECT * FROM trawl_tables WHERE header_only = 0 AND error IS NULL", []
-    if dataset is not None:
-        sql += " AND dataset = ?"
-        args.append(dataset)
-    if folder is not None:
-        sql += " AND folder = ?"
-        args.append(folder)
-    if unindexed:
-        sql += " AND indexed = 0"
-    # The order of `TableStore.tables` ("+": found by the folder index, see there).
-    rows = store.db.execute(sql + " ORDER BY +dataset, folder, name, sheet_index", args)
+    rows = store.table_rows(dataset, include_empty=False, folder=folder,
+                            unindexed=unindexed)
     known = known or {}
     return [known.get(row["id"]) or TableInfo.from_row(row) for row in rows]
 
