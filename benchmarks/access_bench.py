@@ -383,7 +383,7 @@ def ingest(work: Path, size: int) -> tuple[Any, dict[str, Any], list[dict[str, s
 def publish(data: Any, ingest_s: float) -> dict[str, Any]:
     """set_visibility(public) twice: the first build of the redacted view, then a rebuild
     (what every later ingestion into a public dataset does)."""
-    from trawl.ingestion.publish import set_visibility
+    from trawl.derive.redacted_view import set_visibility
 
     index_before = _size_of(data.index_dir)
     runs = []

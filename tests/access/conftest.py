@@ -38,7 +38,7 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> DataDir:
         pytest.skip(f"shared corpus missing: {CORPUS}")
     from trawl.access.store import AccessStore
     from trawl.ingestion.pipeline import Ingester, IngestOptions
-    from trawl.ingestion.publish import set_visibility
+    from trawl.derive.redacted_view import set_visibility
 
     dumps = tmp_path_factory.mktemp("dumps")
     data = DataDir.open(tmp_path_factory.mktemp("trawl-data"))

@@ -2,7 +2,7 @@
 
 `redaction` holds the dataset's rules (RedactionRules as JSON; absent: the defaults) and
 `redacted_view` the fingerprint of the rules its redacted view was last built with
-(ingestion/publish.py builds it), so a view built with older rules is known to be stale.
+(derive/redacted_view.py builds it), so a view built with older rules is known to be stale.
 """
 
 from __future__ import annotations

@@ -36,7 +36,7 @@ from trawl.access.redaction import DETECTORS, RedactionRules, Redactor
 from trawl.access.store import AccessStore
 from trawl.cli.audit_commands import cli_actor
 from trawl.cli.groups import Command, command_group
-from trawl.ingestion.publish import set_redaction_rules, set_visibility
+from trawl.derive.redacted_view import set_redaction_rules, set_visibility
 from trawl.storage.catalog import Catalog
 from trawl.storage.datadir import DataDir
 

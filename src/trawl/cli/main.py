@@ -325,7 +325,7 @@ def cmd_tables(args: argparse.Namespace) -> int:
 
 
 def cmd_reindex(args: argparse.Namespace) -> int:
-    from trawl.ingestion.indexing import rebuild_index
+    from trawl.derive.documents import rebuild_index
 
     data = DataDir.open(args.data_dir, create=False)
     if not data.exists():
@@ -336,8 +336,8 @@ def cmd_reindex(args: argparse.Namespace) -> int:
 
 
 def _refresh_public_views(data: DataDir, names: list[str] | None = None) -> None:
-    """A public dataset's redacted view follows its data (ingestion/publish.py)."""
-    from trawl.ingestion.publish import refresh_public_views
+    """A public dataset's redacted view follows its data (derive/redacted_view.py)."""
+    from trawl.derive.redacted_view import refresh_public_views
 
     catalog = Catalog(data.catalog_path)
     try:

@@ -23,9 +23,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from trawl.derive.documents import index_contents
 from trawl.index.tantivy_backend import TantivyIndex
 from trawl.ingestion.extractors.base import Limits
-from trawl.ingestion.indexing import build_index_document
 from trawl.ingestion.ocr import DEFAULT_LANGUAGES, OcrSettings, OcrUnavailable, check_languages
 from trawl.ingestion.ocr_stage import OcrStage, OcrSummary
 from trawl.ingestion.pool import WorkerPool
@@ -34,7 +34,7 @@ from trawl.ingestion.tables.sync import sync_tables
 from trawl.ingestion.walk import walk
 from trawl.ingestion.worker import Task, TaskResult, WorkerConfig
 from trawl.storage.blobs import BlobStore
-from trawl.storage.catalog import Catalog, Content, Dataset, FileRow, document_id
+from trawl.storage.catalog import Catalog, Content, Dataset, FileRow
 from trawl.storage.datadir import DataDir
 
 log = logging.getLogger(__name__)
@@ -198,10 +198,7 @@ class Ingester:
         """A changed container's old members go; its new ones come when it is processed."""
         row = self.catalog.file_by_path(dataset_id, path)
         if row is not None:
-            self.catalog.db.execute(
-                "WITH RECURSIVE d(id) AS (SELECT id FROM files WHERE parent_id = ? "
-                "UNION ALL SELECT f.id FROM files f JOIN d ON f.parent_id = d.id) "
-                "DELETE FROM files WHERE id IN (SELECT id FROM d)", (row.id,))
+            self.catalog.forget_members(row.id)
 
     # -- processing ---------------------------------------------------------------------------
     def _process_pending(self, dataset: Dataset, progress: Progress) -> None:
@@ -330,23 +327,7 @@ class Ingester:
         if not self._to_index and not force:
             return
         assert self._index is not None
-        self.catalog.commit()  # the catalog first: a crash now leaves documents unindexed
-        indexed, orphans = [], []
-        for sha in sorted(self._to_index):
-            content = self.catalog.content(sha)
-            doc = build_index_document(self.catalog, self.blobs, dataset, content) \
-                if content else None
-            doc_id = document_id(dataset.name, sha)
-            if doc is None:  # no path of the dataset holds this content any more
-                self._index.delete(doc_id)
-                orphans.append(doc_id)
-            else:
-                self._index.add(doc)
-                indexed.append(doc_id)
-        self._index.commit()
-        self.catalog.mark_indexed(indexed)
-        self.catalog.delete_documents(orphans)
-        self.catalog.commit()
+        index_contents(self.catalog, self.blobs, self._index, dataset, self._to_index)
         self._to_index.clear()
 
     def _index_unindexed(self, dataset: Dataset) -> None:

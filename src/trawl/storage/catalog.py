@@ -100,9 +100,28 @@ CREATE TABLE IF NOT EXISTS dataset_settings (
     value TEXT NOT NULL,
     PRIMARY KEY (dataset_id, key)
 );
+-- Background jobs (derive/jobs.py): long work asked for from the web, with its progress, so
+-- that any process sees it; a job whose process died stays 'running' until the next start
+-- marks it 'interrupted'.
+CREATE TABLE IF NOT EXISTS jobs (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,              -- publish
+    dataset TEXT,
+    detail TEXT NOT NULL DEFAULT '{}',
+    state TEXT NOT NULL,             -- queued | running | done | failed | interrupted
+    done INTEGER NOT NULL DEFAULT 0,
+    total INTEGER,
+    message TEXT,
+    error TEXT,
+    requested_by TEXT,
+    created_at REAL NOT NULL,
+    started_at REAL,
+    finished_at REAL
+);
 """
 
 FINAL_STATES = ("indexed", "failed", "skipped")
+JOB_STATES = ("queued", "running", "done", "failed", "interrupted")
 
 
 def document_id(dataset: str, sha256: str) -> str:
@@ -158,6 +177,30 @@ class Content:
     def file_status(self) -> str:
         """The status a path takes from its content."""
         return {"done": "indexed"}.get(self.status, self.status)
+
+
+@dataclass
+class Job:
+    id: int
+    kind: str
+    dataset: str | None
+    detail: dict[str, Any]
+    state: str
+    done: int
+    total: int | None
+    message: str | None
+    error: str | None
+    requested_by: str | None
+    created_at: float
+    started_at: float | None
+    finished_at: float | None
+
+    @property
+    def finished(self) -> bool:
+        return self.state in ("done", "failed", "interrupted")
+
+    def as_json(self) -> dict[str, Any]:
+        return {**self.__dict__}
 
 
 @dataclass
@@ -217,6 +260,11 @@ class Catalog:
     def datasets(self) -> list[Dataset]:
         rows = self.db.execute("SELECT * FROM datasets ORDER BY name").fetchall()
         return [Dataset(**dict(r)) for r in rows]
+
+    def set_visibility(self, dataset_id: int, visibility: str) -> None:
+        self.db.execute("UPDATE datasets SET visibility = ? WHERE id = ?",
+                        (visibility, dataset_id))
+        self.db.commit()
 
     # -- files ----------------------------------------------------------------------------------
     def upsert_disk_file(
@@ -314,6 +362,14 @@ class Catalog:
         self.db.execute("UPDATE files SET expanded = 1 WHERE id = ?", (parent.id,))
         return added
 
+    def forget_members(self, file_id: int) -> None:
+        """A changed container's members, at every depth: they come again, as they are now,
+        when the container is processed."""
+        self.db.execute(
+            "WITH RECURSIVE d(id) AS (SELECT id FROM files WHERE parent_id = ? "
+            "UNION ALL SELECT f.id FROM files f JOIN d ON f.parent_id = d.id) "
+            "DELETE FROM files WHERE id IN (SELECT id FROM d)", (file_id,))
+
     def reset_failed(self, dataset_id: int) -> int:
         """Put failed paths, and the contents they failed on, back in the queue."""
         self.db.execute(
@@ -409,6 +465,60 @@ class Catalog:
             "SELECT id, sha256 FROM documents WHERE dataset_id = ? ORDER BY id", (dataset_id,)
         )
 
+    def count_documents(self, dataset_id: int) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM documents WHERE dataset_id = ?",
+                               (dataset_id,)).fetchone()[0]
+
+    def reset_all_indexed(self) -> None:
+        """Every document of every dataset must be indexed again (the index is rebuilt)."""
+        self.db.execute("UPDATE documents SET indexed = 0")
+        self.db.commit()
+
+    # -- background jobs (derive/jobs.py) -------------------------------------------------------
+    def add_job(self, kind: str, dataset: str | None, detail: dict[str, Any],
+                requested_by: str | None) -> Job:
+        cursor = self.db.execute(
+            "INSERT INTO jobs (kind, dataset, detail, state, requested_by, created_at) "
+            "VALUES (?, ?, ?, 'queued', ?, ?)",
+            (kind, dataset, json.dumps(detail), requested_by, time.time()))
+        self.db.commit()
+        job = self.job(int(cursor.lastrowid or 0))
+        assert job is not None
+        return job
+
+    def job(self, job_id: int) -> Job | None:
+        row = self.db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        return _job(row) if row else None
+
+    def jobs(self, limit: int = 20, unfinished: bool = False) -> list[Job]:
+        """The newest jobs first (only those queued or running, if `unfinished`)."""
+        where = "WHERE state IN ('queued', 'running') " if unfinished else ""
+        rows = self.db.execute(f"SELECT * FROM jobs {where}ORDER BY id DESC LIMIT ?",
+                               (limit,)).fetchall()
+        return [_job(r) for r in rows]
+
+    def update_job(self, job_id: int, *, state: str | None = None, done: int | None = None,
+                   total: int | None = None, message: str | None = None,
+                   error: str | None = None) -> None:
+        now = time.time()
+        self.db.execute(
+            "UPDATE jobs SET state = COALESCE(?, state), done = COALESCE(?, done), "
+            "total = COALESCE(?, total), message = COALESCE(?, message), "
+            "error = COALESCE(?, error), "
+            "started_at = CASE WHEN ? = 'running' THEN ? ELSE started_at END, "
+            "finished_at = CASE WHEN ? IN ('done', 'failed', 'interrupted') THEN ? "
+            "ELSE finished_at END WHERE id = ?",
+            (state, done, total, message, error, state, now, state, now, job_id))
+        self.db.commit()
+
+    def interrupt_unfinished_jobs(self) -> int:
+        """Jobs left queued or running by a process that is gone (at a server's start)."""
+        cursor = self.db.execute(
+            "UPDATE jobs SET state = 'interrupted', finished_at = ? "
+            "WHERE state IN ('queued', 'running')", (time.time(),))
+        self.db.commit()
+        return cursor.rowcount
+
     # -- reporting ------------------------------------------------------------------------------
     def counts_by_status(self, dataset_id: int) -> dict[str, int]:
         rows = self.db.execute(
@@ -466,6 +576,10 @@ class Catalog:
             return {}
         return {r["key"]: r["value"] for r in rows}
 
+    def delete_dataset_setting(self, dataset_id: int, key: str) -> None:
+        self.db.execute("DELETE FROM dataset_settings WHERE dataset_id = ? AND key = ?",
+                        (dataset_id, key))
+
     def set_dataset_setting(self, dataset_id: int, key: str, value: str) -> None:
         self.db.execute(
             "INSERT INTO dataset_settings (dataset_id, key, value) VALUES (?, ?, ?) "
@@ -501,3 +615,9 @@ class Catalog:
         """The documents of a content (in every dataset) must be indexed again: its text
         changed (OCR). The next run of each dataset re-indexes them."""
         self.db.execute("UPDATE documents SET indexed = 0 WHERE sha256 = ?", (sha256,))
+
+
+def _job(row: sqlite3.Row) -> Job:
+    data = dict(row)
+    data["detail"] = json.loads(data["detail"] or "{}")
+    return Job(**data)

@@ -2,9 +2,12 @@
 
 Accounts themselves are made on the command line (`trawl user add`), where a password is
 typed once and never travels through a form that could be cached or logged. Here an admin
-changes a dataset's visibility (public builds its redacted view first: ingestion/publish.py),
-grants and revokes access for users and groups, and reads and exports the audit log. Every
-change is itself audited.
+changes a dataset's visibility, grants and revokes access for users and groups, and reads
+and exports the audit log. Every change is itself audited.
+
+A change of visibility is a background job (derive/jobs.py): making a dataset public builds
+its redacted view first, which takes minutes for a big dataset, so the request only queues it
+and the admin page shows its progress until it is done.
 """
 
 from __future__ import annotations
@@ -14,21 +17,22 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Form, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from trawl.access.audit import AuditLog
 from trawl.access.policy import VISIBILITIES
 from trawl.access.published import view_is_current
 from trawl.access.store import AccessError, AccessStore
-from trawl.ingestion.publish import set_visibility
+from trawl.derive.jobs import JobRunner
 from trawl.search.service import Archive, NotFound
 from trawl.web import i18n
-from trawl.web.auth import audit, require_admin
+from trawl.web.auth import audit, caller, require_admin
 from trawl.web.render import Renderer, request_language
 
 router = APIRouter(include_in_schema=False)
 AUDIT_PAGE = 100
+JOBS_SHOWN = 10
 PRINCIPALS = ("user", "group")
 
 
@@ -49,12 +53,16 @@ def admin_page(request: Request, message: str = "", error: str = "") -> HTMLResp
     archive: Archive = request.app.state.archive
     store = _store(request)
     grants = store.grants()
+    jobs = archive.catalog.jobs(limit=JOBS_SHOWN)
+    running = {j.dataset: j for j in jobs if not j.finished}
     datasets = [{"dataset": ds, "grants": [g for g in grants if g.dataset == ds.name],
                  "view_current": ds.visibility != "public"
-                 or view_is_current(archive.catalog, ds)}
+                 or view_is_current(archive.catalog, ds),
+                 "job": running.get(ds.name)}
                 for ds in archive.catalog.datasets()]
     return _render(request, "admin.html", {
         "datasets": datasets, "users": store.users(), "groups": store.groups(),
+        "jobs": jobs, "refresh": bool(running),
         "visibilities": VISIBILITIES, "principals": PRINCIPALS,
         "message": message[:300], "error": error[:300]})
 
@@ -79,12 +87,32 @@ def change_visibility(request: Request, name: str,
     name = _dataset_name(request, name)
     if visibility not in VISIBILITIES:
         raise HTTPException(400, f"visibility is one of {', '.join(VISIBILITIES)}")
-    try:
-        set_visibility(request.app.state.datadir, name, visibility)
-    except (OSError, ValueError, RuntimeError) as exc:  # the index is busy (an ingestion)
-        return _back(error=f"{name}: could not change its visibility: {exc}")
-    audit(request, "visibility", dataset=name, detail={"visibility": visibility})
-    return _back(message=f"{name} is now {visibility}")
+    runner: JobRunner = request.app.state.jobs
+    job = runner.publish(name, visibility, caller(request).principal.actor)
+    audit(request, "visibility", dataset=name, detail={"visibility": visibility, "job": job.id})
+    return _back(message=f"{name}: becoming {visibility} (job {job.id})")
+
+
+@router.get("/api/admin/jobs", include_in_schema=True, tags=["admin"],
+            summary="Background jobs (admins), newest first: a dataset's change of "
+                    "visibility, with its state and progress")
+def jobs_api(request: Request,
+             limit: Annotated[int, Query(ge=1, le=1000)] = 20) -> JSONResponse:
+    require_admin(request)
+    archive: Archive = request.app.state.archive
+    return JSONResponse({"jobs": [j.as_json() for j in archive.catalog.jobs(limit=limit)]})
+
+
+@router.get("/api/admin/jobs/{job_id}", include_in_schema=True, tags=["admin"],
+            summary="One background job (admins): state queued | running | done | failed | "
+                    "interrupted, done and total, message or error")
+def job_api(request: Request, job_id: Annotated[int, Path(ge=1, le=2**62)]) -> JSONResponse:
+    require_admin(request)
+    archive: Archive = request.app.state.archive
+    job = archive.catalog.job(job_id)
+    if job is None:
+        raise NotFound(f"no job {job_id}")
+    return JSONResponse(job.as_json())
 
 
 @router.post("/admin/datasets/{name}/grants")

@@ -1,7 +1,8 @@
 """The web application: `create_app(datadir)` builds one FastAPI app over one read-only Archive.
 
-No global state: the Archive, the account store, the audit log, the template renderer and
-the preview cache live on `app.state`, so tests can build as many apps as they like.
+No global state: the Archive, the account store, the audit log, the template renderer, the
+background jobs and the preview cache live on `app.state`, so tests can build as many apps as
+they like.
 Every route depends on `auth.identify` (who is asking); handlers read through
 `auth.reader(request)`, the archive as that caller may see it.
 """
@@ -21,6 +22,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from trawl import __version__
 from trawl.access.audit import AuditLog
 from trawl.access.store import AccessStore
+from trawl.derive.jobs import JobRunner
 from trawl.index.base import QueryError
 from trawl.search.service import Archive, NotFound
 from trawl.storage.datadir import DataDir
@@ -54,6 +56,7 @@ def create_app(datadir: DataDir, allowed_hosts: list[str] | None = None) -> Fast
     app.state.access = AccessStore(datadir.access_path)
     app.state.audit = AuditLog(datadir.audit_path, datadir.secret_key_path)
     app.state.renderer = Renderer()
+    app.state.jobs = JobRunner(datadir)  # long work asked for by an admin (publishing)
     app.state.previews = Previews(datadir.root / "previews")
     if allowed_hosts:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)

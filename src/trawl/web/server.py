@@ -27,6 +27,9 @@ def serve(datadir: DataDir, host: str = "127.0.0.1", port: int = 8080,
     -Proto headers are believed (the client's address in the audit log, Secure cookies)."""
     app = create_app(datadir, allowed_hosts=allowed_hosts(host))
     _prune_audit_log(app)
+    if interrupted := app.state.jobs.recover():
+        print(f"trawl: {interrupted} background job(s) were interrupted when the server "
+              "last stopped; ask for them again (/admin)", file=sys.stderr)
     shown = f"[{host}]" if ":" in host else host
     if host in EVERY_INTERFACE:
         print("trawl: warning: listening on every network interface; serve it behind HTTPS "

@@ -1,17 +1,20 @@
-"""From catalog to index: builds the `IndexDocument` of one (dataset, content).
+"""Documents' index entries: the `IndexDocument` of one (dataset, content), from the catalog.
 
-Used by ingestion after each batch, and by `trawl reindex` to rebuild an index from the
-catalog alone (the catalog and blob store are the source of truth; the index is derived).
+Used by ingestion after each batch, by the redacted view (its masked twin), and by
+`trawl reindex` to rebuild an index from the catalog alone: the catalog and the blob store are
+the source of truth, the index is derived.
 """
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from trawl.index.base import IndexDocument
 from trawl.index.tantivy_backend import TantivyIndex
 from trawl.ingestion.tables.sync import reindex_rows
+from trawl.paths import source_of
 from trawl.storage.blobs import BlobStore
 from trawl.storage.catalog import Catalog, Content, Dataset, document_id
 from trawl.storage.datadir import DataDir
@@ -53,12 +56,6 @@ def build_index_document(catalog: Catalog, blobs: BlobStore, dataset: Dataset,
     )
 
 
-def source_of(path: str) -> str:
-    """The top folder of a path: in a BlueLeaks-like dump, the agency portal."""
-    head, sep, _ = path.partition("/")
-    return head if sep else ""
-
-
 def parse_date(value: str | None) -> datetime | None:
     if not value:
         return None
@@ -81,6 +78,32 @@ def _joined(value: object) -> str:
     return str(value)
 
 
+def index_contents(catalog: Catalog, blobs: BlobStore, index: TantivyIndex, dataset: Dataset,
+                   shas: Iterable[str]) -> int:
+    """(Re)index the documents of these contents in one dataset, and drop those no path of
+    the dataset holds any more. The order makes it crash-safe: the catalog is committed first,
+    then the index, and only then are the documents marked indexed (a crash in between means
+    indexing again, never a document marked indexed that the index lacks). Returns how many
+    documents were indexed."""
+    catalog.commit()
+    indexed, orphans = [], []
+    for sha in sorted(shas):
+        content = catalog.content(sha)
+        doc = build_index_document(catalog, blobs, dataset, content) if content else None
+        doc_id = document_id(dataset.name, sha)
+        if doc is None:
+            index.delete(doc_id)
+            orphans.append(doc_id)
+        else:
+            index.add(doc)
+            indexed.append(doc_id)
+    index.commit()
+    catalog.mark_indexed(indexed)
+    catalog.delete_documents(orphans)
+    catalog.commit()
+    return len(indexed)
+
+
 def rebuild_index(data: DataDir, batch: int = 2000) -> int:
     """Build the index anew from the catalog and the blob store (after a schema change, or
     to repair it): the index is derived data. Returns the number of documents indexed."""
@@ -90,30 +113,14 @@ def rebuild_index(data: DataDir, batch: int = 2000) -> int:
     index = TantivyIndex(data.index_dir, writable=True)
     done = 0
     try:
-        catalog.db.execute("UPDATE documents SET indexed = 0")
-        catalog.commit()
+        catalog.reset_all_indexed()
         for dataset in catalog.datasets():
-            ids = []
-            for doc_id, sha in list(catalog.iter_documents(dataset.id)):
-                content = catalog.content(sha)
-                doc = build_index_document(catalog, blobs, dataset, content) if content else None
-                if doc is not None:
-                    index.add(doc)
-                    ids.append(doc_id)
-                if len(ids) >= batch:
-                    done += _commit(index, catalog, ids)
-            done += _commit(index, catalog, ids)
+            shas = [sha for _doc_id, sha in catalog.iter_documents(dataset.id)]
+            for start in range(0, len(shas), batch):
+                done += index_contents(catalog, blobs, index, dataset,
+                                       shas[start:start + batch])
         reindex_rows(data, index)  # the rows of structured tables (tables.sqlite)
     finally:
         index.close()
         catalog.close()
     return done
-
-
-def _commit(index: TantivyIndex, catalog: Catalog, ids: list[str]) -> int:
-    index.commit()
-    catalog.mark_indexed(ids)
-    catalog.commit()
-    count = len(ids)
-    ids.clear()
-    return count

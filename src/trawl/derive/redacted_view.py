@@ -12,20 +12,26 @@ catalog and written beside the full data, never over it:
 The view is built *before* a dataset becomes public and rebuilt when its rules change or
 after each ingestion into it; the rules' fingerprint is kept so that a stale view is known
 (access/published.py). Making a dataset private again removes the view.
+
+Building a view reads every document of the dataset: minutes for a big one. It reports its
+progress through a `Progress` callback (documents done, documents in all), which the CLI
+prints and a background job (jobs.py) records for the web to show.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 from trawl.access.document_text import mask_document_text
 from trawl.access.policy import check_visibility
 from trawl.access.published import REDACTION_SETTING, VIEW_SETTING, redaction_rules
 from trawl.access.redacted_tables import build_redacted_tables
 from trawl.access.redaction import RedactionRules, Redactor
+from trawl.derive.documents import build_index_document
+from trawl.errors import NotFound
 from trawl.index.base import IndexDocument
 from trawl.index.tantivy_backend import TantivyIndex
-from trawl.ingestion.indexing import build_index_document
 from trawl.ingestion.tables.sync import row_entries, tables_path
 from trawl.storage.blobs import BlobStore
 from trawl.storage.catalog import Catalog, Dataset
@@ -33,19 +39,24 @@ from trawl.storage.datadir import DataDir
 from trawl.storage.tables import TableStore
 
 BATCH = 2000
+# Progress of a long step: (documents done, documents in all).
+Progress = Callable[[int, int], None]
 
 
-def set_visibility(data: DataDir, name: str, visibility: str) -> Dataset:
+def _no_progress(_done: int, _total: int) -> None:
+    return None
+
+
+def set_visibility(data: DataDir, name: str, visibility: str,
+                   progress: Progress = _no_progress) -> Dataset:
     """Make a dataset private, restricted or public (building its redacted view first)."""
     check_visibility(visibility)
     catalog = Catalog(data.catalog_path)
     try:
         dataset = _require(catalog, name)
         if visibility == "public":
-            build_redacted_view(data, catalog, dataset)
-        catalog.db.execute("UPDATE datasets SET visibility = ? WHERE id = ?",
-                           (visibility, dataset.id))
-        catalog.commit()
+            build_redacted_view(data, catalog, dataset, progress)
+        catalog.set_visibility(dataset.id, visibility)
         if visibility != "public" and dataset.visibility == "public":
             drop_redacted_view(data, catalog, dataset)
         return _require(catalog, name)
@@ -53,7 +64,8 @@ def set_visibility(data: DataDir, name: str, visibility: str) -> Dataset:
         catalog.close()
 
 
-def set_redaction_rules(data: DataDir, name: str, rules: RedactionRules) -> Dataset:
+def set_redaction_rules(data: DataDir, name: str, rules: RedactionRules,
+                        progress: Progress = _no_progress) -> Dataset:
     """Save a dataset's rules; a public dataset's view is rebuilt with them at once."""
     catalog = Catalog(data.catalog_path)
     try:
@@ -61,7 +73,7 @@ def set_redaction_rules(data: DataDir, name: str, rules: RedactionRules) -> Data
         catalog.set_dataset_setting(dataset.id, REDACTION_SETTING, rules.to_json())
         catalog.commit()
         if dataset.visibility == "public":
-            build_redacted_view(data, catalog, dataset)
+            build_redacted_view(data, catalog, dataset, progress)
         return dataset
     finally:
         catalog.close()
@@ -79,7 +91,8 @@ def refresh_public_views(data: DataDir, catalog: Catalog, names: list[str] | Non
     return done
 
 
-def build_redacted_view(data: DataDir, catalog: Catalog, dataset: Dataset) -> int:
+def build_redacted_view(data: DataDir, catalog: Catalog, dataset: Dataset,
+                        progress: Progress = _no_progress) -> int:
     """(Re)build the dataset's redacted twin in the index and in tables-redacted.sqlite.
     Returns the number of documents in it."""
     rules = redaction_rules(catalog, dataset)
@@ -88,8 +101,10 @@ def build_redacted_view(data: DataDir, catalog: Catalog, dataset: Dataset) -> in
     index = TantivyIndex(data.index_dir, writable=True)
     try:
         index.delete_view(dataset.name, "redacted")
+        documents = list(catalog.iter_documents(dataset.id))
+        progress(0, len(documents))
         count = 0
-        for _doc_id, sha in list(catalog.iter_documents(dataset.id)):
+        for done, (_doc_id, sha) in enumerate(documents, start=1):
             content = catalog.content(sha)
             doc = build_index_document(catalog, blobs, dataset, content) if content else None
             if doc is not None:
@@ -97,6 +112,7 @@ def build_redacted_view(data: DataDir, catalog: Catalog, dataset: Dataset) -> in
                 count += 1
                 if count % BATCH == 0:
                     index.commit()
+            progress(done, len(documents))
         _redact_tables(data, catalog, dataset, index)
         index.commit()
     finally:
@@ -114,8 +130,7 @@ def drop_redacted_view(data: DataDir, catalog: Catalog, dataset: Dataset) -> Non
     finally:
         index.close()
     _write_redacted_tables(data, catalog)
-    catalog.db.execute("DELETE FROM dataset_settings WHERE dataset_id = ? AND key = ?",
-                       (dataset.id, VIEW_SETTING))
+    catalog.delete_dataset_setting(dataset.id, VIEW_SETTING)
     catalog.commit()
 
 
@@ -162,5 +177,5 @@ def _write_redacted_tables(data: DataDir, catalog: Catalog, also: Dataset | None
 def _require(catalog: Catalog, name: str) -> Dataset:
     dataset = catalog.dataset(name)
     if dataset is None:
-        raise ValueError(f"no dataset named {name!r}")
+        raise NotFound(f"no dataset named {name!r}")
     return dataset
