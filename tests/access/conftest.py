@@ -37,8 +37,8 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> DataDir:
     if not CORPUS.is_dir():
         pytest.skip(f"shared corpus missing: {CORPUS}")
     from trawl.access.store import AccessStore
-    from trawl.ingestion.pipeline import Ingester, IngestOptions
     from trawl.derive.redacted_view import set_visibility
+    from trawl.ingestion.pipeline import Ingester, IngestOptions
 
     dumps = tmp_path_factory.mktemp("dumps")
     data = DataDir.open(tmp_path_factory.mktemp("trawl-data"))

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from trawl.derive.redacted_view import set_visibility
-from trawl.errors import Busy, TrawlError
+from trawl.errors import TrawlError
 from trawl.storage.catalog import Catalog, Job
 from trawl.storage.datadir import DataDir
 
@@ -108,11 +108,8 @@ class JobRunner:
 
         try:
             message = item.work(progress)
-        except (TrawlError, ValueError) as exc:
+        except (TrawlError, ValueError, OSError) as exc:  # Busy: an ingestion holds the index
             catalog.update_job(item.job_id, state="failed", error=str(exc)[:2000])
-        except (OSError, RuntimeError) as exc:  # Tantivy: the index's writer lock is held
-            busy = Busy(f"the index is busy (is an ingestion running?): {exc}")
-            catalog.update_job(item.job_id, state="failed", error=str(busy)[:2000])
         except Exception as exc:  # a bug must end this job, not the server's job thread
             log.exception("job %s failed", item.job_id)
             catalog.update_job(item.job_id, state="failed",

@@ -22,6 +22,7 @@ from pathlib import Path
 import tantivy
 from tantivy import Occur, Query
 
+from trawl.errors import Busy
 from trawl.index import analysis, query_syntax, ranking
 from trawl.index.base import (
     FIELD_ALIASES,
@@ -113,9 +114,17 @@ class TantivyIndex:
         self.schema = build_schema()
         self.index = tantivy.Index(self.schema, path=str(path), reuse=True)
         analysis.register(self.index)
-        self._writer = self.index.writer(heap_size=heap_mb * 1024 * 1024, num_threads=1) \
-            if writable else None
+        self._writer = self._open_writer(heap_mb) if writable else None
         self._lock = threading.Lock()
+
+    def _open_writer(self, heap_mb: int) -> tantivy.IndexWriter:
+        try:
+            return self.index.writer(heap_size=heap_mb * 1024 * 1024, num_threads=1)
+        except ValueError as exc:  # one writer at a time, in any process (a lock file)
+            if "LockBusy" not in str(exc):
+                raise
+            raise Busy("the index is busy: another process is writing it (an ingestion, a "
+                       "reindex or a publishing job); try again when it is done") from exc
 
     # -- writing ------------------------------------------------------------------------------
     def add(self, doc: IndexDocument) -> None:
