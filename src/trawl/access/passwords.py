@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -17,8 +18,20 @@ from argon2.exceptions import InvalidHashError, VerificationError
 MIN_PASSWORD_CHARS = 10
 # RFC 9106's second recommended option (64 MiB, 3 passes), one lane per core we can expect.
 _HASHER = PasswordHasher(time_cost=3, memory_cost=64 * 1024, parallelism=2)
-# Verified against when a name is unknown, so that a wrong name takes as long as a wrong password.
-_DUMMY_HASH = _HASHER.hash(secrets.token_hex(16))
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when a name is unknown, so that a wrong name takes as long as a wrong
+    password. Made on first use, not at import: it costs one Argon2 hash (~0.1 s), which every
+    command that merely imports this module (`trawl search`) would otherwise pay."""
+    return _HASHER.hash(secrets.token_hex(16))
+
+
+def warm_up() -> None:
+    """Make the unknown-name hash now (a server's start), so the first login costs no more
+    than the others: its time must not tell whether a name exists."""
+    _dummy_hash()
 
 
 def check_password_strength(password: str, user: str = "") -> None:
@@ -38,7 +51,7 @@ def hash_password(password: str) -> str:
 def verify_password(stored: str | None, password: str) -> bool:
     """True when `password` matches `stored`; with no stored hash, the same work, then False."""
     try:
-        return _HASHER.verify(stored or _DUMMY_HASH, password) and stored is not None
+        return _HASHER.verify(stored or _dummy_hash(), password) and stored is not None
     except (VerificationError, InvalidHashError):
         return False
 

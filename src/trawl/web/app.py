@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from trawl import __version__
+from trawl.access import passwords
 from trawl.access.audit import AuditLog
 from trawl.access.store import AccessStore
 from trawl.derive.jobs import JobRunner
@@ -56,6 +57,7 @@ def create_app(datadir: DataDir, allowed_hosts: list[str] | None = None) -> Fast
     app.state.access = AccessStore(datadir.access_path)
     app.state.audit = AuditLog(datadir.audit_path, datadir.secret_key_path)
     app.state.renderer = Renderer()
+    passwords.warm_up()
     app.state.jobs = JobRunner(datadir)  # long work asked for by an admin (publishing)
     app.state.previews = Previews(datadir.root / "previews")
     if allowed_hosts:
