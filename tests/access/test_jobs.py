@@ -8,6 +8,7 @@ visibilities), ingested from a note written here, so the test needs no shared co
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -131,3 +132,15 @@ def test_a_server_start_marks_jobs_a_dead_server_left(data: DataDir, tmp_path: P
     job = catalog.job(left.id)
     catalog.close()
     assert job.state == "interrupted" and job.finished_at is not None
+
+
+def test_trawl_jobs_lists_them(data: DataDir, capsys):
+    from trawl.cli.main import main
+
+    assert main(["jobs", "--json", "--data-dir", str(data.root)]) == 0
+    jobs = json.loads(capsys.readouterr().out)["jobs"]
+    assert jobs, "the jobs of the tests above"
+    assert {j["state"] for j in jobs} <= {"done", "failed", "interrupted"}
+    assert all(j["kind"] == "visibility" and j["dataset"] == "leak" for j in jobs)
+    assert main(["jobs", "--data-dir", str(data.root)]) == 0
+    assert "visibility leak: visibility public" in capsys.readouterr().out

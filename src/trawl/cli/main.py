@@ -106,6 +106,11 @@ def build_parser() -> argparse.ArgumentParser:
     command("reindex", cmd_reindex, "Rebuild the search index from the catalog (after an "
             "upgrade that changed the index, or to repair it).")
 
+    p = command("jobs", cmd_jobs, "Background jobs asked for from the web (a dataset made "
+                "public, ...), newest first, with their state and progress.")
+    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--json", action="store_true", help="print JSON")
+
     p = command("serve", cmd_serve, "Serve the search website and its JSON API.")
     p.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default 127.0.0.1: this machine only)")
@@ -332,6 +337,27 @@ def cmd_reindex(args: argparse.Namespace) -> int:
         raise NotFound(f"no Trawl data in {data.root}")
     print(f"{rebuild_index(data)} documents indexed", file=sys.stderr)
     _refresh_public_views(data)
+    return 0
+
+
+def cmd_jobs(args: argparse.Namespace) -> int:
+    data = DataDir.open(args.data_dir, create=False)
+    if not data.exists():
+        raise NotFound(f"no Trawl data in {data.root}")
+    catalog = Catalog(data.catalog_path, readonly=True)
+    try:
+        jobs = catalog.jobs(limit=max(1, args.limit))
+    finally:
+        catalog.close()
+    if args.json:
+        print(json.dumps({"jobs": [j.as_json() for j in jobs]}, indent=2))
+        return 0
+    for job in jobs:
+        progress = f" {job.done}/{job.total}" if job.total is not None else ""
+        what = ", ".join(f"{k} {v}" for k, v in job.detail.items())
+        print(f"{job.id:>5}  {job.state:<11}{progress}  {job.kind} {job.dataset or ''}: {what}"
+              f"  (by {job.requested_by or '?'})" + (f"\n       {job.error}" if job.error
+                                                      else ""))
     return 0
 
 

@@ -487,14 +487,23 @@ class Catalog:
         return job
 
     def job(self, job_id: int) -> Job | None:
-        row = self.db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
-        return _job(row) if row else None
+        found = self.jobs(limit=1, job_id=job_id)
+        return found[0] if found else None
 
-    def jobs(self, limit: int = 20, unfinished: bool = False) -> list[Job]:
+    def jobs(self, limit: int = 20, unfinished: bool = False,
+             job_id: int | None = None) -> list[Job]:
         """The newest jobs first (only those queued or running, if `unfinished`)."""
-        where = "WHERE state IN ('queued', 'running') " if unfinished else ""
-        rows = self.db.execute(f"SELECT * FROM jobs {where}ORDER BY id DESC LIMIT ?",
-                               (limit,)).fetchall()
+        where, args = [], []
+        if unfinished:
+            where.append("state IN ('queued', 'running')")
+        if job_id is not None:
+            where.append("id = ?")
+            args.append(job_id)
+        sql = "SELECT * FROM jobs" + (" WHERE " + " AND ".join(where) if where else "")
+        try:
+            rows = self.db.execute(f"{sql} ORDER BY id DESC LIMIT ?", (*args, limit)).fetchall()
+        except sqlite3.OperationalError:  # a read-only catalog made before jobs existed
+            return []
         return [_job(r) for r in rows]
 
     def update_job(self, job_id: int, *, state: str | None = None, done: int | None = None,
