@@ -29,7 +29,7 @@ from trawl.access.redacted_tables import (
     built_fingerprints,
 )
 from trawl.access.redaction import MASK, RedactionRules, Redactor
-from trawl.ingestion.tables.sync import row_entries
+from trawl.derive.rows import row_entries
 from trawl.search.tables import TableReader, parse_view_params
 from trawl.storage.tables import TableInfo, TableStore, quote_ident
 

@@ -39,12 +39,9 @@ from pathlib import Path
 from typing import Any
 
 from trawl.access.redaction import MASK, RedactionRules, Redactor, redactor_for
-from trawl.ingestion.tables.infer import FACET_MAX
-
-# The cells string of a row entry is built exactly as the indexer builds it: the same limit
-# and the same clean-up helpers (see `redacted_row_entries`).
 from trawl.storage.tables import (
     EXTRA,
+    FACET_MAX,
     FLAGS,
     ROW,
     SCHEMA,
@@ -280,6 +277,3 @@ def _copy_joins(db: sqlite3.Connection, dataset: str, personal: dict[int, set[st
         db.executemany(
             f"INSERT INTO main.trawl_joins ({', '.join(quote_ident(n) for n in names)}) "
             f"VALUES ({', '.join('?' * len(names))})", [list(j.values()) for j in kept])
-
-
-# -- row entries ---------------------------------------------------------------------------------

@@ -9,9 +9,9 @@ from __future__ import annotations
 import shutil
 from datetime import UTC, datetime
 
+from trawl.derive.rows import reindex_rows
 from trawl.index.base import IndexDocument
 from trawl.index.tantivy_backend import TantivyIndex
-from trawl.ingestion.tables.sync import reindex_rows
 from trawl.storage.blobs import BlobStore
 from trawl.storage.catalog import Catalog, Content, Dataset, document_id
 from trawl.storage.datadir import DataDir

@@ -54,7 +54,7 @@ def create_app(datadir: DataDir, allowed_hosts: list[str] | None = None) -> Fast
     app.state.access = AccessStore(datadir.access_path)
     app.state.audit = AuditLog(datadir.audit_path, datadir.secret_key_path)
     app.state.renderer = Renderer()
-    app.state.previews = Previews(datadir.root / "previews")
+    app.state.previews = Previews(datadir.previews_dir)
     if allowed_hosts:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)
     app.add_middleware(SecurityHeaders)  # added last: outermost, so on every response
