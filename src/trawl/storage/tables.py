@@ -419,16 +419,18 @@ class TableStore:
         return [(r["name"], r["n"], r["rows"]) for r in rows]
 
     # -- links and joins: reading ---------------------------------------------------------------
-    def links_of_row(self, table_id: int, row: int) -> list[sqlite3.Row]:
-        return self.db.execute(
+    def links_of_row(self, table_id: int, row: int) -> list[dict[str, Any]]:
+        """The file references of one row: column, value, file_path, document_id."""
+        return [dict(r) for r in self.db.execute(
             "SELECT column, value, file_path, document_id FROM trawl_links "
-            "WHERE table_id = ? AND row = ? ORDER BY rowid", (table_id, row)).fetchall()
+            "WHERE table_id = ? AND row = ? ORDER BY rowid", (table_id, row))]
 
-    def rows_linking(self, document_id: str, limit: int = 200) -> list[sqlite3.Row]:
-        return self.db.execute(
+    def rows_linking(self, document_id: str, limit: int = 200) -> list[dict[str, Any]]:
+        """The cells that name a document's file: table_id, row, column, value."""
+        return [dict(r) for r in self.db.execute(
             "SELECT l.table_id, l.row, l.column, l.value FROM trawl_links l "
             "WHERE l.document_id = ? ORDER BY l.table_id, l.row LIMIT ?",
-            (document_id, limit)).fetchall()
+            (document_id, limit))]
 
     def joins_of(self, table_id: int) -> list[Join]:
         rows = self.db.execute(
