@@ -458,8 +458,14 @@ class TableStore:
                  "|| char(10), '')" for c in columns]
         cells_sql = " || ".join(parts) or "''"
         date_sql = quote_ident(date_column) if date_column else "NULL"
-        yield from self.db.execute(
+        yield from self._tuples(
             f"SELECT {ROW}, {cells_sql}, {date_sql} FROM {quote_ident(info.sql_name)}")
+
+    def _tuples(self, sql: str, args: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+        """The rows of a query as plain tuples (no Row object per row of a big table)."""
+        cursor = self.db.cursor()
+        cursor.row_factory = None
+        return cursor.execute(sql, args)
 
     # -- cells: what links and joins are found from ---------------------------------------------
     def filled_cells(self, info: TableInfo, column: str) -> Iterator[tuple[int, Any]]:
@@ -467,7 +473,7 @@ class TableStore:
         if not info.has_rows:
             return
         q = quote_ident(column)
-        yield from self.db.execute(
+        yield from self._tuples(
             f"SELECT {ROW}, {q} FROM {quote_ident(info.sql_name)} WHERE {q} IS NOT NULL")
 
     def column_values(self, info: TableInfo, columns: list[str]) -> list[tuple[Any, ...]]:
