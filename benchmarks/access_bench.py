@@ -349,7 +349,6 @@ def _size_of(path: Path) -> int:
 def ingest(work: Path, size: int) -> tuple[Any, dict[str, Any], list[dict[str, str]]]:
     from benchmarks.corpus import generate, manifest_path
     from trawl.ingestion.pipeline import Ingester, IngestOptions
-    from trawl.ingestion.tables.sync import tables_path
     from trawl.storage.datadir import DataDir
 
     corpus = work / "corpus"
@@ -375,8 +374,8 @@ def ingest(work: Path, size: int) -> tuple[Any, dict[str, Any], list[dict[str, s
         "generate_s": gen_s, "ingest_s": round(ingest_s, 2), "counts": summary.counts,
         "index_mb": round(_size_of(data.index_dir) / 1e6, 2),
         "catalog_mb": round(_size_of(data.catalog_path) / 1e6, 2),
-        "tables_mb": round(_size_of(tables_path(data)) / 1e6, 2)
-        if tables_path(data).exists() else None,
+        "tables_mb": round(_size_of(data.tables_path) / 1e6, 2)
+        if data.tables_path.exists() else None,
     }, manifest["needles"]
 
 

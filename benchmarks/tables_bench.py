@@ -106,8 +106,8 @@ def load(work: Path, rows: int) -> dict[str, object]:
 
 
 def index_rows(work: Path, table_id: int) -> dict[str, object]:
+    from trawl.derive.rows import index_table_rows
     from trawl.index.tantivy_backend import TantivyIndex
-    from trawl.ingestion.tables.sync import index_table_rows
     from trawl.storage.tables import TableStore
 
     store = TableStore(work / "data" / "tables.sqlite")

@@ -24,13 +24,11 @@ import pytest
 from ingest_helpers import ingest
 from shared_corpus import CORPUS
 
-from trawl.access.redacted_tables import (
-    build_redacted_tables,
-    built_fingerprints,
-)
+from trawl.access.redacted_tables import build_redacted_tables
 from trawl.access.redaction import MASK, RedactionRules, Redactor
-from trawl.ingestion.tables.sync import row_entries
+from trawl.derive.rows import row_entries
 from trawl.search.tables import TableReader, parse_view_params
+from trawl.storage.redacted_tables import built_fingerprints
 from trawl.storage.tables import TableInfo, TableStore, quote_ident
 
 DATASET = "blueleaks"
@@ -317,8 +315,8 @@ def test_column_statistics_leak_nothing(built: dict[str, Any]) -> None:
 def test_links_kept_and_joins_on_personal_columns_dropped(built: dict[str, Any]) -> None:
     original, redacted = built["original"], built["redacted"]
     documents = _table(original, "Documents")
-    assert [tuple(r) for r in redacted.links_of_row(documents.id, 1)] == \
-        [tuple(r) for r in original.links_of_row(documents.id, 1)]
+    assert [tuple(r.values()) for r in redacted.links_of_row(documents.id, 1)] == \
+        [tuple(r.values()) for r in original.links_of_row(documents.id, 1)]
     names = {t.id: t.name for t in original.tables(DATASET)}
 
     def joins(store: TableStore) -> set[tuple[str, str, str, str]]:

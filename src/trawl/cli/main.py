@@ -316,7 +316,7 @@ def cmd_tables(args: argparse.Namespace) -> int:
             raise NotFound(f"no dataset named {args.dataset!r}")
     finally:
         catalog.close()
-    store = TableStore.open_readonly(data.root / "tables.sqlite")
+    store = TableStore.open_readonly(data.tables_path)
     infos = store.tables(args.dataset, include_empty=args.all) if store else []
     if args.json:
         print(json.dumps({"dataset": args.dataset, "tables": [t.as_json() for t in infos]},

@@ -11,9 +11,9 @@ import shutil
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
+from trawl.derive.rows import reindex_rows
 from trawl.index.base import IndexDocument
 from trawl.index.tantivy_backend import TantivyIndex
-from trawl.ingestion.tables.sync import reindex_rows
 from trawl.paths import source_of
 from trawl.storage.blobs import BlobStore
 from trawl.storage.catalog import Catalog, Content, Dataset, document_id

@@ -29,10 +29,10 @@ from trawl.access.published import REDACTION_SETTING, VIEW_SETTING, redaction_ru
 from trawl.access.redacted_tables import build_redacted_tables
 from trawl.access.redaction import RedactionRules, Redactor
 from trawl.derive.documents import build_index_document
+from trawl.derive.rows import row_entries
 from trawl.errors import NotFound
 from trawl.index.base import IndexDocument
 from trawl.index.tantivy_backend import TantivyIndex
-from trawl.ingestion.tables.sync import row_entries, tables_path
 from trawl.storage.blobs import BlobStore
 from trawl.storage.catalog import Catalog, Dataset
 from trawl.storage.datadir import DataDir
@@ -165,7 +165,7 @@ def _redact_tables(data: DataDir, catalog: Catalog, dataset: Dataset,
 
 def _write_redacted_tables(data: DataDir, catalog: Catalog, also: Dataset | None = None):
     """tables-redacted.sqlite anew, for the public datasets (and `also`, about to be)."""
-    source = tables_path(data)
+    source = data.tables_path
     if not source.exists():
         return None
     rules = {ds.name: redaction_rules(catalog, ds) for ds in catalog.datasets()

@@ -25,7 +25,6 @@ import binascii
 import bisect
 import json
 import os
-import re
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -33,15 +32,18 @@ from typing import Any
 
 from trawl.index.base import QueryError
 from trawl.index.tantivy_backend import TantivyIndex
-from trawl.storage.tables import (
-    FLAGS,
-    ROW,
-    Column,
-    Join,
-    TableInfo,
-    TableStore,
-    quote_ident,
+from trawl.storage.table_queries import (
+    Filter,
+    RowSelection,
+    count_equal,
+    keyset_page,
+    matching_rows,
+    row_values,
+    rows_after,
+    rows_by_number,
+    rows_equal,
 )
+from trawl.storage.tables import ROW, Column, Join, TableInfo, TableStore
 
 PAGE_SIZE = 50
 MAX_PAGE = 500
@@ -49,20 +51,10 @@ EXACT_COUNT = 10_000       # matches counted exactly (and facetted on) up to thi
 MAX_MATCHES = 10_000       # rows taken from the search index for a search inside a table
 MAX_FILTERS = 20
 MAX_JOINED = 20            # rows of a joined table shown on a row page
-_DATE_TYPES = ("date", "datetime", "time")
-_TRUE = {"1", "true", "yes", "y", "t", "on"}
-_FALSE = {"0", "false", "no", "n", "f", "off"}
 
 
 class TableNotFound(LookupError):
     pass
-
-
-@dataclass
-class Filter:
-    op: str            # eq | contains | min | max
-    column: Column
-    value: str
 
 
 @dataclass
@@ -171,8 +163,8 @@ class TableView:
 
 @dataclass
 class _Plan:
-    where: list[str]                       # SQL conditions of a view read page by page
-    args: list[Any]
+    selection: RowSelection                # the rows of the view
+    hint: bool                             # many rows: read pages in the sort's order
     exact: list[tuple[int, Any]] | None    # (row, sort value) of every row of a small view
     facets: list[tuple[Column, list[tuple[Any, int]]]]
     matched: list[int] | None
@@ -261,7 +253,7 @@ class TableReader:
             return TableView(info, params, rows, len(plan.exact), cursor, facets, False,
                              plan.matched)
         assert self.store is not None
-        rows, cursor = _page(self.store.db, info, plan.where, plan.args, params)
+        rows, cursor = self._page(info, plan, params)
         filtered = bool(params.filters or params.flagged)
         facets = [(c, [(v, n) for v, n in c.facet or []]) for c in info.columns if c.facet]
         return TableView(info, params, rows, info.row_count if not filtered else None,
@@ -274,7 +266,7 @@ class TableReader:
         page by page from SQLite, in index order."""
         assert self.store is not None
         facet_columns = [c for c in info.columns if c.facet]
-        where, args = _where(info, params)
+        selection = RowSelection(list(params.filters), params.flagged)
         matched: list[int] | None = None
         if params.q:
             if self.index is None:
@@ -283,26 +275,15 @@ class TableReader:
                                                    view=self.index_view)
             if total > len(matched):
                 params.truncated = total
-            where.append(f"{ROW} IN ({', '.join('?' * len(matched))})" if matched else "0")
-            args += matched
-        if not where:
-            return _Plan([], [], None, [], matched)
-        table = quote_ident(info.sql_name)
-        # Row numbers only first: an equality or a range on an indexed column is answered
-        # from the index alone.
-        ids = [r[0] for r in self.store.db.execute(
-            f"SELECT {ROW} FROM {table} WHERE {' AND '.join(where)} LIMIT {EXACT_COUNT + 1}",
-            args)]
+            selection.rows = matched
+        if selection.everything:
+            return _Plan(selection, False, None, [], matched)
+        ids = matching_rows(self.store, info, selection, EXACT_COUNT + 1)
         if len(ids) > EXACT_COUNT:
             # Many rows match: pages come from an index walk, which finds them at once.
-            where, args = _where(info, params, hint=True)
-            return _Plan(where, args, None, [], matched)
-        wanted = [ROW] + ([quote_ident(params.sort)] if params.sort else []) + \
-            [quote_ident(c.sql) for c in facet_columns]
-        found = self.store.db.execute(
-            f"SELECT {', '.join(wanted)} FROM {table} WHERE {ROW} IN "
-            "(SELECT value FROM json_each(?))", (json.dumps(ids),)).fetchall() \
-            if len(wanted) > 1 else [(i,) for i in ids]
+            return _Plan(selection, True, None, [], matched)
+        wanted = ([params.sort] if params.sort else []) + [c.sql for c in facet_columns]
+        found = row_values(self.store, info, ids, wanted) if wanted else [(i,) for i in ids]
         sort_at = 1 if params.sort else None
         exact = [(r[0], r[sort_at] if sort_at else None) for r in found]
         offset = 2 if params.sort else 1
@@ -310,16 +291,17 @@ class TableReader:
         for i, column in enumerate(facet_columns):
             counts = Counter(r[offset + i] for r in found if r[offset + i] is not None)
             facets.append((column, counts.most_common(30)))
-        return _Plan([], [], exact, facets, matched)
+        return _Plan(selection, False, exact, facets, matched)
+
+    def _page(self, info: TableInfo, plan: _Plan, params: ViewParams
+              ) -> tuple[list[dict[str, Any]], tuple[Any, int] | None]:
+        assert self.store is not None
+        return keyset_page(self.store, info, plan.selection, params.sort, params.desc,
+                           params.after, params.limit, plan.hint)
 
     def _rows_by_id(self, info: TableInfo, ids: list[int]) -> list[dict[str, Any]]:
-        if not ids:
-            return []
         assert self.store is not None
-        found = {r[ROW]: dict(r) for r in self.store.db.execute(
-            f"SELECT * FROM {quote_ident(info.sql_name)} WHERE {ROW} IN "
-            f"({', '.join('?' * len(ids))})", ids)}
-        return [found[i] for i in ids if i in found]
+        return rows_by_number(self.store, info, ids)
 
     def export(self, info: TableInfo, params: ViewParams, limit: int | None
                ) -> Iterator[dict[str, Any]]:
@@ -336,7 +318,7 @@ class TableReader:
                 ids, cursor = _slice(plan.exact, page)
                 rows = self._rows_by_id(info, ids)
             else:
-                rows, cursor = _page(self.store.db, info, plan.where, plan.args, page)
+                rows, cursor = self._page(info, plan, page)
             for row in rows:
                 if limit is not None and done >= limit:
                     return
@@ -353,7 +335,7 @@ class TableReader:
     def links(self, info: TableInfo, number: int) -> list[dict[str, Any]]:
         if not self.store:
             return []
-        return [dict(r) for r in self.store.links_of_row(info.id, number)]
+        return self.store.links_of_row(info.id, number)
 
     def joined(self, info: TableInfo, row: dict[str, Any]) -> list[JoinedRows]:
         if not self.store:
@@ -369,15 +351,11 @@ class TableReader:
             value = row.get(this_column)
             if value is None or value == "":
                 continue
-            q = quote_ident(other_column)
-            table = quote_ident(other.sql_name)
-            rows = [dict(r) for r in self.store.db.execute(
-                f"SELECT * FROM {table} WHERE {q} = ? ORDER BY {ROW} LIMIT ?",
-                (value, MAX_JOINED))]
+            rows = rows_equal(self.store, other, other_column, value, MAX_JOINED)
             if not rows:
                 continue
-            count = len(rows) if len(rows) < MAX_JOINED else self.store.db.execute(
-                f"SELECT COUNT(*) FROM {table} WHERE {q} = ?", (value,)).fetchone()[0]
+            count = len(rows) if len(rows) < MAX_JOINED else \
+                count_equal(self.store, other, other_column, value)
             out.append(JoinedRows(join, "out" if outgoing else "in", other, this_column,
                                   other_column, value, rows, count))
         return out
@@ -423,11 +401,8 @@ class TableReader:
             info = tables[position]
             need = limit + 1 - len(rows)
             floor = last_row if position == start else 0
-            found = self.store.db.execute(
-                f"SELECT * FROM {quote_ident(info.sql_name)} WHERE {ROW} > ? ORDER BY {ROW} "
-                "LIMIT ?", (floor, need)).fetchall()
-            for r in found:
-                data = {k.lower(): v for k, v in dict(r).items()}
+            for r in rows_after(self.store, info, floor, need):
+                data = {k.lower(): v for k, v in r.items()}
                 rows.append({"_table": info, ROW: r[ROW], **{
                     c.sql: data.get(key) for key, c in columns.items()}})
             if len(rows) > limit:
@@ -459,32 +434,6 @@ def row_label(info: TableInfo, row: Mapping[str, Any]) -> str:
     return str(value)[:200] if value not in (None, "") else ""
 
 
-def _typed(column: Column, value: str) -> Any:
-    """A filter's text as the column's stored value."""
-    text = value.strip()
-    if column.type == "integer":
-        try:
-            return int(text.replace(",", ""))
-        except ValueError:
-            try:
-                return float(text.replace(",", ""))
-            except ValueError:
-                return value
-    if column.type == "number":
-        try:
-            return float(text.replace(",", ""))
-        except ValueError:
-            return value
-    if column.type == "boolean":
-        low = text.lower()
-        if column.labels:
-            labels = [label.lower() for label in column.labels]
-            if low in labels:
-                return labels.index(low)
-        return 1 if low in _TRUE else 0 if low in _FALSE else value
-    return value
-
-
 def _order_key(item: tuple[int, Any]) -> tuple[int, Any, int]:
     """SQLite's order: NULL, then numbers, then text, then blobs; then the row number."""
     row, value = item
@@ -514,107 +463,3 @@ def _slice(exact: list[tuple[int, Any]], params: ViewParams
     more = start + params.limit < len(ordered)
     cursor = (page[-1][1] if params.sort else None, page[-1][0]) if more and page else None
     return [row for row, _v in page], cursor
-
-
-def _like(value: str) -> str:
-    return "%" + re.sub(r"([\\%_])", r"\\\1", value) + "%"
-
-
-def _where(info: TableInfo, params: ViewParams, hint: bool = False
-           ) -> tuple[list[str], list[Any]]:
-    """The filters as SQL. `hint` writes columns as ``+"col"`` so that SQLite walks the
-    sort order's index (or the rows in file order) instead of the filter's index: right
-    when the filter matches many rows, since the first page's rows are then found at once
-    while reading the whole of a filter's range would mean sorting it."""
-    where: list[str] = []
-    args: list[Any] = []
-    equals: dict[str, list[Filter]] = {}
-    plus = "+" if hint else ""
-    for f in params.filters:
-        q = plus + quote_ident(f.column.sql)
-        dated = f.column.type in _DATE_TYPES
-        if f.op == "eq":
-            equals.setdefault(f.column.sql, []).append(f)
-        elif f.op == "contains":
-            where.append(f"{q} LIKE ? ESCAPE '\\'")
-            args.append(_like(f.value))
-        elif f.op == "min":
-            where.append(f"{q} >= ?")
-            args.append(f.value.strip() if dated else _typed(f.column, f.value))
-        elif f.op == "max":
-            # A date range's end includes the whole day (or month, or year) it names.
-            where.append(f"{q} <= ?")
-            args.append(f.value.strip() + "~" if dated else _typed(f.column, f.value))
-    for name, filters in equals.items():
-        q = plus + quote_ident(name)
-        column = filters[0].column
-        parts = []
-        for f in filters:
-            if f.value == "\x00null":
-                parts.append(f"{q} IS NULL")
-            elif column.type in _DATE_TYPES:
-                # A date matches every time of that day: a range, so an index serves it.
-                parts.append(f"({q} >= ? AND {q} <= ?)")
-                args += [f.value.strip(), f.value.strip() + "~"]
-            else:
-                parts.append(f"{q} = ?")
-                args.append(_typed(column, f.value))
-        where.append("(" + " OR ".join(parts) + ")")
-    if params.flagged:
-        where.append(f"{FLAGS} IS NOT NULL")
-    return where, args
-
-
-def _page(db: Any, info: TableInfo, where: list[str], args: list[Any], params: ViewParams
-          ) -> tuple[list[dict[str, Any]], tuple[Any, int] | None]:
-    """One keyset page, and the cursor of the next one (None on the last page)."""
-    table = quote_ident(info.sql_name)
-    limit = params.limit
-    base = " AND ".join(where) if where else "1"
-    if not params.sort:
-        seek, seek_args = "1", []
-        if params.after is not None:
-            seek, seek_args = (f"{ROW} < ?" if params.desc else f"{ROW} > ?"), [params.after[1]]
-        order = f"{ROW} DESC" if params.desc else ROW
-        rows = db.execute(f"SELECT * FROM {table} WHERE ({base}) AND {seek} ORDER BY {order} "
-                          f"LIMIT {limit + 1}", [*args, *seek_args]).fetchall()
-        return _finish([dict(r) for r in rows], limit, None)
-    col = quote_ident(params.sort)
-    direction = "DESC" if params.desc else "ASC"
-    order = f"{col} {direction}, {ROW} {direction}"
-    # Segments in reading order: NULLs come first ascending, last descending (as SQLite
-    # sorts them), each read with a seek that an index on the column can answer.
-    segments = ["null", "value"] if not params.desc else ["value", "null"]
-    after = params.after
-    if after is not None:
-        value, row = after
-        current = "null" if value is None else "value"
-        segments = segments[segments.index(current):]
-    rows: list[dict[str, Any]] = []
-    for segment in segments:
-        need = limit + 1 - len(rows)
-        if need <= 0:
-            break
-        cond = f"{col} IS NULL" if segment == "null" else f"{col} IS NOT NULL"
-        seek_args: list[Any] = []
-        if after is not None and (segment == "null") == (after[0] is None):
-            if segment == "null":
-                cond += f" AND {ROW} {'<' if params.desc else '>'} ?"
-                seek_args = [after[1]]
-            else:
-                cond += f" AND ({col}, {ROW}) {'<' if params.desc else '>'} (?, ?)"
-                seek_args = [after[0], after[1]]
-        found = db.execute(f"SELECT * FROM {table} WHERE ({base}) AND {cond} ORDER BY {order} "
-                           f"LIMIT {need}", [*args, *seek_args]).fetchall()
-        rows += [dict(r) for r in found]
-    return _finish(rows, limit, params.sort)
-
-
-def _finish(rows: list[dict[str, Any]], limit: int, sort: str | None
-            ) -> tuple[list[dict[str, Any]], tuple[Any, int] | None]:
-    if len(rows) <= limit:
-        return rows, None
-    rows = rows[:limit]
-    last = rows[-1]
-    return rows, (last[sort] if sort else None, last[ROW])
-

@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from trawl.storage.tables import CSV_MIMES, CSV_SUFFIXES, WORKBOOK_MIMES, TableFile
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS datasets (
     id INTEGER PRIMARY KEY,
@@ -624,6 +626,45 @@ class Catalog:
         """The documents of a content (in every dataset) must be indexed again: its text
         changed (OCR). The next run of each dataset re-indexes them."""
         self.db.execute("UPDATE documents SET indexed = 0 WHERE sha256 = ?", (sha256,))
+
+    # -- tables ---------------------------------------------------------------------------------
+    def table_files(self, dataset_id: int) -> list[TableFile]:
+        """The indexed files of a dataset whose content holds tables, by path: CSV/TSV and
+        workbooks by type, or a text file named .csv (as `is_table_content` says)."""
+        mimes = sorted(CSV_MIMES | WORKBOOK_MIMES)
+        names = " OR ".join("lower(f.path) LIKE ?" for _ in CSV_SUFFIXES)
+        rows = self.db.execute(
+            "SELECT f.path, f.sha256, f.parent_id, c.mime, c.metadata FROM files f "
+            "JOIN contents c ON c.sha256 = f.sha256 WHERE f.dataset_id = ? "
+            "AND f.status = 'indexed' AND c.status = 'done' AND "
+            f"(c.mime IN ({', '.join('?' * len(mimes))}) OR c.family = 'spreadsheet' "
+            f"OR (c.mime = 'text/plain' AND ({names}))) ORDER BY f.path",
+            (dataset_id, *mimes, *(f"%{suffix}" for suffix in CSV_SUFFIXES))).fetchall()
+        return [TableFile(row["path"], row["sha256"], row["parent_id"], row["mime"] or "",
+                          json.loads(row["metadata"] or "{}").get("encrypted") is True)
+                for row in rows]
+
+    def has_files_updated_since(self, dataset_id: int, folder: str, since: float) -> bool:
+        """Whether a path under `folder` ("" for the whole dataset) changed after `since`."""
+        low, high = _folder_range(folder)
+        return self.db.execute(
+            "SELECT 1 FROM files WHERE dataset_id = ? AND path >= ? AND path < ? "
+            "AND updated_at > ? LIMIT 1", (dataset_id, low, high, since)).fetchone() is not None
+
+    def files_under(self, dataset_id: int, folder: str, limit: int
+                    ) -> list[tuple[str, str | None]]:
+        """(path, sha256) of at most `limit` paths under `folder`, folders left out."""
+        low, high = _folder_range(folder)
+        rows = self.db.execute(
+            "SELECT path, sha256 FROM files WHERE dataset_id = ? AND path >= ? "
+            "AND path < ? AND kind != 'dir' LIMIT ?", (dataset_id, low, high, limit))
+        return [(path, sha256) for path, sha256 in rows]
+
+
+def _folder_range(folder: str) -> tuple[str, str]:
+    """The bounds of the paths under `folder`, a range on the (dataset_id, path) index: '0'
+    is the character after '/'."""
+    return (folder + "/", folder + "0") if folder else ("", "\U0010ffff")
 
 
 def _job(row: sqlite3.Row) -> Job:

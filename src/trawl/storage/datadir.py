@@ -8,6 +8,7 @@
     <data-dir>/secret.key       the key of the audit chain's HMAC (0600)
     <data-dir>/blobs/           content-addressed store: members, attachments, texts
     <data-dir>/index/           the embedded Tantivy index
+    <data-dir>/previews/        PDF pages rendered as images for the web (web/previews.py)
     <data-dir>/tmp/             per-worker scratch space, emptied after each file
 """
 
@@ -50,6 +51,10 @@ class DataDir:
         return self.root / "index"
 
     @property
+    def tables_path(self) -> Path:
+        return self.root / "tables.sqlite"
+
+    @property
     def redacted_tables_path(self) -> Path:
         return self.root / "tables-redacted.sqlite"
 
@@ -64,6 +69,10 @@ class DataDir:
     @property
     def secret_key_path(self) -> Path:
         return self.root / "secret.key"
+
+    @property
+    def previews_dir(self) -> Path:
+        return self.root / "previews"
 
     @property
     def tmp_dir(self) -> Path:

@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,7 +48,7 @@ WORKBOOK_MIMES = frozenset({
     "application/vnd.oasis.opendocument.spreadsheet",
     "application/vnd.oasis.opendocument.spreadsheet-template",
 })
-_CSV_SUFFIXES = (".csv", ".tsv", ".tab")
+CSV_SUFFIXES = (".csv", ".tsv", ".tab")
 _TABLE_MIMES = {m.lower() for m in CSV_MIMES | WORKBOOK_MIMES}
 
 
@@ -57,7 +58,7 @@ def is_table_content(mime: str | None, family: str | None, name: str = "") -> bo
     mime = (mime or "").lower()
     if mime in _TABLE_MIMES or family == "spreadsheet":
         return True
-    return mime == "text/plain" and name.lower().endswith(_CSV_SUFFIXES)
+    return mime == "text/plain" and name.lower().endswith(CSV_SUFFIXES)
 
 
 SCHEMA = """
@@ -119,6 +120,10 @@ CREATE INDEX IF NOT EXISTS trawl_joins_to ON trawl_joins(to_table);
 CREATE INDEX IF NOT EXISTS trawl_joins_folder ON trawl_joins(dataset, folder);
 """
 
+# What a statement of a store raises when it fails (a corrupt file, a full disk, a bad
+# staged file): callers that lose one file's tables rather than the run catch this.
+StoreError = sqlite3.Error
+
 ROW = "_row"
 FLAGS = "_flags"
 EXTRA = "_extra"
@@ -126,6 +131,9 @@ RESERVED = {ROW.lower(), FLAGS.lower(), EXTRA.lower(), "rowid", "oid", "_rowid_"
 SQL_TYPES = {"integer": "INTEGER", "number": "REAL", "boolean": "INTEGER", "date": "TEXT",
              "datetime": "TEXT", "time": "TEXT", "text": "TEXT"}
 TYPES = tuple(SQL_TYPES)
+# A column with 2..FACET_MAX distinct values gets facets (its values and their counts), as
+# loading computes them and as the redacted copy computes them again from masked values.
+FACET_MAX = 30
 
 
 def quote_ident(name: str) -> str:
@@ -230,6 +238,26 @@ class TableInfo:
 
 
 @dataclass
+class TableFile:
+    """A file of the catalog whose content holds tables (`Catalog.table_files`)."""
+
+    path: str
+    sha256: str
+    parent_id: int | None
+    mime: str
+    encrypted: bool           # decrypted for its text only: its sheets are not read again
+
+
+@dataclass
+class RegisteredPath:
+    """The tables registered for one path: the content they were loaded from."""
+
+    sha256: str
+    folder: str
+    ids: list[int]
+
+
+@dataclass
 class Join:
     id: int
     from_table: int
@@ -274,6 +302,10 @@ class TableStore:
     def close(self) -> None:
         self.db.close()
 
+    @property
+    def in_transaction(self) -> bool:
+        return self.db.in_transaction
+
     def begin(self) -> None:
         if not self.db.in_transaction:
             self.db.execute("BEGIN")
@@ -293,14 +325,14 @@ class TableStore:
 
     def tables(self, dataset: str | None = None, include_empty: bool = True,
                name: str | None = None, folder: str | None = None) -> list[TableInfo]:
-        return [TableInfo.from_row(r) for r in self.table_rows(dataset, include_empty,
+        return [TableInfo.from_row(r) for r in self._table_rows(dataset, include_empty,
                                                                name, folder)]
 
-    def table_rows(self, dataset: str | None = None, include_empty: bool = True,
+    def _table_rows(self, dataset: str | None = None, include_empty: bool = True,
                    name: str | None = None, folder: str | None = None,
                    unindexed: bool = False) -> list[sqlite3.Row]:
-        """The registry rows of `tables`, unparsed (a caller may hold some tables already);
-        `unindexed`: only those whose rows are not in the search index yet."""
+        """The registry rows of `tables`, unparsed (`tables_with_rows` may hold some tables
+        already); `unindexed`: only those whose rows are not in the search index yet."""
         sql, args = "SELECT * FROM trawl_tables WHERE 1 = 1", []
         for column, value in (("dataset", dataset), ("name", name), ("folder", folder)):
             if value is not None:
@@ -316,6 +348,42 @@ class TableStore:
         # the rows and a sort of those few orders them.
         sql += " ORDER BY +dataset, folder, name, sheet_index"
         return self.db.execute(sql, args).fetchall()
+
+    def tables_with_rows(self, dataset: str | None, folder: str | None = None,
+                         known: dict[int, TableInfo] | None = None, unindexed: bool = False
+                         ) -> list[TableInfo]:
+        """`tables(dataset, include_empty=False, folder=folder)` (only the tables whose rows
+        are not in the search index, if `unindexed`), taking the descriptions in `known`
+        (tables loaded in this run, as they are in the store) instead of parsing their JSON
+        again, which costs more than finding the joins of small tables."""
+        rows = self._table_rows(dataset, include_empty=False, folder=folder,
+                               unindexed=unindexed)
+        known = known or {}
+        return [known.get(row["id"]) or TableInfo.from_row(row) for row in rows]
+
+    def registered_paths(self, dataset: str) -> dict[str, RegisteredPath]:
+        """Path -> its registered tables, read without their column descriptions (whose
+        JSON costs more to parse than everything else here, for thousands of tables)."""
+        found: dict[str, RegisteredPath] = {}
+        rows = self.db.execute(
+            "SELECT id, path, sha256, folder FROM trawl_tables WHERE dataset = ? "
+            "ORDER BY +dataset, folder, name, sheet_index", (dataset,))
+        for table_id, path, sha256, folder in rows:
+            found.setdefault(path, RegisteredPath(sha256, folder, [])).ids.append(table_id)
+        return found
+
+    def folders_linked_at(self, dataset: str, skip: set[int]) -> dict[str, float]:
+        """Folder -> when the file references of its tables with rows were last resolved
+        (the oldest of them; 0.0 for never), leaving out the tables in `skip`."""
+        since: dict[str, float] = {}
+        rows = self.db.execute(
+            "SELECT id, folder, linked_at FROM trawl_tables WHERE dataset = ? "
+            "AND header_only = 0 AND error IS NULL ORDER BY +dataset, folder, name, sheet_index",
+            (dataset,))
+        for table_id, folder, linked_at in rows:
+            if table_id not in skip:
+                since[folder] = min(since.get(folder, linked_at or 0.0), linked_at or 0.0)
+        return since
 
     def tables_with_sha(self, sha256: str) -> list[TableInfo]:
         """The tables of one content, at whichever path loaded it first (to copy them)."""
@@ -351,16 +419,18 @@ class TableStore:
         return [(r["name"], r["n"], r["rows"]) for r in rows]
 
     # -- links and joins: reading ---------------------------------------------------------------
-    def links_of_row(self, table_id: int, row: int) -> list[sqlite3.Row]:
-        return self.db.execute(
+    def links_of_row(self, table_id: int, row: int) -> list[dict[str, Any]]:
+        """The file references of one row: column, value, file_path, document_id."""
+        return [dict(r) for r in self.db.execute(
             "SELECT column, value, file_path, document_id FROM trawl_links "
-            "WHERE table_id = ? AND row = ? ORDER BY rowid", (table_id, row)).fetchall()
+            "WHERE table_id = ? AND row = ? ORDER BY rowid", (table_id, row))]
 
-    def rows_linking(self, document_id: str, limit: int = 200) -> list[sqlite3.Row]:
-        return self.db.execute(
+    def rows_linking(self, document_id: str, limit: int = 200) -> list[dict[str, Any]]:
+        """The cells that name a document's file: table_id, row, column, value."""
+        return [dict(r) for r in self.db.execute(
             "SELECT l.table_id, l.row, l.column, l.value FROM trawl_links l "
             "WHERE l.document_id = ? ORDER BY l.table_id, l.row LIMIT ?",
-            (document_id, limit)).fetchall()
+            (document_id, limit))]
 
     def joins_of(self, table_id: int) -> list[Join]:
         rows = self.db.execute(
@@ -375,6 +445,64 @@ class TableStore:
         found = self.db.execute(
             f"SELECT * FROM {quote_ident(info.sql_name)} WHERE {ROW} = ?", (row,)).fetchone()
         return dict(found) if found else None
+
+    def row_texts(self, info: TableInfo, columns: list[str], date_column: str | None,
+                  max_cell_chars: int) -> Iterator[tuple[int, str, Any]]:
+        """(row number, text, date cell) of every row: the text is the row's cells in
+        `columns`, each cut at `max_cell_chars` and followed by a newline (empty cells left
+        out); the date cell is `date_column`'s value (None without one)."""
+        if not info.has_rows:
+            return
+        # Put together by SQLite (in C): one string per row, for tables of a million rows.
+        parts = [f"COALESCE(substr(CAST({quote_ident(c)} AS TEXT), 1, {int(max_cell_chars)}) "
+                 "|| char(10), '')" for c in columns]
+        cells_sql = " || ".join(parts) or "''"
+        date_sql = quote_ident(date_column) if date_column else "NULL"
+        yield from self._tuples(
+            f"SELECT {ROW}, {cells_sql}, {date_sql} FROM {quote_ident(info.sql_name)}")
+
+    def _tuples(self, sql: str, args: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+        """The rows of a query as plain tuples (no Row object per row of a big table)."""
+        cursor = self.db.cursor()
+        cursor.row_factory = None
+        return cursor.execute(sql, args)
+
+    # -- cells: what links and joins are found from ---------------------------------------------
+    def filled_cells(self, info: TableInfo, column: str) -> Iterator[tuple[int, Any]]:
+        """(row number, value) of every cell of `column` that is not NULL."""
+        if not info.has_rows:
+            return
+        q = quote_ident(column)
+        yield from self._tuples(
+            f"SELECT {ROW}, {q} FROM {quote_ident(info.sql_name)} WHERE {q} IS NOT NULL")
+
+    def column_values(self, info: TableInfo, columns: list[str]) -> list[tuple[Any, ...]]:
+        """The values of `columns`, one tuple per row (for small tables: every row)."""
+        if not info.has_rows or not columns:
+            return []
+        names = ", ".join(quote_ident(c) for c in columns)
+        return [tuple(row) for row in self.db.execute(
+            f"SELECT {names} FROM {quote_ident(info.sql_name)}")]
+
+    def distinct_values(self, info: TableInfo, column: str, limit: int) -> list[Any]:
+        """Up to `limit` distinct values of `column`, NULL left out (a sample)."""
+        if not info.has_rows:
+            return []
+        q = quote_ident(column)
+        return [value for (value,) in self.db.execute(
+            f"SELECT DISTINCT {q} FROM {quote_ident(info.sql_name)} WHERE {q} IS NOT NULL "
+            "LIMIT ?", (limit,))]
+
+    def value_overlap(self, a: TableInfo, a_column: str, b: TableInfo, b_column: str
+                      ) -> tuple[int, int]:
+        """(distinct values of a.a_column found in b.b_column, distinct values of
+        a.a_column), empty strings and NULL left out: how well a join would match."""
+        qa, qb = quote_ident(a_column), quote_ident(b_column)
+        row = self.db.execute(
+            f"SELECT COUNT(*), COALESCE(SUM(v IN (SELECT {qb} FROM {quote_ident(b.sql_name)}"
+            f")), 0) FROM (SELECT DISTINCT {qa} AS v FROM {quote_ident(a.sql_name)} "
+            f"WHERE {qa} IS NOT NULL AND {qa} != '')").fetchone()
+        return int(row[1]), int(row[0])
 
     # -- writing (the ingestion coordinator only) -----------------------------------------------
     def register(self, dataset: str, name: str, folder: str, path: str, sheet: str | None,
@@ -412,9 +540,10 @@ class TableStore:
         self.db.execute(f"CREATE TABLE {quote_ident(info.sql_name)} ({ROW} INTEGER PRIMARY KEY, "
                         f"{defs}, {FLAGS} TEXT, {EXTRA} TEXT)")
 
-    def copy_rows(self, info: TableInfo, source: str) -> None:
-        """Rows from `source` (a quoted, schema-qualified table with the same columns)."""
-        self.db.execute(f"INSERT INTO {quote_ident(info.sql_name)} SELECT * FROM {source}")
+    def copy_rows(self, info: TableInfo, source: TableInfo) -> None:
+        """The rows of `source` (a table of the same content: the same columns) into `info`'s."""
+        self.db.execute(f"INSERT INTO {quote_ident(info.sql_name)} "
+                        f"SELECT * FROM main.{quote_ident(source.sql_name)}")
 
     def _free_name(self, wanted: str) -> str:
         """`wanted`, or `wanted #2`...: SQLite compares table names without case, and two
@@ -452,6 +581,10 @@ class TableStore:
     def mark_indexed(self, table_id: int, indexed: bool = True) -> None:
         self.db.execute("UPDATE trawl_tables SET indexed = ? WHERE id = ?",
                         (int(indexed), table_id))
+
+    def mark_all_unindexed(self) -> None:
+        """Every table's rows must go in the search index again (it was rebuilt)."""
+        self.db.execute("UPDATE trawl_tables SET indexed = 0")
 
     def replace_links(self, table_id: int, links: list[tuple[int, str, str, str, str | None]]
                       ) -> None:

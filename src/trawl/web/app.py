@@ -59,7 +59,7 @@ def create_app(datadir: DataDir, allowed_hosts: list[str] | None = None) -> Fast
     app.state.renderer = Renderer()
     passwords.warm_up()
     app.state.jobs = JobRunner(datadir)  # long work asked for by an admin (publishing)
-    app.state.previews = Previews(datadir.root / "previews")
+    app.state.previews = Previews(datadir.previews_dir)
     if allowed_hosts:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)
     app.add_middleware(SecurityHeaders)  # added last: outermost, so on every response

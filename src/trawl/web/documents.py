@@ -82,10 +82,6 @@ def folder_url(dataset: str, folder: str) -> str:
     return f"{base}/{quote(folder, safe='/')}" if folder else base
 
 
-def folder_of(path: str) -> str:
-    return path.rsplit("/", 1)[0] if "/" in path else ""
-
-
 def breadcrumbs(dataset: str, path: str) -> list[tuple[str, str]]:
     """(label, url) for the dataset and each folder above `path`."""
     crumbs = [(dataset, folder_url(dataset, ""))]

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from trawl.index.base import IndexHit, QueryError
+from trawl.paths import folder_of
 from trawl.search.service import Archive, DocumentView, NotFound
 from trawl.storage import browse
 from trawl.web import documents, i18n
@@ -103,7 +104,7 @@ def _hit_view(hit: IndexHit, q: str) -> dict[str, Any]:
         "hit": hit,
         "title": hit.title or name or hit.id,
         "name": name,
-        "folder": documents.folder_of(hit.path),
+        "folder": folder_of(hit.path),
         "url": hit_url(hit, q),
         "snippet": snippet_html(hit.snippet),
         "also": [(p, hit_url(hit, q, p)) for p in hit.pages[1:]],
@@ -230,7 +231,7 @@ def _document_context(archive: Archive, view: DocumentView, q: str,
         "q": q,
         "crumbs": documents.breadcrumbs(ds.name, view.path),
         "paths": [{"path": path, "kind": f.kind, "status": f.status,
-                   "folder_url": documents.folder_url(ds.name, documents.folder_of(path))
+                   "folder_url": documents.folder_url(ds.name, folder_of(path))
                    if f.parent_id is None else None}
                   for f, path in zip(view.files, view.paths, strict=True)],
         "headers": headers,

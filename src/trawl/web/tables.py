@@ -69,7 +69,7 @@ def install(app: FastAPI) -> None:
     Two readers: the full tables, and the masked copy that public readers of a public
     dataset read (access/redacted_tables.py). `_reader` picks one per dataset and caller."""
     archive: Archive = app.state.archive
-    app.state.tables = TableReader(app.state.datadir.root / "tables.sqlite", archive.index)
+    app.state.tables = TableReader(app.state.datadir.tables_path, archive.index)
     app.state.redacted_tables = TableReader(app.state.datadir.redacted_tables_path,
                                             archive.index, view="redacted")
 

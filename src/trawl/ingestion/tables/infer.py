@@ -26,7 +26,6 @@ from typing import Any
 from trawl.storage.tables import quote_ident
 
 TRACK_DISTINCT = 100      # values counted per column while it has no more distinct ones
-FACET_MAX = 30            # a column with 2..FACET_MAX distinct values gets facets
 
 _INT = r"-?(?:0|[1-9]\d{0,17}|[1-9]\d{0,2}(?:,\d{3}){1,5})"
 _NUM = (r"-?(?:(?:0|[1-9]\d{0,14})(?:\.\d{1,15})?|\.\d{1,15}"

@@ -27,7 +27,7 @@ import time
 from collections import defaultdict
 
 from trawl.storage.catalog import Catalog, Dataset, document_id
-from trawl.storage.tables import ROW, Column, TableInfo, TableStore, quote_ident
+from trawl.storage.tables import Column, TableInfo, TableStore
 
 SAMPLE_VALUES = 50
 MAX_REF_CHARS = 500
@@ -67,12 +67,8 @@ class FolderFiles:
         if self._paths is None:
             self._paths = {}
             if self.folder:
-                # A range on the (dataset_id, path) index: '0' is the character after '/'.
-                rows = self.catalog.db.execute(
-                    "SELECT path, sha256 FROM files WHERE dataset_id = ? AND path >= ? "
-                    "AND path < ? AND kind != 'dir' LIMIT ?",
-                    (self.dataset.id, self.folder + "/", self.folder + "0", MAX_FOLDER_FILES))
-                for path, sha in rows:
+                for path, sha in self.catalog.files_under(self.dataset.id, self.folder,
+                                                          MAX_FOLDER_FILES):
                     self._paths.setdefault(path.lower(), (path, sha))
         return self._paths
 
@@ -96,17 +92,14 @@ def find_links(store: TableStore, catalog: Catalog, dataset: Dataset,
         if info.has_rows:
             by_folder[info.folder].append(info)
     total = 0
-    own = not store.db.in_transaction  # else the caller's transaction holds every table's
+    own = not store.in_transaction  # else the caller's transaction holds every table's
     store.begin()
     for folder, infos in by_folder.items():
         files = FolderFiles(catalog, dataset, folder)
         for info in infos:
             links = []
-            table = quote_ident(info.sql_name)
             for column in _reference_columns(store, info):
-                q = quote_ident(column.sql)
-                cells = store.db.execute(f"SELECT {ROW}, {q} FROM {table} WHERE {q} IS NOT NULL")
-                for row, value in cells:
+                for row, value in store.filled_cells(info, column.sql):
                     if not looks_like_file_reference(value):
                         continue
                     found = files.resolve(value)
@@ -126,23 +119,15 @@ def _reference_columns(store: TableStore, info: TableInfo) -> list[Column]:
     """The text columns of a table whose first `SAMPLE_VALUES` distinct values include a
     file reference."""
     columns = [c for c in info.columns if c.type == "text" and c.nulls < info.row_count]
-    table = quote_ident(info.sql_name)
     if columns and info.row_count <= SAMPLE_VALUES:
         # A small table (most are): every value is in the sample, so one query reads the
         # samples of all its columns (a query per column cost more than the links).
-        names = ", ".join(quote_ident(c.sql) for c in columns)
-        rows = store.db.execute(f"SELECT {names} FROM {table}").fetchall()
+        rows = store.column_values(info, [c.sql for c in columns])
         return [c for n, c in enumerate(columns)
                 if any(looks_like_file_reference(row[n]) for row in rows)]
-    found = []
-    for column in columns:
-        q = quote_ident(column.sql)
-        sample = store.db.execute(
-            f"SELECT DISTINCT {q} FROM {table} WHERE {q} IS NOT NULL LIMIT ?",
-            (SAMPLE_VALUES,)).fetchall()
-        if any(looks_like_file_reference(v) for (v,) in sample):
-            found.append(column)
-    return found
+    return [column for column in columns
+            if any(looks_like_file_reference(v)
+                   for v in store.distinct_values(info, column.sql, SAMPLE_VALUES))]
 
 
 # -- joins --------------------------------------------------------------------------------------
@@ -151,34 +136,10 @@ def _is_name_column(name: str) -> bool:
     return low.endswith("name") and low != "name" and not _PERSON.search(low[:-4])
 
 
-def _overlap(store: TableStore, a: TableInfo, a_col: str, b: TableInfo, b_col: str
-             ) -> tuple[int, int]:
-    """(distinct values of a.a_col found in b.b_col, distinct values of a.a_col)."""
-    qa, qb = quote_ident(a_col), quote_ident(b_col)
-    row = store.db.execute(
-        f"SELECT COUNT(*), COALESCE(SUM(v IN (SELECT {qb} FROM {quote_ident(b.sql_name)})), 0) "
-        f"FROM (SELECT DISTINCT {qa} AS v FROM {quote_ident(a.sql_name)} "
-        f"WHERE {qa} IS NOT NULL AND {qa} != '')").fetchone()
-    return int(row[1]), int(row[0])
-
-
-def tables_with_rows(store: TableStore, dataset: str | None, folder: str | None = None,
-                     known: dict[int, TableInfo] | None = None, unindexed: bool = False
-                     ) -> list[TableInfo]:
-    """`store.tables(dataset, include_empty=False, folder=folder)` (only the tables whose
-    rows are not in the search index, if `unindexed`), taking the descriptions in `known`
-    (tables loaded in this run, as they are in the store) instead of parsing their JSON
-    again, which costs more than finding the joins of small tables."""
-    rows = store.table_rows(dataset, include_empty=False, folder=folder,
-                            unindexed=unindexed)
-    known = known or {}
-    return [known.get(row["id"]) or TableInfo.from_row(row) for row in rows]
-
-
 def find_joins(store: TableStore, dataset: str, folder: str,
                known: dict[int, TableInfo] | None = None) -> int:
     """Every join between the tables of one folder, found again; returns their number."""
-    tables = [t for t in tables_with_rows(store, dataset, folder, known) if t.has_rows]
+    tables = [t for t in store.tables_with_rows(dataset, folder, known) if t.has_rows]
     by_name = {t.name.lower(): t for t in tables if t.sheet is None}
     found: list[tuple[int, str, int, str, str, int, int]] = []
     for a in tables:
@@ -190,7 +151,7 @@ def find_joins(store: TableStore, dataset: str, folder: str,
             target = b.column(column.sql) if b is not None and b.id != a.id else None
             if b is None or target is None or target.type != column.type:
                 continue
-            matched, total = _overlap(store, a, column.sql, b, target.sql)
+            matched, total = store.value_overlap(a, column.sql, b, target.sql)
             if matched:
                 found.append((a.id, column.sql, b.id, target.sql, "key", matched, total))
     names = [(b, c) for b in tables for c in b.columns
@@ -206,7 +167,7 @@ def find_joins(store: TableStore, dataset: str, folder: str,
                 b_low = target.sql.lower()
                 if b.id == a.id or not _related(a_low, b_low):
                     continue
-                matched, total = _overlap(store, a, column.sql, b, target.sql)
+                matched, total = store.value_overlap(a, column.sql, b, target.sql)
                 if not matched or matched * 2 < total:
                     continue
                 join = (a.id, column.sql, b.id, target.sql, "name", matched, total)
@@ -217,7 +178,7 @@ def find_joins(store: TableStore, dataset: str, folder: str,
                 if kept is None or len(column.sql) > len(kept[1]):
                     by_pair[pair] = join
     found += by_pair.values()
-    own = not store.db.in_transaction  # else the caller's transaction holds every folder's
+    own = not store.in_transaction  # else the caller's transaction holds every folder's
     store.begin()
     for a_id, a_col, b_id, b_col, _kind, _m, _t in found:
         for table_id, col in ((a_id, a_col), (b_id, b_col)):

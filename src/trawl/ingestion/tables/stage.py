@@ -3,27 +3,23 @@
 Why a file per content, written by the worker: parsing, type inference and conversion are
 the costly part of loading, and workers run in parallel (and under the per-file time and
 memory limits) while the coordinator is the only writer of `tables.sqlite`. The coordinator
-then copies each table in with ATTACH + INSERT ... SELECT, at C speed (sync.py), and deletes
-the file. The file is named by the content's hash, so a content is parsed once.
+then copies each table in at C speed (sync.py), and deletes the file. The file is named by
+the content's hash, so a content is parsed once. This module decides what goes in (types,
+conversions, statistics); `storage/table_staging.py` owns the file and its layout: one JSON
+description per table (columns, types, statistics, flags) and its rows.
 
-Layout of the file: ``meta(sheet, info)`` with one JSON description per table (columns,
-types, statistics, flags; see `TableMeta` keys below), and ``t_<sheet>`` with its rows in
-the exact column order of `tables.sqlite` (``_row``, the columns, ``_flags``, ``_extra``).
-
-Rows are streamed: cells go to a staging table (``stage_<sheet>``, untyped) in batches while
-`ColumnGuess` watches each column; once the types are known, one INSERT ... SELECT converts
-them. Nothing is dropped: a row with more cells than the header keeps them in ``_extra``, a
-row with fewer is padded, undecodable bytes are kept (as windows-1252), and each such row
-says why in ``_flags``.
+Rows are streamed: cells go to the rows table in batches while `ColumnGuess` watches each
+column; the first batch decides the types, and what later rows show is settled by converting
+in SQL (`_Stager`). Nothing is dropped: a row with more cells than the header keeps them in
+``_extra``, a row with fewer is padded, undecodable bytes are kept (as windows-1252), and
+each such row says why in ``_flags``.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
-import os
 import re
-import sqlite3
 import traceback
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -38,7 +34,6 @@ from trawl.ingestion.tables.detect import (
     unique_sql_names,
 )
 from trawl.ingestion.tables.infer import (
-    FACET_MAX,
     FALSE_WORDS,
     TRUE_WORDS,
     ColumnGuess,
@@ -49,7 +44,8 @@ from trawl.ingestion.tables.infer import (
 )
 from trawl.ingestion.tables.read import Sheet, read_tables
 from trawl.storage.catalog import Content
-from trawl.storage.tables import RESERVED, SQL_TYPES, Column, quote_ident
+from trawl.storage.table_staging import StagingFile
+from trawl.storage.tables import FACET_MAX, RESERVED, Column, StoreError
 
 BATCH = 5000
 MAX_COLUMNS = 1000          # SQLite allows 2000 columns; cells past this go to _extra
@@ -85,52 +81,36 @@ def stage_tables(source: Path, content: Content, name: str, tmp_dir: Path) -> No
 
 def stage_file(source: Path, mime: str, name: str, out: Path) -> list[dict[str, Any]]:
     """Stage every table of `source` into `out` (written whole, then renamed into place)."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    part = out.with_name(out.name + f".{os.getpid()}.part")
-    # Why in memory: creating and writing a database file page by page cost more than
-    # reading the small tables most files hold; their image is written with one call.
-    # Big files are staged on disk, as their image would double the worker's memory.
+    # Small files are staged in memory (storage/table_staging.py says why).
     try:
         in_memory = source.stat().st_size <= IN_MEMORY_MAX_BYTES
     except OSError:
         in_memory = True  # reading it fails too, and the staged file says why
-    if not in_memory:
-        part.unlink(missing_ok=True)
-    db = sqlite3.connect(":memory:" if in_memory else part)
+    staging = StagingFile(out, in_memory, functions={"trawl_iso": (3, to_iso)})
     try:
-        if not in_memory:
-            # A scratch file: no journal, no fsync (a crash only costs a re-parse).
-            db.execute("PRAGMA journal_mode=OFF")
-            db.execute("PRAGMA synchronous=OFF")
-            db.execute("PRAGMA cache_size=-65536")
-        metas = _stage_into(db, source, mime, name)
-        if in_memory:
-            part.write_bytes(db.serialize())
+        metas = _stage_into(staging, source, mime, name)
+        staging.save()
     finally:
-        db.close()
-    os.replace(part, out)
+        staging.close()
     return metas
 
 
-def _stage_into(db: sqlite3.Connection, source: Path, mime: str, name: str
+def _stage_into(staging: StagingFile, source: Path, mime: str, name: str
                 ) -> list[dict[str, Any]]:
-    """Every table of `source` into `db` (the layout of the module's docstring)."""
-    db.create_function("trawl_iso", 3, to_iso, deterministic=True)
-    db.execute("CREATE TABLE meta (sheet INTEGER PRIMARY KEY, info TEXT NOT NULL)")
+    """Every table of `source` into `staging` (the layout of the module's docstring)."""
     stem = Path(name).stem
     metas: list[dict[str, Any]] = []
     try:
         for sheet in read_tables(source, mime, name):
             try:
-                meta = stage_sheet(db, sheet, stem, _reopener(source, mime, name, sheet.index))
-            except (sqlite3.Error, ValueError, UnicodeError, OSError) as exc:
+                meta = stage_sheet(staging, sheet, stem,
+                                   _reopener(source, mime, name, sheet.index))
+            except (StoreError, ValueError, UnicodeError, OSError) as exc:
                 meta = _failed(sheet.index, sheet.name, exc)
             metas.append(meta)
     except Exception as exc:  # the file could not be opened as a table at all
         metas.append(_failed(len(metas), None, exc))
-    db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                   [(m["index"], json.dumps(m)) for m in metas])
-    db.commit()
+    staging.write_meta(metas)
     return metas
 
 
@@ -160,7 +140,7 @@ def _non_empty(rows: Iterator[list[str]], sheet: bool) -> Iterator[list[str]]:
             yield row
 
 
-def stage_sheet(db: sqlite3.Connection, sheet: Sheet, stem: str,
+def stage_sheet(staging: StagingFile, sheet: Sheet, stem: str,
                 reopen: Callable[[], Sheet] | None = None,
                 forced: list[tuple[str, str | None, str]] | None = None) -> dict[str, Any]:
     is_sheet = sheet.kind == "sheet"
@@ -189,23 +169,23 @@ def stage_sheet(db: sqlite3.Connection, sheet: Sheet, stem: str,
         [f"column_{i}" for i in range(1, width + 1)]
     sql_names = unique_sql_names(names, RESERVED)
     data_rows: Iterator[list[str]] = rows if has_header else itertools.chain([first], rows)
-    staged = _Stager(db, sheet.index, sql_names, is_sheet, forced)
+    staged = _Stager(staging, sheet.index, sql_names, is_sheet, forced)
     staged.run(data_rows)
     final = [plan_of(guess) for guess in staged.guesses]
     if staged.count and not staged.settle(final):
         # A column's first rows promised a type its later rows broke (a 'N/A' after 5000
         # numbers): its converted cells cannot be trusted, so read the table again with the
         # types every row allows (rare: the first batch is a large sample).
-        db.execute(f"DROP TABLE t_{sheet.index}")
+        staging.drop_rows(sheet.index)
         if reopen is None:
             raise ValueError("column types changed and the table cannot be read again")
-        return stage_sheet(db, reopen(), stem, None, final)
+        return stage_sheet(staging, reopen(), stem, None, final)
     meta.update(has_header=has_header, row_count=staged.count, header_only=staged.count == 0,
                 ragged_rows=staged.ragged, bad_byte_rows=staged.bad, blank_rows=staged.blank)
     columns = [_column(name, sql, guess) for name, sql, guess
                in zip(names, sql_names, staged.guesses, strict=True)]
     if staged.count:
-        meta["key_column"] = _key_column(db, sheet.index, columns, stem, staged.count)
+        meta["key_column"] = _key_column(staging, sheet.index, columns, stem, staged.count)
     meta["label_column"] = _label_column(columns)
     meta["columns"] = [c.as_dict() for c in columns]
     return meta
@@ -236,9 +216,9 @@ class _Stager:
     dates here) and written once. `settle` then checks the sample's promise against what
     every row showed."""
 
-    def __init__(self, db: sqlite3.Connection, index: int, sql_names: list[str],
+    def __init__(self, staging: StagingFile, index: int, sql_names: list[str],
                  is_sheet: bool, forced: list[tuple[str, str | None, str]] | None) -> None:
-        self.db = db
+        self.staging = staging
         self.index = index
         self.names = sql_names
         self.width = len(sql_names)
@@ -248,8 +228,6 @@ class _Stager:
         self.plan = forced   # per column: (type, date family, date order), once decided
         self._created = False
         self._dates: dict[int, dict[Any, DateConverter]] = {}   # per column: its caches
-        self._insert = (f"INSERT INTO t_{index} VALUES (NULL, "
-                        f"{', '.join('?' * (self.width + 2))})")
 
     def run(self, rows: Iterator[list[str]]) -> None:
         width, is_sheet = self.width, self.is_sheet
@@ -321,33 +299,29 @@ class _Stager:
             notes: Iterable[Any] = [f[0] for f in flags]
         else:
             notes, extras = [None] * len(batch), [None] * len(batch)
-        self.db.executemany(self._insert, zip(*converted, notes, extras, strict=True))
+        self.staging.insert_rows(self.index, self.width,
+                                 zip(*converted, notes, extras, strict=True))
         self.count += len(batch)
 
     def _create(self) -> None:
         assert self.plan is not None
-        defs = ", ".join(f"{quote_ident(name)} {SQL_TYPES[kind]}"
-                         for name, (kind, _f, _o) in zip(self.names, self.plan, strict=True))
-        self.db.execute(f"CREATE TABLE t_{self.index} (_row INTEGER PRIMARY KEY, {defs}, "
-                        "_flags TEXT, _extra TEXT)")
+        self.staging.create_rows(self.index, [(name, kind) for name, (kind, _f, _o)
+                                              in zip(self.names, self.plan, strict=True)])
 
     def settle(self, final: list[tuple[str, str | None, str]]) -> bool:
         """Whether the converted cells hold what every row allows; fixes what SQL can."""
         assert self.plan is not None
-        table = f"t_{self.index}"
         for name, planned, wanted, guess in zip(self.names, self.plan, final, self.guesses,
                                                 strict=True):
             if planned == wanted:
                 if wanted[0] in ("integer", "number") and guess.loose_numbers:
                     # '1,234' and ' 12 ' are numbers that column affinity left as text.
-                    q = quote_ident(name)
-                    self.db.execute(f"UPDATE {table} SET {q} = {sql_expression(name, *wanted)}"
-                                    f" WHERE typeof({q}) = 'text'")
+                    self.staging.convert_column(self.index, name,
+                                                sql_expression(name, *wanted), text_only=True)
                 continue
             if planned[0] == "text" and planned[1] is None:
                 # No value in the sample: the cells are as written; convert them now.
-                q = quote_ident(name)
-                self.db.execute(f"UPDATE {table} SET {q} = {sql_expression(name, *wanted)}")
+                self.staging.convert_column(self.index, name, sql_expression(name, *wanted))
                 continue
             if planned[0] == "integer" and wanted[0] == "number":
                 continue  # INTEGER affinity kept 1.5 as 1.5: nothing was lost
@@ -392,7 +366,7 @@ def _column(name: str, sql: str, guess: ColumnGuess) -> Column:
     return column
 
 
-def _key_column(db: sqlite3.Connection, index: int, columns: list[Column], stem: str,
+def _key_column(staging: StagingFile, index: int, columns: list[Column], stem: str,
                 rows: int) -> str | None:
     """The column that names a row: `<Table>ID`, `id`, else a first column named like an id;
     only when it is filled and unique."""
@@ -403,9 +377,7 @@ def _key_column(db: sqlite3.Connection, index: int, columns: list[Column], stem:
     for column in candidates[:1]:
         if column.nulls or column.type not in ("integer", "text"):
             continue
-        q = quote_ident(column.sql)
-        distinct = db.execute(f"SELECT COUNT(DISTINCT {q}) FROM t_{index}").fetchone()[0]
-        if distinct == rows:
+        if staging.distinct_count(index, column.sql) == rows:
             return column.sql
     return None
 
@@ -419,12 +391,3 @@ def _label_column(columns: list[Column]) -> str | None:
                 return column.sql
     return None
 
-
-def read_artifact(path: Path) -> list[dict[str, Any]]:
-    """The table descriptions of a staged file."""
-    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        return [json.loads(info) for (info,) in
-                db.execute("SELECT info FROM meta ORDER BY sheet")]
-    finally:
-        db.close()
