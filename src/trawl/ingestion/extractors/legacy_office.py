@@ -34,7 +34,7 @@ from trawl.ingestion.extractors.base import (
     ExtractionResult,
     Extractor,
 )
-from trawl.ingestion.extractors.text import clip_text, library_errors
+from trawl.ingestion.extractors.helpers import clip_text, library_errors
 
 # Excel's built-in key for workbooks that are only write-protected, not really secret.
 _EXCEL_DEFAULT_PASSWORD = "VelvetSweatshop"  # noqa: S105 (public, documented by Microsoft)

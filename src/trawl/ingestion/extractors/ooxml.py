@@ -34,6 +34,7 @@ from trawl.ingestion.extractors.base import (
     Limits,
     Unsupported,
 )
+from trawl.ingestion.extractors.helpers import clip_pages, clip_text, library_errors
 from trawl.ingestion.extractors.legacy_office import (
     DocExtractor,
     PptExtractor,
@@ -43,7 +44,6 @@ from trawl.ingestion.extractors.legacy_office import (
     short_iso,
     unwrap_ole_object,
 )
-from trawl.ingestion.extractors.text import clip_pages, clip_text, library_errors
 
 # Untrusted XML: no DTDs, no entity expansion, no network.
 _XML_PARSER = etree.XMLParser(
