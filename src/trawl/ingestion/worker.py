@@ -150,7 +150,8 @@ class Worker:
                 content.error = _without_source(content.error, task)
         children = extracted.children or ctx.children
         self._fill(content, extracted)
-        stage_tables(Path(task.source), content, task.name, self.config.tmp_dir)  # CSV/sheets
+        stage_tables(Path(task.source), content, task.name, self.config.tmp_dir,  # CSV/sheets
+                     extracted.sheets)
         return content, [ChildEntry(c.name, c.kind, c.sha256, c.size, c.mtime)
                          for c in children]
 
