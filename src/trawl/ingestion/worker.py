@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from trawl.ingestion.detect import detect_mime
-from trawl.ingestion.enrich.language import guess_language
 from trawl.ingestion.extractors.base import (
     EncryptedError,
     ExtractionContext,
@@ -29,6 +28,7 @@ from trawl.ingestion.extractors.registry import Registry
 from trawl.ingestion.ocr import OcrEngine, OcrSettings, OcrUnavailable
 from trawl.ingestion.ocr_pages import OcrPageResult, OcrTask, PageReader
 from trawl.ingestion.tables.stage import stage_tables
+from trawl.language import guess_language
 from trawl.storage.blobs import BlobStore
 from trawl.storage.catalog import Catalog, ChildEntry, Content
 
