@@ -8,7 +8,7 @@ dropped and words reduced to their stem (Snowball), so that "computers" finds "c
 and "présidentielles" finds "présidentiel". Plain-word queries search both: the stemmed field finds
 the variants, the exact field adds a little for the very form that was typed.
 
-The language of a document is the ingestion's guess (a stop-word count); French documents
+The language of a document is guessed from its common words (trawl/language.py); French documents
 get the French analyser and every other document, the unknown ones included, the English
 one: most dumps are mostly English, and English stemming does little harm to other Latin-
 script text. The language of a query is guessed the same way when it is long enough to
@@ -23,43 +23,13 @@ import re
 import tantivy
 from tantivy import Filter, TextAnalyzerBuilder, Tokenizer
 
-from trawl.ingestion.enrich.language import guess_language
+from trawl.language import STOP_WORDS, guess_language
 
 EXACT = "trawl"                     # the analyser of the exact fields (its name is in old indexes)
 LANGUAGES = ("en", "fr")            # languages with a stemmed field
 DEFAULT_LANGUAGE = "en"             # the stemmed field of documents in any other language
 _SNOWBALL = {"en": "english", "fr": "french"}
 MAX_TOKEN_CHARS = 64                # longer "words" are base64, hashes: not worth indexing
-
-# The Snowball stop-word lists (snowballstem.org), as single tokens of the simple tokenizer
-# (which splits "don't" into "don" + "t" and "l'état" into "l" + "état"). Longer than
-# Lucene's 33 English words: natural-language questions ("what are the ...") need it.
-STOP_WORDS: dict[str, frozenset[str]] = {
-    "en": frozenset("""
-        a about above after again against all am an and any are aren as at be because been
-        before being below between both but by can could couldn d did didn do does doesn doing don
-        down during each few for from further had hadn has hasn have haven having he her here
-        hers herself him himself his how i if in into is isn it its itself ll m me more most
-        mustn my myself no nor not of off on once only or other ought our ours ourselves out
-        over own re s same shan she should shouldn so some such t than that the their theirs
-        them themselves then there these they this those through to too under until up ve very
-        was wasn we were weren what when where which while who whom why will with won would
-        wouldn you your yours yourself yourselves
-    """.split()),
-    "fr": frozenset("""
-        ai aie aient aies ait as au aura aurai auraient aurais aurait auras aurez auriez aurions
-        aurons auront aux avaient avais avait avec avez aviez avions avons ayant ayante ayantes
-        ayants ayez ayons c ce ces d dans de des du elle en es est et eu eue eues eurent eus
-        eusse eussent eusses eussiez eussions eut eux eûmes eût eûtes furent fus fusse fussent
-        fusses fussiez fussions fut fûmes fût fûtes il ils j je l la le les leur lui m ma mais
-        me mes moi mon même n ne nos notre nous on ont ou par pas pour qu que qui s sa se sera
-        serai seraient serais serait seras serez seriez serions serons seront ses soient sois
-        soit sommes son sont soyez soyons suis sur t ta te tes toi ton tu un une vos votre vous
-        y à étaient étais était étant étante étantes étants étiez étions été étée étées étés
-        êtes
-    """.split()),
-}
-
 
 def stemmed_field(base: str, language: str) -> str:
     """`text` + `fr` -> `text_fr`: the stemmed twin of an exact field."""

@@ -25,12 +25,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from trawl.ingestion.enrich.language import guess_language
 from trawl.ingestion.ocr import OcrSettings, replaces_text_layer
 from trawl.ingestion.ocr_pages import OcrPageResult, OcrTask
 from trawl.ingestion.pool import WorkerPool
 from trawl.ingestion.progress import Counters, Progress
 from trawl.ingestion.worker import TaskResult, WorkerConfig
+from trawl.language import guess_language
 from trawl.storage.blobs import BlobStore
 from trawl.storage.catalog import Catalog, Content, Dataset
 

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from trawl.ingestion.detect import detect_mime
-from trawl.ingestion.enrich.language import guess_language
 from trawl.ingestion.extractors.base import (
     EncryptedError,
     ExtractionContext,
@@ -29,6 +28,7 @@ from trawl.ingestion.extractors.registry import Registry
 from trawl.ingestion.ocr import OcrEngine, OcrSettings, OcrUnavailable
 from trawl.ingestion.ocr_pages import OcrPageResult, OcrTask, PageReader
 from trawl.ingestion.tables.stage import stage_tables
+from trawl.language import guess_language
 from trawl.storage.blobs import BlobStore
 from trawl.storage.catalog import Catalog, ChildEntry, Content
 
@@ -150,7 +150,8 @@ class Worker:
                 content.error = _without_source(content.error, task)
         children = extracted.children or ctx.children
         self._fill(content, extracted)
-        stage_tables(Path(task.source), content, task.name, self.config.tmp_dir)  # CSV/sheets
+        stage_tables(Path(task.source), content, task.name, self.config.tmp_dir,  # CSV/sheets
+                     extracted.sheets)
         return content, [ChildEntry(c.name, c.kind, c.sha256, c.size, c.mtime)
                          for c in children]
 

@@ -10,27 +10,21 @@ password is refused until the window ends, with one message for every case.
 from __future__ import annotations
 
 import secrets
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from trawl.access.passwords import same_secret
 from trawl.access.store import SESSION_SECONDS, AccessStore
-from trawl.web import i18n
 from trawl.web.auth import SESSION_COOKIE, audit, caller, client_address
 from trawl.web.i18n import _
-from trawl.web.render import Renderer, request_language
+from trawl.web.render import render_page, use_language
 
 router = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api", tags=["api"])
 LOGIN_COOKIE = "trawl_login"
 
-
-def _render(request: Request, template: str, context: dict[str, Any],
-            status_code: int = 200) -> HTMLResponse:
-    renderer: Renderer = request.app.state.renderer
-    return renderer.page(request, template, context, status_code)
 
 
 def safe_next(target: str | None) -> str:
@@ -51,7 +45,7 @@ def login_form(request: Request, next: str = "/") -> HTMLResponse:  # noqa: A002
 
 def _login_page(request: Request, target: str, error: str | None, status: int) -> HTMLResponse:
     token = secrets.token_urlsafe(32)
-    response = _render(request, "login.html", {"next": target, "login_token": token,
+    response = render_page(request, "login.html", {"next": target, "login_token": token,
                                                 "error": error}, status)
     response.set_cookie(LOGIN_COOKIE, token, max_age=3600, httponly=True, samesite="strict",
                         secure=secure_cookies(request), path="/login")
@@ -63,7 +57,7 @@ def login(request: Request, name: Annotated[str, Form(max_length=64)],
           password: Annotated[str, Form(max_length=1024)],
           login_token: Annotated[str, Form(max_length=100)] = "",
           next: Annotated[str, Form(max_length=2000)] = "/") -> Response:  # noqa: A002
-    i18n.set_language(request_language(request))
+    use_language(request)  # its messages are made here, before rendering
     target = safe_next(next)
     if not same_secret(login_token, request.cookies.get(LOGIN_COOKIE)):
         return _login_page(request, target, _("The form has expired: try again."), 403)

@@ -26,21 +26,14 @@ from trawl.access.published import view_is_current
 from trawl.access.store import AccessError, AccessStore
 from trawl.derive.jobs import JobRunner
 from trawl.search.service import Archive, NotFound
-from trawl.web import i18n
 from trawl.web.auth import audit, caller, require_admin
-from trawl.web.render import Renderer, request_language
+from trawl.web.render import render_page
 
 router = APIRouter(include_in_schema=False)
 AUDIT_PAGE = 100
 JOBS_SHOWN = 10
 PRINCIPALS = ("user", "group")
 
-
-def _render(request: Request, template: str, context: dict[str, Any],
-            status_code: int = 200) -> HTMLResponse:
-    i18n.set_language(request_language(request))
-    renderer: Renderer = request.app.state.renderer
-    return renderer.page(request, template, context, status_code)
 
 
 def _store(request: Request) -> AccessStore:
@@ -60,7 +53,7 @@ def admin_page(request: Request, message: str = "", error: str = "") -> HTMLResp
                  or view_is_current(archive.catalog, ds),
                  "job": running.get(ds.name)}
                 for ds in archive.catalog.datasets()]
-    return _render(request, "admin.html", {
+    return render_page(request, "admin.html", {
         "datasets": datasets, "users": store.users(), "groups": store.groups(),
         "jobs": jobs, "refresh": bool(running),
         "visibilities": VISIBILITIES, "principals": PRINCIPALS,
@@ -170,7 +163,7 @@ def audit_page(request: Request, user: AuditFilter = "", action: AuditFilter = "
     shown = {"user": user, "action": action, "dataset": dataset, "since": since,
              "until": until}
     query = urlencode([(k, v) for k, v in shown.items() if v])
-    return _render(request, "audit.html", {
+    return render_page(request, "audit.html", {
         "entries": entries, "total": total, "page": page, "shown": shown,
         "pages": max(1, -(-total // AUDIT_PAGE)), "query": query,
         "retention": log.retention_days(),

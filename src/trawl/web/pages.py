@@ -16,7 +16,7 @@ from trawl.index.base import IndexHit, QueryError
 from trawl.paths import folder_of
 from trawl.search.service import Archive, DocumentView, NotFound
 from trawl.storage import browse
-from trawl.web import documents, i18n
+from trawl.web import documents
 from trawl.web.api import audit_search, hit_url, run_search
 from trawl.web.auth import audit, reader
 from trawl.web.files import inline_image_type, is_pdf
@@ -30,7 +30,7 @@ from trawl.web.params import (
     parse_search_params,
     query_problems,
 )
-from trawl.web.render import Renderer, request_language
+from trawl.web.render import render_page, use_language
 
 router = APIRouter(include_in_schema=False)
 MAX_TEXT_CHARS = 400_000
@@ -38,27 +38,17 @@ MAX_CHILDREN = 500
 FOLDER_PAGE = 200
 
 
-def _render(request: Request, template: str, context: dict[str, Any],
-            status_code: int = 200) -> HTMLResponse:
-    renderer: Renderer = request.app.state.renderer
-    return renderer.page(request, template, context, status_code)
-
-
-def _use_language(request: Request) -> None:
-    """Messages made in Python (errors) must be in the language the page is rendered in."""
-    i18n.set_language(request_language(request))
-
 
 # -- search ------------------------------------------------------------------------------------
 @router.get("/", response_class=HTMLResponse)
 def search_page(request: Request) -> HTMLResponse:
-    _use_language(request)
+    use_language(request)  # its messages are made here, before rendering
     archive = reader(request)
     try:
         params = parse_search_params(request.query_params)
     except QueryError as exc:
         q = (request.query_params.get("q") or "")[:200]
-        return _render(request, "search.html", _empty_search(SearchParams(q=q), str(exc)),
+        return render_page(request, "search.html", _empty_search(SearchParams(q=q), str(exc)),
                        status_code=400)
     if params.empty:
         if "q" in request.query_params:
@@ -67,11 +57,11 @@ def search_page(request: Request) -> HTMLResponse:
         else:
             context = _empty_search(params, None)
         context["datasets"] = _dataset_summaries(archive)
-        return _render(request, "search.html", context)
+        return render_page(request, "search.html", context)
     try:
         result = run_search(archive, params)
     except QueryError as exc:
-        return _render(request, "search.html", _empty_search(params, str(exc)),
+        return render_page(request, "search.html", _empty_search(params, str(exc)),
                        status_code=400)
     audit_search(request, params, result.total)
     pages = max(1, math.ceil(min(result.total, MAX_OFFSET + params.limit) / params.limit))
@@ -88,7 +78,7 @@ def search_page(request: Request) -> HTMLResponse:
         "page_links": _page_window(params, pages),
         "datasets": [],
     }
-    return _render(request, "search.html", context)
+    return render_page(request, "search.html", context)
 
 
 def _empty_search(params: SearchParams, error: str | None) -> dict[str, Any]:
@@ -167,12 +157,11 @@ def _dataset_summaries(archive: Archive) -> list[dict[str, Any]]:
 def document_page(request: Request, doc_id: str,
                   q: Annotated[str, Query(max_length=2000)] = "",
                   page: int | None = None) -> HTMLResponse:
-    _use_language(request)
     archive = reader(request)
     view = documents.find_document(archive, doc_id)
     audit(request, "view", dataset=view.dataset.name, target=view.id,
           detail={"path": view.path})
-    return _render(request, "document.html", _document_context(archive, view, q, page))
+    return render_page(request, "document.html", _document_context(archive, view, q, page))
 
 
 def _document_context(archive: Archive, view: DocumentView, q: str,
@@ -271,7 +260,6 @@ def _file_link(ds: Any, row: Any, title: str | None = None) -> dict[str, Any]:
 @router.get("/datasets/{name}/files/{path:path}", response_class=HTMLResponse)
 def file_page(request: Request, name: str, path: str) -> Response:
     """A path of a dataset: its document, or (no content) what happened to it."""
-    _use_language(request)
     archive = reader(request)
     view = archive.find(path, dataset=name) if path else None
     if view is None or not any(f.path == path.strip("/") for f in view.files):
@@ -281,7 +269,7 @@ def file_page(request: Request, name: str, path: str) -> Response:
     row = dataclasses.replace(view.files[0], path=view.path, error=view.error)
     before, after = archive.neighbours(view.dataset, view.files[0])
     parent = archive.parent(view)
-    return _render(request, "file.html", {
+    return render_page(request, "file.html", {
         "dataset": view.dataset,
         "row": row,
         "name": row.path.rsplit("/", 1)[-1],
@@ -295,32 +283,29 @@ def file_page(request: Request, name: str, path: str) -> Response:
 # -- datasets and folders ----------------------------------------------------------------------
 @router.get("/datasets", response_class=HTMLResponse)
 def datasets_page(request: Request) -> HTMLResponse:
-    _use_language(request)
-    return _render(request, "datasets.html", {"datasets": _dataset_summaries(reader(request))})
+    return render_page(request, "datasets.html", {"datasets": _dataset_summaries(reader(request))})
 
 
 @router.get("/datasets/{name}", response_class=HTMLResponse)
 def dataset_page(request: Request, name: str) -> HTMLResponse:
-    _use_language(request)
     archive = reader(request)
     ds = archive.dataset(name)
     overview = archive.overview(ds)
     root = archive.folder(ds, "", 0, 20)
-    return _render(request, "dataset.html", {"dataset": ds, "o": overview, "root": root})
+    return render_page(request, "dataset.html", {"dataset": ds, "o": overview, "root": root})
 
 
 @router.get("/datasets/{name}/browse", response_class=HTMLResponse)
 @router.get("/datasets/{name}/browse/{folder:path}", response_class=HTMLResponse)
 def folder_page(request: Request, name: str, folder: str = "",
                 page: Annotated[int, Query(ge=1, le=1_000_000)] = 1) -> HTMLResponse:
-    _use_language(request)
     archive = reader(request)
     ds = archive.dataset(name)
     listing = archive.folder(ds, browse.normalise_folder(folder), (page - 1) * FOLDER_PAGE,
                              FOLDER_PAGE)
     pages = max(1, math.ceil(listing.total_files / FOLDER_PAGE))
     crumbs = documents.breadcrumbs(ds.name, f"{listing.path}/" if listing.path else "")
-    return _render(request, "folder.html", {
+    return render_page(request, "folder.html", {
         "dataset": ds, "listing": listing, "crumbs": crumbs,
         "files": [_file_link(ds, e.row, e.title) | {"family": e.family}
                   for e in listing.files],
@@ -333,11 +318,10 @@ def folder_page(request: Request, name: str, folder: str = "",
 def problems_page(request: Request, name: str,
                   status: Annotated[str, Query(pattern="^(failed|skipped)$")] = "failed",
                   reason: Annotated[str, Query(max_length=4000)] = "") -> HTMLResponse:
-    _use_language(request)
     archive = reader(request)
     ds = archive.dataset(name)
     rows = archive.problems(ds, status, reason, limit=500)
-    return _render(request, "problems.html", {
+    return render_page(request, "problems.html", {
         "dataset": ds, "status": status, "reason": reason,
         "files": [_file_link(ds, row) for row in rows],
     })

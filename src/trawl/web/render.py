@@ -96,8 +96,7 @@ class Renderer:
 
     def page(self, request: Request, template: str, context: dict[str, Any],
              status_code: int = 200) -> HTMLResponse:
-        language = request_language(request)
-        i18n.set_language(language)
+        language = use_language(request)
         lang_links = {code: _with_lang(request, code) for code in i18n.LANGUAGES}
         context.setdefault("caller", getattr(request.state, "caller", None) or ANONYMOUS_CALLER)
         html = self.env.get_template(template).render(
@@ -108,6 +107,21 @@ class Renderer:
             response.set_cookie(i18n.COOKIE, chosen, max_age=365 * 86400, samesite="lax",
                                 httponly=True)
         return response
+
+
+def render_page(request: Request, template: str, context: dict[str, Any],
+                status_code: int = 200) -> HTMLResponse:
+    """A page of the site, in the request's language (which it also sets for `gettext`)."""
+    renderer: Renderer = request.app.state.renderer
+    return renderer.page(request, template, context, status_code)
+
+
+def use_language(request: Request) -> str:
+    """Make the request's language the one `gettext` uses, and return it. `render_page` does
+    it; a handler calls it first only when it makes messages in Python before rendering."""
+    language = request_language(request)
+    i18n.set_language(language)
+    return language
 
 
 def request_language(request: Request) -> str:

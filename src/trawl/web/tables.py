@@ -46,10 +46,10 @@ from trawl.search.tables import (
     row_label,
 )
 from trawl.storage.tables import EXTRA, FLAGS, ROW, Column, TableInfo
-from trawl.web import documents, i18n
+from trawl.web import documents
 from trawl.web.auth import audit, caller, reader
 from trawl.web.highlight import highlight_text, query_patterns
-from trawl.web.render import Renderer, request_language
+from trawl.web.render import render_page
 from trawl.web.security import content_disposition, sanitize_html
 
 router = APIRouter(include_in_schema=False)
@@ -99,12 +99,6 @@ def _reader(request: Request, dataset: str) -> TableReader:
     return request.app.state.redacted_tables if access == Access.REDACTED \
         else request.app.state.tables
 
-
-def _render(request: Request, template: str, context: dict[str, Any],
-            status_code: int = 200) -> HTMLResponse:
-    i18n.set_language(request_language(request))
-    renderer: Renderer = request.app.state.renderer
-    return renderer.page(request, template, context, status_code)
 
 
 def _table(request: Request, table_id: int) -> TableInfo:
@@ -255,7 +249,7 @@ def tables_page(request: Request, name: str, all: bool = False) -> HTMLResponse:
     tables = _reader(request, ds.name)
     folders = tables.by_folder(ds.name, include_empty=all)
     names = tables.store.names(ds.name) if tables.store else []
-    return _render(request, "tables/list.html", {
+    return render_page(request, "tables/list.html", {
         "dataset": ds, "folders": folders, "all": all, "counts": tables.counts(ds.name),
         "names": names})
 
@@ -272,10 +266,10 @@ def table_page(request: Request, table_id: int) -> Response:
         params = parse_view_params(info, request.query_params)
         view = _reader(request, info.dataset).view(info, params)
     except QueryError as exc:
-        return _render(request, "tables/table.html",
+        return render_page(request, "tables/table.html",
                        _table_context(request, info, ViewParams(), None, str(exc)),
                        status_code=400)
-    return _render(request, "tables/table.html", _table_context(request, info, params, view))
+    return render_page(request, "tables/table.html", _table_context(request, info, params, view))
 
 
 def _added_filter(request: Request, info: TableInfo) -> str | None:
@@ -386,7 +380,7 @@ def row_page(request: Request, table_id: int, row: int,
             "rows": [{"url": row_url(j.other, r[ROW]), "key": row_key(j.other, r),
                       "label": row_label(j.other, r)} for r in j.rows]})
     extra = json.loads(data[EXTRA]) if data.get(EXTRA) else None
-    return _render(request, "tables/row.html", {
+    return render_page(request, "tables/row.html", {
         "info": info, "row": row, "data": data, "cells": cells, "links": links,
         "joined": joined, "flags": data.get(FLAGS), "extra": extra,
         "key": row_key(info, data), "label": row_label(info, data),
@@ -410,7 +404,7 @@ def union_page(request: Request, name: str,
     if not tables:
         raise NotFound(f"no table named {table[:200]!r} with rows in dataset {ds.name!r}")
     base = f"/datasets/{quote(ds.name, safe='')}/tables/union"
-    return _render(request, "tables/union.html", {
+    return render_page(request, "tables/union.html", {
         "dataset": ds, "name": table, "tables": tables, "columns": columns,
         "total": sum(t.row_count for t in tables),
         "rows": [{"table": r["_table"], "url": row_url(r["_table"], r[ROW]), "row": r[ROW],

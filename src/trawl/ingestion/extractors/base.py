@@ -24,9 +24,12 @@ import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, ClassVar
+from typing import IO, TYPE_CHECKING, Any, ClassVar
 
 from trawl.storage.blobs import BlobStore
+
+if TYPE_CHECKING:
+    from trawl.ingestion.tables.read import Sheet
 
 
 class ExtractionError(Exception):
@@ -87,6 +90,9 @@ class ExtractionResult:
     # Set when the file turns out to be of another family than its extractor's (an encrypted
     # OOXML container that held a spreadsheet is a "spreadsheet", not "office").
     family: str | None = None
+    # A workbook's sheets with their rows, as read for its text: the table staging takes them
+    # instead of parsing the file a second time (None: it reads the file itself).
+    sheets: list[Sheet] | None = None
 
     def full_text(self) -> str:
         if self.pages is not None:

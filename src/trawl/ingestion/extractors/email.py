@@ -35,8 +35,8 @@ from trawl.ingestion.extractors.base import (
     Extractor,
     LimitExceeded,
 )
+from trawl.ingestion.extractors.helpers import clip_text, decode_bytes, normalize_encoding
 from trawl.ingestion.extractors.html import parse_html, visible_text
-from trawl.ingestion.extractors.text import clip_text, decode_bytes, normalize_encoding
 
 HTML_BODY_MAX = 1024 * 1024  # raw HTML bodies kept in metadata (for a sanitised view) up to this
 _MAX_DEPTH = 50  # MIME nesting followed; deeper parts of a hostile message are ignored

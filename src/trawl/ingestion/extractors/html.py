@@ -12,7 +12,7 @@ from trawl.ingestion.extractors.base import (
     ExtractionResult,
     Extractor,
 )
-from trawl.ingestion.extractors.text import clip_text, decode_bytes, read_capped
+from trawl.ingestion.extractors.helpers import clip_text, decode_bytes, read_capped
 
 # Elements whose content is never shown as text.
 _SKIP = {"script", "style", "noscript", "template", "head"}

@@ -24,7 +24,7 @@ from trawl.ingestion.extractors.base import (
     ExtractionResult,
     Extractor,
 )
-from trawl.ingestion.extractors.text import clip_text, library_errors
+from trawl.ingestion.extractors.helpers import clip_text, library_errors
 from trawl.ingestion.ocr import size_problem
 
 _EXIF_TEXT = {

@@ -3,8 +3,8 @@
 DOC text comes from antiword (tables kept as rows), with catdoc as the fall-back for what
 antiword refuses (Word 6/95, "text stream too small"). PPT text is read from the PowerPoint
 record stream here: catppt only sees the outline and misses text boxes and tables in most
-files saved since PowerPoint 2000, so it only serves files without that stream. XLS cells come
-from xlrd.
+files saved since PowerPoint 2000, so it only serves files without that stream. XLS sheets are
+read (xlrd) by the table reader, once for their text and their rows (spreadsheet_cells.py).
 Metadata comes from the OLE SummaryInformation streams (olefile). Password-encrypted files
 (RC4 / CryptoAPI) are decrypted with msoffcrypto-tool when one of the known passwords fits.
 
@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import re
 import struct
-from collections.abc import Iterable
-from datetime import UTC, date, datetime, time
+from contextlib import closing
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,6 @@ import msoffcrypto
 import msoffcrypto.exceptions
 import msoffcrypto.format.ooxml
 import olefile
-import xlrd
 
 from trawl.ingestion.extractors.base import (
     EncryptedError,
@@ -34,7 +33,9 @@ from trawl.ingestion.extractors.base import (
     ExtractionResult,
     Extractor,
 )
-from trawl.ingestion.extractors.text import clip_text, library_errors
+from trawl.ingestion.extractors.helpers import clip_text, library_errors
+from trawl.ingestion.spreadsheet_cells import workbook_text
+from trawl.ingestion.tables.read import xls_sheets
 
 # Excel's built-in key for workbooks that are only write-protected, not really secret.
 _EXCEL_DEFAULT_PASSWORD = "VelvetSweatshop"  # noqa: S105 (public, documented by Microsoft)
@@ -206,50 +207,6 @@ class DocExtractor(Extractor):
 
 
 # -- XLS --------------------------------------------------------------------------------------
-def _xls_cell(cell: xlrd.sheet.Cell, datemode: int) -> str:
-    kind, value = cell.ctype, cell.value
-    if kind in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
-        return ""
-    if kind == xlrd.XL_CELL_NUMBER:
-        return str(int(value)) if float(value).is_integer() else repr(value)
-    if kind == xlrd.XL_CELL_DATE:
-        try:
-            stamp = xlrd.xldate.xldate_as_datetime(value, datemode)
-        except (ValueError, OverflowError, xlrd.xldate.XLDateError):
-            return repr(value)
-        return short_iso(stamp)
-    if kind == xlrd.XL_CELL_BOOLEAN:
-        return "TRUE" if value else "FALSE"
-    if kind == xlrd.XL_CELL_ERROR:
-        return xlrd.error_text_from_code.get(value, "#ERR")
-    return str(value).replace("\t", " ").replace("\n", " ").replace("\r", " ")
-
-
-def short_iso(stamp: datetime | date | time) -> str:
-    """A date without a '00:00:00' time when it has none (spreadsheets mostly hold dates)."""
-    if isinstance(stamp, datetime) and stamp.time() == time(0):
-        return stamp.date().isoformat()
-    return stamp.isoformat()
-
-
-def sheet_text(name: str, rows: Iterable[list[str]], room: int) -> tuple[str, bool]:
-    """A sheet as text: a 'Sheet: name' line, then one tab-separated line per non-empty row.
-
-    Rows are consumed one at a time and reading stops once the text passes `room` characters
-    (then the flag is True): a million-row export never sits in memory as cells."""
-    lines = [f"Sheet: {name}"]
-    size = len(lines[0])
-    for row in rows:
-        while row and not row[-1]:
-            row.pop()
-        if row:
-            lines.append("\t".join(row))
-            size += len(lines[-1]) + 1
-            if size > room:
-                return "\n".join(lines), True
-    return "\n".join(lines), False
-
-
 class XlsExtractor(Extractor):
     mimes = frozenset({"application/vnd.ms-excel", "application/x-msexcel", "application/x-excel"})
     family = "spreadsheet"
@@ -257,30 +214,11 @@ class XlsExtractor(Extractor):
     def extract(self, ctx: ExtractionContext) -> ExtractionResult:
         path = decrypt_office(ctx, (_EXCEL_DEFAULT_PASSWORD,)) or ctx.path
         warnings: list[str] = []
-        with library_errors("xlrd"):
-            book = xlrd.open_workbook(str(path), on_demand=True)
-            try:
-                sheets, names = self._sheets(book, ctx, warnings)
-            finally:
-                book.release_resources()
-        return _ole_result(ctx, path, "\n\n".join(sheets), warnings, sheets=names)
-
-    def _sheets(
-        self, book: xlrd.book.Book, ctx: ExtractionContext, warnings: list[str]
-    ) -> tuple[list[str], list[str]]:
-        sheets, names, room = [], [], ctx.limits.max_text_chars
-        for index in range(book.nsheets):
-            sheet = book.sheet_by_index(index)
-            names.append(sheet.name)
-            rows = ([_xls_cell(c, book.datemode) for c in row] for row in sheet.get_rows())
-            text, full = sheet_text(sheet.name, rows, room)
-            sheets.append(text)
-            room -= len(text)
-            book.unload_sheet(index)
-            if full:
-                warnings.append(f"stopped in sheet {sheet.name!r}: text limit")
-                break
-        return sheets, names
+        with library_errors("xlrd"), closing(xls_sheets(path)) as sheets:
+            book = workbook_text(sheets, ctx.limits.max_text_chars, warnings)
+        result = _ole_result(ctx, path, "\n\n".join(book.texts), warnings, sheets=book.names)
+        result.sheets = book.sheets
+        return result
 
 
 # -- PPT --------------------------------------------------------------------------------------

@@ -35,9 +35,9 @@ from trawl.ingestion.extractors.email import (
     html_to_text,
     iso_utc,
 )
+from trawl.ingestion.extractors.helpers import clip_text, library_errors
 from trawl.ingestion.extractors.html import decode_html
 from trawl.ingestion.extractors.pst import PST_MAGIC, PstExtractor
-from trawl.ingestion.extractors.text import clip_text, library_errors
 
 T = TypeVar("T")
 _RECIPIENT_KEYS = {1: "to", 2: "cc", 3: "bcc"}  # MAPI PR_RECIPIENT_TYPE

@@ -20,9 +20,9 @@ from trawl.ingestion.extractors.base import (
     ExtractionResult,
     Extractor,
 )
+from trawl.ingestion.extractors.helpers import clip_pages, clip_text, library_errors
 from trawl.ingestion.extractors.legacy_office import unwrap_ole_object
 from trawl.ingestion.extractors.ooxml import iso_date, open_zip, read_xml, tidy
-from trawl.ingestion.extractors.text import clip_pages, clip_text, library_errors
 
 _NS = {
     "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",

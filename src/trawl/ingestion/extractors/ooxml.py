@@ -2,7 +2,8 @@
 
 DOCX and PPTX text is read straight from the package XML with lxml, which, unlike
 python-docx/python-pptx, also reaches text boxes, content controls, nested tables and SmartArt.
-XLSX cells come from openpyxl (read-only, cached values). Documents embedded in the package
+XLSX sheets are read (openpyxl, read-only, cached values) by the table reader, once for
+their text and their rows (spreadsheet_cells.py). Documents embedded in the package
 (`*/embeddings/*`, unwrapped from their OLE envelope) become children; images do not.
 Password-encrypted packages (an OLE file holding an EncryptedPackage) are decrypted with
 msoffcrypto-tool when a known password fits.
@@ -12,16 +13,15 @@ from __future__ import annotations
 
 import posixpath
 import re
-import warnings as py_warnings
 import zipfile
 from collections.abc import Callable
-from datetime import datetime, time
+from contextlib import closing
+from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import unquote
 
 import olefile
-import openpyxl
 from lxml import etree
 
 from trawl.ingestion.extractors.base import (
@@ -34,16 +34,16 @@ from trawl.ingestion.extractors.base import (
     Limits,
     Unsupported,
 )
+from trawl.ingestion.extractors.helpers import clip_pages, clip_text, library_errors
 from trawl.ingestion.extractors.legacy_office import (
     DocExtractor,
     PptExtractor,
     XlsExtractor,
     decrypt_office,
-    sheet_text,
-    short_iso,
     unwrap_ole_object,
 )
-from trawl.ingestion.extractors.text import clip_pages, clip_text, library_errors
+from trawl.ingestion.spreadsheet_cells import workbook_text
+from trawl.ingestion.tables.read import xlsx_sheets
 
 # Untrusted XML: no DTDs, no entity expansion, no network.
 _XML_PARSER = etree.XMLParser(
@@ -328,20 +328,6 @@ class DocxExtractor(_OoxmlExtractor):
         return related(zf, main_part(zf), "/aFChunk")
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, datetime | time):
-        return short_iso(value)
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value).replace("\t", " ").replace("\n", " ").replace("\r", " ")
-
-
 class XlsxExtractor(_OoxmlExtractor):
     mimes = frozenset(
         {
@@ -361,42 +347,17 @@ class XlsxExtractor(_OoxmlExtractor):
     ) -> ExtractionResult:
         if main_part(zf).endswith(".bin"):
             raise Unsupported("binary Excel workbook (XLSB) is not read")
-        # A file object, not the path: openpyxl refuses names without an Excel extension
-        # (a decrypted copy, a blob named by its hash).
-        with path.open("rb") as fh:
-            with py_warnings.catch_warnings():
-                py_warnings.simplefilter("ignore")  # openpyxl warns about unknown extensions
-                book = openpyxl.load_workbook(fh, read_only=True, data_only=True, keep_links=False)
-            try:
-                sheets, names = self._sheets(book, ctx, warnings)
-            finally:
-                book.close()
+        with closing(xlsx_sheets(path)) as sheets:
+            book = workbook_text(sheets, ctx.limits.max_text_chars, warnings)
         # Text boxes and shapes on sheets, then cell comments.
         parts = [n for n in zf.namelist() if n.endswith(".xml")]
         drawings = [_part_text(zf, n) for n in parts if n.startswith("xl/drawings/drawing")]
         comments = [_part_text(zf, n) for n in parts if n.startswith("xl/comments")]
-        text = "\n\n".join(t for t in [*sheets, *drawings, *comments] if t)
+        text = "\n\n".join(t for t in [*book.texts, *drawings, *comments] if t)
         return ExtractionResult(
-            text=clip_text(text, ctx.limits, warnings), metadata={"sheets": names}
+            text=clip_text(text, ctx.limits, warnings), metadata={"sheets": book.names},
+            sheets=book.sheets,
         )
-
-    def _sheets(
-        self, book: Any, ctx: ExtractionContext, warnings: list[str]
-    ) -> tuple[list[str], list[str]]:
-        sheets, names, room = [], [], ctx.limits.max_text_chars
-        for sheet in book.worksheets:
-            names.append(sheet.title)
-            # The stored dimension is often wrong (A1:XFD1048576): without it rows are not
-            # padded to thousands of empty cells.
-            sheet.reset_dimensions()
-            rows = ([_cell(v) for v in row] for row in sheet.iter_rows(values_only=True))
-            text, full = sheet_text(sheet.title, rows, room)
-            sheets.append(text)
-            room -= len(text)
-            if full:
-                warnings.append(f"stopped in sheet {sheet.title!r}: text limit")
-                break
-        return sheets, names
 
 
 class PptxExtractor(_OoxmlExtractor):

@@ -23,7 +23,7 @@ from trawl.ingestion.extractors.base import (
     ExtractionResult,
     Extractor,
 )
-from trawl.ingestion.extractors.text import clip_pages, library_errors
+from trawl.ingestion.extractors.helpers import clip_pages, library_errors
 from trawl.ingestion.ocr import text_layer_problem
 
 # MuPDF prints repair notes on stderr; they are collected as warnings instead.

@@ -44,8 +44,8 @@ from trawl.ingestion.extractors.base import (
     Unsupported,
 )
 from trawl.ingestion.extractors.email import decode_text
+from trawl.ingestion.extractors.helpers import library_errors
 from trawl.ingestion.extractors.html import decode_html
-from trawl.ingestion.extractors.text import library_errors
 
 PST_MAGIC = b"!BDN"  # first bytes of every PST, OST and PAB file
 _SPOOL_IN_MEMORY = 8 * 1024 * 1024

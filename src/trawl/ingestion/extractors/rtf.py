@@ -16,7 +16,7 @@ from trawl.ingestion.extractors.base import (
     ExtractionResult,
     Extractor,
 )
-from trawl.ingestion.extractors.text import clip_text, library_errors, read_capped
+from trawl.ingestion.extractors.helpers import clip_text, library_errors, read_capped
 
 _ANSICPG = re.compile(rb"\\ansicpg(\d+)")
 _INFO_FIELD = re.compile(

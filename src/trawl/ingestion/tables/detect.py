@@ -1,6 +1,6 @@
 """Encoding, dialect and header of delimited text (CSV, TSV, semicolons, pipes).
 
-* Encoding: a byte-order mark, else the text extractor's `decode_bytes` on the first MB
+* Encoding: a byte-order mark, else the extractors' `decode_bytes` on the first MB
   (declared nothing; UTF-8 if it decodes, UTF-16 without BOM, else charset-normalizer with
   windows-1252 preferred). A file is streamed, not loaded: bytes that the chosen encoding
   cannot decode further on (a UTF-8 export with a few windows-1252 cells, the usual mix) are
@@ -21,7 +21,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from trawl.ingestion.extractors.text import bom_encoding, decode_bytes
+from trawl.ingestion.extractors.helpers import bom_encoding, decode_bytes
 
 SAMPLE_BYTES = 1024 * 1024
 DIALECT_SAMPLE_CHARS = 256 * 1024

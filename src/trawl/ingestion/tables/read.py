@@ -2,8 +2,9 @@
 
 The kind of file is read from its first bytes, not its name or MIME type alone: an "XLS"
 that is really XLSX (or CSV, as many web exports are) is read as what it is. Workbook cells
-become the strings a CSV export would hold (numbers without a trailing .0, dates in ISO
-8601, TRUE/FALSE), so that one type inference serves every format.
+become the strings a CSV export would hold (spreadsheet_cells.py: numbers without a trailing
+.0, dates in ISO 8601, TRUE/FALSE), so that one type inference serves every format; the
+workbook extractors read their sheets here too, so the text and the rows agree.
 """
 
 from __future__ import annotations
@@ -12,12 +13,12 @@ import csv
 import itertools
 import warnings as py_warnings
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
+from trawl.ingestion.spreadsheet_cells import cell_text, iso_date_text, xls_cell_text
 from trawl.ingestion.tables.detect import (
     DIALECT_SAMPLE_CHARS,
     SAMPLE_BYTES,
@@ -39,7 +40,7 @@ class Sheet:
 
     index: int
     name: str | None                      # None for CSV
-    rows: Iterator[list[str]]
+    rows: Iterable[list[str]]             # an iterator, or a list when kept (re-readable)
     kind: str = "csv"                     # csv | sheet
     encoding: str | None = None
     dialect: Dialect | None = None
@@ -51,14 +52,14 @@ def read_tables(path: Path, mime: str, name: str = "") -> Iterator[Sheet]:
     with open(path, "rb") as fh:
         head = fh.read(8)
     if head.startswith(OLE_MAGIC):
-        yield from _xls_sheets(path)
+        yield from xls_sheets(path)
     elif head.startswith(b"PK"):
         with zipfile.ZipFile(path) as zf:
             names = set(zf.namelist())
         if "content.xml" in names:
-            yield from _ods_sheets(path)
+            yield from ods_sheets(path)
         else:
-            yield from _xlsx_sheets(path)
+            yield from xlsx_sheets(path)
     else:
         prefer_tab = "tab-separated" in mime or name.lower().endswith((".tsv", ".tab"))
         yield from _csv_sheets(path, prefer_tab)
@@ -79,28 +80,7 @@ def _csv_sheets(path: Path, prefer_tab: bool) -> Iterator[Sheet]:
 
 
 # -- workbooks -----------------------------------------------------------------------------------
-def cell_text(value: Any) -> str:
-    """A workbook cell as a CSV export would write it."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
-            return str(value)
-        return str(int(value)) if value.is_integer() and abs(value) < 1e18 else repr(value)
-    if isinstance(value, datetime):
-        if value.time() == time(0):
-            return value.date().isoformat()
-        return value.isoformat(sep=" ")
-    if isinstance(value, date | time):
-        return value.isoformat()
-    return str(value)
-
-
-def _xlsx_sheets(path: Path) -> Iterator[Sheet]:
+def xlsx_sheets(path: Path) -> Iterator[Sheet]:
     import openpyxl
 
     with path.open("rb") as fh:
@@ -117,34 +97,19 @@ def _xlsx_sheets(path: Path) -> Iterator[Sheet]:
             book.close()
 
 
-def _xls_sheets(path: Path) -> Iterator[Sheet]:
+def xls_sheets(path: Path) -> Iterator[Sheet]:
     import xlrd
 
     book = xlrd.open_workbook(str(path), on_demand=True)
     try:
         for index in range(book.nsheets):
             sheet = book.sheet_by_index(index)
-            rows = ([_xls_cell(c, book.datemode, xlrd) for c in row] for row in sheet.get_rows())
+            rows = ([xls_cell_text(c, book.datemode) for c in row]
+                    for row in sheet.get_rows())
             yield Sheet(index, sheet.name, rows, "sheet")
             book.unload_sheet(index)
     finally:
         book.release_resources()
-
-
-def _xls_cell(cell: Any, datemode: int, xlrd: Any) -> str:
-    kind, value = cell.ctype, cell.value
-    if kind in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
-        return ""
-    if kind == xlrd.XL_CELL_DATE:
-        try:
-            return cell_text(xlrd.xldate.xldate_as_datetime(value, datemode))
-        except (ValueError, OverflowError, xlrd.xldate.XLDateError):
-            return cell_text(value)
-    if kind == xlrd.XL_CELL_BOOLEAN:
-        return "TRUE" if value else "FALSE"
-    if kind == xlrd.XL_CELL_ERROR:
-        return str(xlrd.error_text_from_code.get(value, "#ERR"))
-    return cell_text(value)
 
 
 _TABLE_NS = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
@@ -152,7 +117,7 @@ _OFFICE_NS = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
 _TEXT_NS = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
 
 
-def _ods_sheets(path: Path) -> Iterator[Sheet]:
+def ods_sheets(path: Path) -> Iterator[Sheet]:
     grouped = itertools.groupby(_ods_rows(path), key=lambda item: (item[0], item[1]))
     for (index, name), items in grouped:
         yield Sheet(index, name, (row for _i, _n, row in items), "sheet")
@@ -209,8 +174,7 @@ def _ods_value(cell: Any) -> str:
         except ValueError:
             return raw
     if kind == "date":
-        raw = cell.get(f"{{{_OFFICE_NS}}}date-value") or ""
-        return raw[:-9] if raw.endswith("T00:00:00") else raw.replace("T", " ")
+        return iso_date_text(cell.get(f"{{{_OFFICE_NS}}}date-value") or "")
     if kind == "boolean":
         return "TRUE" if cell.get(f"{{{_OFFICE_NS}}}boolean-value") == "true" else "FALSE"
     paragraphs = ["".join(p.itertext()) for p in cell.iter(f"{{{_TEXT_NS}}}p")]

@@ -64,8 +64,10 @@ def artifact_path(tmp_dir: Path, sha256: str) -> Path:
     return Path(tmp_dir) / ARTIFACT_DIR / f"{sha256}.sqlite"
 
 
-def stage_tables(source: Path, content: Content, name: str, tmp_dir: Path) -> None:
-    """The worker's hook: stage the tables of a table file (CSV, TSV, XLS, XLSX, ODS).
+def stage_tables(source: Path, content: Content, name: str, tmp_dir: Path,
+                 sheets: list[Sheet] | None = None) -> None:
+    """The worker's hook: stage the tables of a table file (CSV, TSV, XLS, XLSX, ODS);
+    `sheets`, when the extractor read them (a workbook), instead of reading the file again.
 
     A failure costs the tables, never the document: it is recorded in the staged file (the
     table is then listed with its error) or, failing that, as a warning of the content."""
@@ -74,13 +76,16 @@ def stage_tables(source: Path, content: Content, name: str, tmp_dir: Path) -> No
     if not is_table_content(content.mime, content.family, name):
         return
     try:
-        stage_file(source, content.mime or "", name, artifact_path(tmp_dir, content.sha256))
+        stage_file(source, content.mime or "", name, artifact_path(tmp_dir, content.sha256),
+                   sheets)
     except Exception as exc:  # the document must survive a broken table
         content.metadata.setdefault("warnings", []).append(f"tables not read: {exc}")
 
 
-def stage_file(source: Path, mime: str, name: str, out: Path) -> list[dict[str, Any]]:
-    """Stage every table of `source` into `out` (written whole, then renamed into place)."""
+def stage_file(source: Path, mime: str, name: str, out: Path,
+               sheets: list[Sheet] | None = None) -> list[dict[str, Any]]:
+    """Stage every table of `source` (or the `sheets` already read from it, rows kept) into
+    `out` (written whole, then renamed into place)."""
     # Small files are staged in memory (storage/table_staging.py says why).
     try:
         in_memory = source.stat().st_size <= IN_MEMORY_MAX_BYTES
@@ -88,23 +93,22 @@ def stage_file(source: Path, mime: str, name: str, out: Path) -> list[dict[str, 
         in_memory = True  # reading it fails too, and the staged file says why
     staging = StagingFile(out, in_memory, functions={"trawl_iso": (3, to_iso)})
     try:
-        metas = _stage_into(staging, source, mime, name)
+        metas = _stage_into(staging, source, mime, name, sheets)
         staging.save()
     finally:
         staging.close()
     return metas
 
 
-def _stage_into(staging: StagingFile, source: Path, mime: str, name: str
-                ) -> list[dict[str, Any]]:
+def _stage_into(staging: StagingFile, source: Path, mime: str, name: str,
+                sheets: list[Sheet] | None) -> list[dict[str, Any]]:
     """Every table of `source` into `staging` (the layout of the module's docstring)."""
     stem = Path(name).stem
     metas: list[dict[str, Any]] = []
     try:
-        for sheet in read_tables(source, mime, name):
+        for sheet in read_tables(source, mime, name) if sheets is None else sheets:
             try:
-                meta = stage_sheet(staging, sheet, stem,
-                                   _reopener(source, mime, name, sheet.index))
+                meta = stage_sheet(staging, sheet, stem, _reopener(source, mime, name, sheet))
             except (StoreError, ValueError, UnicodeError, OSError) as exc:
                 meta = _failed(sheet.index, sheet.name, exc)
             metas.append(meta)
@@ -114,15 +118,17 @@ def _stage_into(staging: StagingFile, source: Path, mime: str, name: str
     return metas
 
 
-def _reopener(source: Path, mime: str, name: str, index: int) -> Callable[[], Sheet]:
+def _reopener(source: Path, mime: str, name: str, read: Sheet) -> Callable[[], Sheet]:
+    if isinstance(read.rows, list):
+        return lambda: read  # rows kept by the extractor: read them again in memory
     readers: list[Iterator[Sheet]] = []  # alive while its rows are read: it holds the file
 
     def reopen() -> Sheet:
         readers.append(read_tables(source, mime, name))
         for sheet in readers[-1]:
-            if sheet.index == index:
+            if sheet.index == read.index:
                 return sheet
-        raise ValueError(f"table {index} is gone on a second reading")
+        raise ValueError(f"table {read.index} is gone on a second reading")
     return reopen
 
 
