@@ -20,7 +20,7 @@ from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from trawl.ingestion.tables.read import Sheet
+    from trawl.ingestion.sheet import Sheet
 
 # Cells kept for the table staging (about 60 bytes each): past this the staging reads the
 # file again rather than the worker holding a huge workbook in memory twice over.

@@ -29,7 +29,7 @@ from typing import IO, TYPE_CHECKING, Any, ClassVar
 from trawl.storage.blobs import BlobStore
 
 if TYPE_CHECKING:
-    from trawl.ingestion.tables.read import Sheet
+    from trawl.ingestion.sheet import Sheet
 
 
 class ExtractionError(Exception):

@@ -19,9 +19,9 @@ import csv
 import io
 import re
 from collections import Counter
-from dataclasses import dataclass
 
 from trawl.ingestion.extractors.helpers import bom_encoding, decode_bytes
+from trawl.ingestion.sheet import Dialect
 
 SAMPLE_BYTES = 1024 * 1024
 DIALECT_SAMPLE_CHARS = 256 * 1024
@@ -34,16 +34,6 @@ _DATA_LIKE = re.compile(
     r"\s*(?:[-+]?\d[\d,]*(?:\.\d+)?(?:[eE][-+]?\d+)?|\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}.*"
     r"|\d{1,2}:\d{2}(?::\d{2})?\s*(?:[AaPp][Mm])?)\s*")
 
-
-@dataclass
-class Dialect:
-    delimiter: str = ","
-    quotechar: str = '"'
-    skipinitialspace: bool = False
-
-    def as_dict(self) -> dict[str, object]:
-        return {"delimiter": self.delimiter, "quotechar": self.quotechar,
-                "skipinitialspace": self.skipinitialspace}
 
 
 class BadBytes:

@@ -13,16 +13,15 @@ import csv
 import itertools
 import warnings as py_warnings
 import zipfile
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from trawl.ingestion.sheet import Sheet
 from trawl.ingestion.spreadsheet_cells import cell_text, iso_date_text, xls_cell_text
 from trawl.ingestion.tables.detect import (
     DIALECT_SAMPLE_CHARS,
     SAMPLE_BYTES,
-    Dialect,
     open_text,
     sniff_dialect,
     sniff_encoding,
@@ -33,18 +32,6 @@ csv.field_size_limit(256 * 1024 * 1024)
 ODS_MAX_REPEAT = 1024     # repeated cells/rows kept (sheets repeat empty ones to the edge)
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
-
-@dataclass
-class Sheet:
-    """One table of a file: its rows (header included), lazily."""
-
-    index: int
-    name: str | None                      # None for CSV
-    rows: Iterable[list[str]]             # an iterator, or a list when kept (re-readable)
-    kind: str = "csv"                     # csv | sheet
-    encoding: str | None = None
-    dialect: Dialect | None = None
-    info: dict[str, Any] = field(default_factory=dict)
 
 
 def read_tables(path: Path, mime: str, name: str = "") -> Iterator[Sheet]:

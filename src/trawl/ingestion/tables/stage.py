@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from trawl.ingestion.sheet import Sheet
 from trawl.ingestion.tables import is_table_content
 from trawl.ingestion.tables.detect import (
     BadBytes,
@@ -42,7 +43,7 @@ from trawl.ingestion.tables.infer import (
     sql_expression,
     to_iso,
 )
-from trawl.ingestion.tables.read import Sheet, read_tables
+from trawl.ingestion.tables.read import read_tables
 from trawl.storage.catalog import Content
 from trawl.storage.table_staging import StagingFile
 from trawl.storage.tables import FACET_MAX, RESERVED, Column, StoreError
