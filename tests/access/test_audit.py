@@ -25,7 +25,7 @@ from trawl.access.audit import (
     verify_entries,
 )
 from trawl.cli.audit_commands import cli_actor, register
-from trawl.search.service import NotFound
+from trawl.errors import NotFound
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 

@@ -31,12 +31,11 @@ from typing import Any
 from trawl.access.audit import AuditLog
 from trawl.access.passwords import generated_password
 from trawl.access.policy import VISIBILITIES
-from trawl.access.published import redaction_rules, view_is_current
 from trawl.access.redaction import DETECTORS, RedactionRules, Redactor
 from trawl.access.store import AccessStore
 from trawl.cli.audit_commands import cli_actor
 from trawl.cli.groups import Command, command_group
-from trawl.derive.redacted_view import set_redaction_rules, set_visibility
+from trawl.errors import NotFound
 from trawl.storage.catalog import Catalog
 from trawl.storage.datadir import DataDir
 
@@ -293,6 +292,8 @@ def _catalog(data: DataDir) -> Catalog:
 
 
 def cmd_dataset_list(args: argparse.Namespace) -> int:
+    from trawl.access.published import view_is_current
+
     def body(store: AccessStore, data: DataDir) -> int:
         catalog = _catalog(data)
         try:
@@ -316,6 +317,8 @@ def cmd_dataset_list(args: argparse.Namespace) -> int:
 
 
 def cmd_dataset_visibility(args: argparse.Namespace) -> int:
+    from trawl.derive.redacted_view import set_visibility
+
     data = _data(args)
     dataset = set_visibility(data, args.name, args.visibility)
     _record(data, "visibility", dataset=dataset.name, detail={"visibility": args.visibility})
@@ -338,7 +341,7 @@ def _change_grant(args: argparse.Namespace, grant: bool) -> int:
         catalog = _catalog(data)
         try:
             if catalog.dataset(args.name) is None:
-                raise ValueError(f"no dataset named {args.name!r}")
+                raise NotFound(f"no dataset named {args.name!r}")
         finally:
             catalog.close()
         changed = store.grant(args.name, principal, who, by=cli_actor()) if grant \
@@ -352,12 +355,15 @@ def _change_grant(args: argparse.Namespace, grant: bool) -> int:
 
 
 def cmd_dataset_redaction(args: argparse.Namespace) -> int:
+    from trawl.access.published import redaction_rules
+    from trawl.derive.redacted_view import set_redaction_rules
+
     data = _data(args)
     catalog = _catalog(data)
     try:
         dataset = catalog.dataset(args.name)
         if dataset is None:
-            raise ValueError(f"no dataset named {args.name!r}")
+            raise NotFound(f"no dataset named {args.name!r}")
         rules = redaction_rules(catalog, dataset)
     finally:
         catalog.close()

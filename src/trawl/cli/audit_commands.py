@@ -27,7 +27,7 @@ from typing import Any
 
 from trawl.access.audit import ACTIONS, EXPORT_FORMATS, AuditEntry, AuditError, AuditLog
 from trawl.cli.groups import Command, command_group
-from trawl.search.service import NotFound
+from trawl.errors import NotFound
 from trawl.storage.datadir import DataDir
 
 _RELATIVE = re.compile(r"(\d+)([dhm])")

@@ -15,12 +15,13 @@ from typing import Any
 
 from trawl import __version__
 from trawl.cli import access_commands, audit_commands
-from trawl.index.base import FACETS, QueryError, SearchQuery
-from trawl.index.tantivy_backend import IndexOutdated
-from trawl.ingestion.pool import WorkerStartError
-from trawl.search.service import Archive, NotFound
+from trawl.errors import BadRequest, NotFound, TrawlError
+from trawl.index.base import FACETS, SearchQuery
 from trawl.storage.catalog import Catalog
 from trawl.storage.datadir import DataDir
+
+# What a command needs beyond these (the ingestion layer, the search engine, the web server) is
+# imported inside its handler: `trawl status` should not pay for PyMuPDF, libmagic and tantivy.
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,10 +32,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return args.handler(args) or 0
-    except (NotFound, QueryError, ValueError) as exc:
+    except (NotFound, BadRequest, ValueError) as exc:
         print(f"trawl: {exc}", file=sys.stderr)
         return 2
-    except (WorkerStartError, IndexOutdated) as exc:
+    except TrawlError as exc:  # Busy, a worker that cannot start, an index to rebuild
         print(f"trawl: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -252,6 +253,8 @@ def _status_report(catalog: Catalog, ds: Any) -> dict[str, Any]:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
+    from trawl.search.service import Archive
+
     archive = Archive(DataDir.open(args.data_dir, create=False))
     filters = {f: getattr(args, f) for f in FACETS if f != "dataset" and getattr(args, f)}
     result = archive.search(SearchQuery(text=args.query, datasets=args.dataset,
@@ -285,6 +288,8 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    from trawl.search.service import Archive
+
     archive = Archive(DataDir.open(args.data_dir, create=False))
     view = archive.find(args.id_or_path, args.dataset)
     doc = archive.as_json(view)

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from trawl.errors import BadRequest
+
 VIEWS = ("full", "redacted")
 
 # Facets every backend can count, by public name.
@@ -148,7 +150,7 @@ class IndexResult:
     relaxed: bool = False   # no document had every word: results match some of them
 
 
-class QueryError(ValueError):
+class QueryError(BadRequest):
     """The query cannot be run; the message is meant for the user."""
 
 

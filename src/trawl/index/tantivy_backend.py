@@ -22,7 +22,7 @@ from pathlib import Path
 import tantivy
 from tantivy import Occur, Query
 
-from trawl.errors import Busy
+from trawl.errors import Busy, TrawlError
 from trawl.index import analysis, query_syntax, ranking
 from trawl.index.base import (
     FIELD_ALIASES,
@@ -60,7 +60,7 @@ SCHEMA_FILE = "trawl-schema-version"
 REDACTED_SUFFIX = "~redacted"
 
 
-class IndexOutdated(RuntimeError):
+class IndexOutdated(TrawlError):
     """The index was built by another version of Trawl's schema: run `trawl reindex`."""
 
 

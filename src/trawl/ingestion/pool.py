@@ -23,12 +23,13 @@ import warnings
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 
+from trawl.errors import TrawlError
 from trawl.ingestion.worker import Task, TaskResult, Worker, WorkerConfig
 
 STARTUP_TIMEOUT_S = 120.0
 
 
-class WorkerStartError(RuntimeError):
+class WorkerStartError(TrawlError):
     """Workers cannot start (a broken installation): no file is to blame, the run stops."""
 
 

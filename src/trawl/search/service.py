@@ -23,6 +23,7 @@ from trawl.access.document_text import mask_document_text
 from trawl.access.policy import Access, ReadScope
 from trawl.access.published import redaction_rules
 from trawl.access.redaction import Redactor
+from trawl.errors import NotFound
 from trawl.index.base import IndexResult, QueryError, SearchQuery
 from trawl.index.tantivy_backend import TantivyIndex
 from trawl.storage import browse
@@ -33,9 +34,6 @@ from trawl.storage.datadir import DataDir
 MAX_LIMIT = 200
 MAX_OFFSET = 10_000
 
-
-class NotFound(LookupError):
-    pass
 
 
 @dataclass

@@ -30,6 +30,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from trawl.errors import NotFound
 from trawl.index.base import QueryError
 from trawl.index.tantivy_backend import TantivyIndex
 from trawl.storage.table_queries import (
@@ -53,7 +54,7 @@ MAX_FILTERS = 20
 MAX_JOINED = 20            # rows of a joined table shown on a row page
 
 
-class TableNotFound(LookupError):
+class TableNotFound(NotFound):
     pass
 
 

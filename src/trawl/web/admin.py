@@ -25,7 +25,8 @@ from trawl.access.policy import VISIBILITIES
 from trawl.access.published import view_is_current
 from trawl.access.store import AccessError, AccessStore
 from trawl.derive.jobs import JobRunner
-from trawl.search.service import Archive, NotFound
+from trawl.errors import NotFound
+from trawl.search.service import Archive
 from trawl.web.auth import audit, caller, require_admin
 from trawl.web.render import render_page
 

@@ -8,8 +8,9 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, JSONResponse
 
+from trawl.errors import NotFound
 from trawl.index.base import IndexHit, IndexResult, QueryError
-from trawl.search.service import Archive, NotFound
+from trawl.search.service import Archive
 from trawl.storage import browse
 from trawl.web import documents, files
 from trawl.web.auth import audit, caller, reader

@@ -24,8 +24,9 @@ from trawl.access import passwords
 from trawl.access.audit import AuditLog
 from trawl.access.store import AccessStore
 from trawl.derive.jobs import JobRunner
+from trawl.errors import NotFound
 from trawl.index.base import QueryError
-from trawl.search.service import Archive, NotFound
+from trawl.search.service import Archive
 from trawl.storage.datadir import DataDir
 from trawl.web import accounts, admin, api, files, i18n, pages, tables
 from trawl.web.auth import LoginRequired, identify, login_url

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from trawl.search.service import Archive, DocumentView, NotFound
+from trawl.errors import NotFound
+from trawl.search.service import Archive, DocumentView
 from trawl.storage.catalog import Dataset, FileRow, document_id
 
 DOC_ID = re.compile(r"^[0-9a-f]{6,64}$")

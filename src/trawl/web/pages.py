@@ -12,9 +12,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from trawl.errors import NotFound
 from trawl.index.base import IndexHit, QueryError
 from trawl.paths import folder_of
-from trawl.search.service import Archive, DocumentView, NotFound
+from trawl.search.service import Archive, DocumentView
 from trawl.storage import browse
 from trawl.web import documents
 from trawl.web.api import audit_search, hit_url, run_search
