@@ -139,3 +139,20 @@ def test_the_rule_itself_catches_a_wrong_import(tmp_path):
     targets = [t for t, _ in _imports(bad, "trawl.index.bad")]
     assert targets == ["trawl.ingestion.walk", "trawl.web.app"]
     assert {layer_of(t) for t in targets} - BELOW["index"] == {"ingestion", "web"}
+
+
+def test_a_search_from_the_cli_loads_no_ingestion_and_no_parsers():
+    """`trawl search`, `show` and `status` start fast because they import only what they use:
+    the CLI and the search service, without the ingestion layer, the web, or the parsers and
+    file-type sniffers (PyMuPDF, PIL, libmagic) that cost most of a second to load."""
+    import subprocess
+    import sys
+
+    probe = ("import sys, trawl.cli.main, trawl.search.service; "
+             "print('\\n'.join(sorted(sys.modules)))")
+    loaded = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True,
+                            text=True, env={"PYTHONPATH": str(SRC)}).stdout.split()
+    heavy = [m for m in loaded if m.split(".")[0] in ("pymupdf", "fitz", "PIL", "magic")
+             or m.startswith(("trawl.ingestion", "trawl.web", "trawl.derive"))]
+    assert "trawl.search.service" in loaded
+    assert not heavy, f"loaded at the start of a search: {heavy}"
