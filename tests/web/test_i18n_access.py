@@ -50,3 +50,27 @@ def test_french_catalogue_complete() -> None:
         template = read_po(handle)
     missing = [m.id for m in template if m.id and m.id not in catalog]
     assert not missing, f"in messages.pot but not in the French catalogue: {missing}"
+
+
+def test_template_holds_every_message_of_the_code(tmp_path) -> None:
+    """messages.pot is what `pybabel extract` finds today (babel.cfg), so a string added to a
+    template or a handler without updating the catalogues fails here, not in front of a
+    French reader."""
+    import os
+
+    from babel.messages.frontend import CommandLineInterface
+
+    fresh = tmp_path / "messages.pot"
+    here = os.getcwd()
+    os.chdir(LOCALE_DIR.parent)  # babel.cfg's patterns are relative to the web package
+    try:
+        CommandLineInterface().run(["pybabel", "-q", "extract", "-F", "babel.cfg", "-o",
+                                    str(fresh), "--project=Trawl", "."])
+    finally:
+        os.chdir(here)
+    with fresh.open("rb") as handle:
+        found = {m.id for m in read_po(handle) if m.id}
+    with TEMPLATE_POT.open("rb") as handle:
+        kept = {m.id for m in read_po(handle) if m.id}
+    assert found - kept == set(), "run pybabel extract and update (see babel.cfg)"
+    assert kept - found == set(), "messages.pot keeps strings the code no longer has"

@@ -182,17 +182,8 @@ def test_choose_language_order():
     assert i18n.choose_language("xx", None, "fr") == "fr"
 
 
-def test_french_catalogue_is_complete():
-    from babel.messages.pofile import read_po
-
-    locale = REPO / "src/trawl/web/locale"
-    with open(locale / "messages.pot", "rb") as handle:
-        template = read_po(handle)
-    with open(locale / "fr/LC_MESSAGES/messages.po", "rb") as handle:
-        french = read_po(handle, locale="fr")
-    missing = [m.id for m in template if m.id and not (french.get(m.id) and all(
-        french.get(m.id).string if isinstance(m.id, tuple) else [french.get(m.id).string]))]
-    assert missing == []
+def test_french_translations_load():
+    # The catalogue's completeness is checked in test_i18n_access.py.
     assert i18n.load_translations("fr").gettext("Search") == "Rechercher"
 
 
