@@ -69,6 +69,7 @@ from typing import Any, TextIO
 
 # AuditError is raised by both sides (a closed log, a broken key, a tampered chain); callers
 # name it from here.
+from trawl.csv_cells import csv_cell, read_csv_cell
 from trawl.storage.audit_log import COLUMNS, AuditError, AuditLogStore, Filter, LogConnection
 
 # Known actions. A new kind of event gets its name added here: record() refuses unknown names,
@@ -279,21 +280,10 @@ def verify_entries(entries: Iterable[AuditEntry], key: bytes, *, chained: bool =
 
 
 # -- export ----------------------------------------------------------------------------------------
-# A query typed by anyone ends up in `target`; a spreadsheet would run "=HYPERLINK(...)". Cells
-# that start like a formula get a leading quote, and so does a leading quote itself, which
-# keeps the escape reversible (read_export undoes it) and the macs verifiable.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
-
-
+# A query typed by anyone ends up in `target`; a spreadsheet would run "=HYPERLINK(...)".
+# csv_cells escapes it reversibly, so read_export gives back what was signed and the macs verify.
 def _csv_cell(value: Any) -> str:
-    if value is None:
-        return ""
-    text = canonical_json(value) if isinstance(value, dict) else str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
-
-
-def _csv_value(text: str) -> str:
-    return text[1:] if text.startswith("'") else text
+    return csv_cell(canonical_json(value) if isinstance(value, dict) else value)
 
 
 def write_entries(out: TextIO, entries: Iterable[AuditEntry], fmt: str = "jsonl") -> int:
@@ -316,7 +306,7 @@ def read_export(inp: TextIO, fmt: str = "jsonl") -> Iterator[AuditEntry]:
     """The entries of an export, as written (CSV: open the file with newline="")."""
     if fmt == "csv":
         for row in csv.DictReader(inp):
-            yield AuditEntry.from_json({k: _csv_value(v) for k, v in row.items()})
+            yield AuditEntry.from_json({k: read_csv_cell(v) for k, v in row.items()})
     elif fmt == "jsonl":
         for line in inp:
             if line.strip():

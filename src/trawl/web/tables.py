@@ -32,6 +32,7 @@ from jinja2 import pass_context
 from markupsafe import Markup
 
 from trawl.access.policy import Access
+from trawl.csv_cells import csv_cell
 from trawl.index.base import IndexHit, QueryError
 from trawl.search.service import Archive, NotFound
 from trawl.search.tables import (
@@ -444,7 +445,7 @@ def union_export(request: Request, name: str,
                 header_done = True
             for r in found:
                 yield [r["_table"].folder, r["_table"].id, r[ROW],
-                       *[_csv_value(r.get(c.sql)) for c in columns]]
+                       *[csv_cell(r.get(c.sql)) for c in columns]]
             if cursor is None:
                 return
 
@@ -452,17 +453,6 @@ def union_export(request: Request, name: str,
 
 
 # -- exports -------------------------------------------------------------------------------------
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _csv_value(value: Any) -> Any:
-    """A cell for a spreadsheet: text that a spreadsheet would run as a formula is quoted
-    with a leading apostrophe (CSV injection); numbers stay numbers."""
-    if isinstance(value, str) and value.startswith(_FORMULA):
-        return "'" + value
-    return value
-
-
 def _csv_response(rows: Iterator[list[Any]], filename: str) -> StreamingResponse:
     def chunks() -> Iterator[str]:
         buffer = io.StringIO()
@@ -515,7 +505,7 @@ def export_csv(request: Request, table_id: int) -> Response:
     def lines() -> Iterator[list[Any]]:
         yield header
         for row in rows:
-            yield [row[ROW], *[_csv_value(row.get(c.sql)) for c in info.columns],
+            yield [row[ROW], *[csv_cell(row.get(c.sql)) for c in info.columns],
                    row.get(FLAGS)]
 
     return _csv_response(lines(), f"{info.name}.csv")
