@@ -445,7 +445,7 @@ def union_export(request: Request, name: str,
                 header_done = True
             for r in found:
                 yield [r["_table"].folder, r["_table"].id, r[ROW],
-                       *[csv_cell(r.get(c.sql)) for c in columns]]
+                       *[r.get(c.sql) for c in columns]]
             if cursor is None:
                 return
 
@@ -453,19 +453,23 @@ def union_export(request: Request, name: str,
 
 
 # -- exports -------------------------------------------------------------------------------------
-def _csv_response(rows: Iterator[list[Any]], filename: str) -> StreamingResponse:
-    def chunks() -> Iterator[str]:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        for n, row in enumerate(rows):
-            writer.writerow(row)
-            if n % 500 == 0:
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-        yield buffer.getvalue()
+def csv_chunks(rows: Iterator[list[Any]]) -> Iterator[str]:
+    """The CSV text of `rows`, a few hundred rows at a time. Every cell goes through the one
+    CSV-injection escape (trawl/csv_cells.py): headers are document content too, and so are
+    folder names."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for n, row in enumerate(rows):
+        writer.writerow([csv_cell(value) for value in row])
+        if n % 500 == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
 
-    return StreamingResponse(chunks(), media_type="text/csv; charset=utf-8", headers={
+
+def _csv_response(rows: Iterator[list[Any]], filename: str) -> StreamingResponse:
+    return StreamingResponse(csv_chunks(rows), media_type="text/csv; charset=utf-8", headers={
         "content-disposition": content_disposition(filename)})
 
 
@@ -505,7 +509,7 @@ def export_csv(request: Request, table_id: int) -> Response:
     def lines() -> Iterator[list[Any]]:
         yield header
         for row in rows:
-            yield [row[ROW], *[csv_cell(row.get(c.sql)) for c in info.columns],
+            yield [row[ROW], *[row.get(c.sql) for c in info.columns],
                    row.get(FLAGS)]
 
     return _csv_response(lines(), f"{info.name}.csv")
