@@ -31,10 +31,9 @@ from fastapi.responses import (
 from jinja2 import pass_context
 from markupsafe import Markup
 
-from trawl.access.policy import Access
 from trawl.csv_cells import csv_cell
 from trawl.index.base import IndexHit, QueryError
-from trawl.search.service import Archive, NotFound
+from trawl.search.service import NotFound
 from trawl.search.tables import (
     MAX_PAGE,
     TableNotFound,
@@ -48,7 +47,7 @@ from trawl.search.tables import (
 )
 from trawl.storage.tables import EXTRA, FLAGS, ROW, Column, TableInfo
 from trawl.web import documents
-from trawl.web.auth import audit, caller, reader
+from trawl.web.auth import audit, reader, scoped
 from trawl.web.highlight import highlight_text, query_patterns
 from trawl.web.render import render_page
 from trawl.web.security import content_disposition, sanitize_html
@@ -67,12 +66,9 @@ _TAG = re.compile(r"<[^>]{0,2000}>")
 def install(app: FastAPI) -> None:
     """Routes, and the helpers that the search, document and dataset pages call.
 
-    Two readers: the full tables, and the masked copy that public readers of a public
-    dataset read (access/redacted_tables.py). `_reader` picks one per dataset and caller."""
-    archive: Archive = app.state.archive
-    app.state.tables = TableReader(app.state.datadir.tables_path, archive.index)
-    app.state.redacted_tables = TableReader(app.state.datadir.redacted_tables_path,
-                                            archive.index, view="redacted")
+    Every table is read through the scoped archive (`archive.tables`, search/service.py): it
+    picks the full tables or their masked copy per dataset and caller, and answers NotFound
+    outside the caller's scope. Nothing here decides access."""
 
     @pass_context
     def row_hit(ctx: Any, hit: IndexHit, q: str = "") -> dict[str, Any] | None:
@@ -93,24 +89,13 @@ def install(app: FastAPI) -> None:
 
 
 def _reader(request: Request, dataset: str) -> TableReader:
-    """The tables of `dataset` as the caller may read them (full or masked)."""
-    access = caller(request).scope.access(dataset)
-    if access == Access.NONE:
-        raise NotFound(f"no dataset named {dataset!r}")
-    return request.app.state.redacted_tables if access == Access.REDACTED \
-        else request.app.state.tables
-
+    """The tables of `dataset` as the caller may read them (full or masked); else NotFound."""
+    return scoped(request).tables.reader(dataset)
 
 
 def _table(request: Request, table_id: int) -> TableInfo:
     """A table the caller may read, from the store they read it in; else NotFound."""
-    try:
-        info = request.app.state.tables.table(table_id)
-        if not caller(request).scope.can_read(info.dataset):
-            raise TableNotFound(f"no table {table_id}")
-        return _reader(request, info.dataset).table(table_id)
-    except TableNotFound as exc:
-        raise NotFound(str(exc)) from None
+    return scoped(request).tables.table(table_id)
 
 
 # -- cells ---------------------------------------------------------------------------------------
