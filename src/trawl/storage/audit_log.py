@@ -140,7 +140,7 @@ class LogConnection:
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"
             params += [max(0, limit), max(0, offset)]
-        return iter(self._conn.execute(sql, params))
+        yield from self._conn.execute(sql, params)
 
     def count(self, where: Filter | None = None) -> int:
         sql, params = (where or Filter()).where()
@@ -148,13 +148,13 @@ class LogConnection:
 
     def rows_through(self, last_id: int) -> Iterator[Row]:
         """The entries up to `last_id`, in id order."""
-        return iter(self._conn.execute(
-            f"SELECT {_COLUMNS} FROM audit_log WHERE id <= ? ORDER BY id", (last_id,)))
+        yield from self._conn.execute(
+            f"SELECT {_COLUMNS} FROM audit_log WHERE id <= ? ORDER BY id", (last_id,))
 
     def prune_rows(self) -> Iterator[Row]:
         """The entries of action `prune` (they say what earlier prunes removed)."""
-        return iter(self._conn.execute(
-            f"SELECT {_COLUMNS} FROM audit_log WHERE action = 'prune'"))
+        yield from self._conn.execute(
+            f"SELECT {_COLUMNS} FROM audit_log WHERE action = 'prune'")
 
     def mac(self, entry_id: int) -> str:
         return self._conn.execute("SELECT mac FROM audit_log WHERE id = ?",
