@@ -341,7 +341,7 @@ def test_five_wrong_passwords_lock_the_name_out(new_tab, archive):
         store.remove_user(name)
         # The failures also counted against this address (127.0.0.1, every browser test's):
         # take this test's back out, so that it leaves the address as it found it.
-        with store.db as db:
+        with store.accounts.db as db:
             db.execute("DELETE FROM login_failures WHERE key LIKE 'ip:%' AND at >= ?",
                        (started,))
         store.close()

@@ -197,6 +197,40 @@ def test_tables_of_unreadable_datasets_do_not_exist(web, callers, tables, who):
                 assert response.status_code == 200, template
 
 
+def test_the_scoped_archive_gives_tables_only_inside_the_scope(archive, tables):
+    """archive.tables decides for every way in: full, masked copy, or not found at all."""
+    from trawl.access.policy import ReadScope
+    from trawl.errors import NotFound
+    from trawl.search.service import Archive
+
+    whole = Archive(archive)
+    try:
+        scope = ReadScope(full=frozenset({"shared"}), redacted=frozenset({"open"}))
+        scoped = whole.scoped(scope).tables
+        assert scoped.reader("shared").index_view == "full"
+        assert scoped.reader("open").index_view == "redacted"
+        assert scoped.table(tables["shared"]).dataset == "shared"
+        # A redacted reader's table comes from the masked copy: its people are masked.
+        masked = scoped.reader("open").row(scoped.table(tables["open"]), 1)
+        full = whole.tables.reader("open").row(whole.tables.table(tables["open"]), 1)
+        assert "ada.quill@open.example" in full.values()
+        assert "ada.quill@open.example" not in masked.values() and "Ada" not in masked.values()
+        for refused in (lambda: scoped.reader("secret"), lambda: scoped.table(tables["secret"]),
+                        lambda: scoped.table(987654)):
+            with pytest.raises(NotFound):
+                refused()
+        with pytest.raises(NotFound, match="no dataset named 'secret'"):
+            scoped.reader("secret")
+        assert str(pytest.raises(NotFound, scoped.table, tables["secret"]).value) == \
+            str(pytest.raises(NotFound, scoped.table, 987654).value).replace(
+                "987654", str(tables["secret"]))
+        # The unscoped archive is the owner at the terminal: everything, in full.
+        assert whole.tables.reader("secret").index_view == "full"
+        assert whole.tables.table(tables["secret"]).dataset == "secret"
+    finally:
+        whole.close()
+
+
 # -- administration ------------------------------------------------------------------------------
 @pytest.mark.parametrize("who", CALLERS)
 def test_administration_is_for_admins(web, callers, who):

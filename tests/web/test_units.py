@@ -3,6 +3,8 @@ languages, folder listings; and `trawl serve` as a real process."""
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import socket
 import subprocess
@@ -27,6 +29,7 @@ from trawl.web.security import (
     safe_filename,
     sanitize_html,
 )
+from trawl.web.tables import csv_chunks
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -185,6 +188,18 @@ def test_choose_language_order():
 def test_french_translations_load():
     # The catalogue's completeness is checked in test_i18n_access.py.
     assert i18n.load_translations("fr").gettext("Search") == "Rechercher"
+
+
+# -- CSV exports ---------------------------------------------------------------------------------
+def test_every_cell_of_a_table_export_is_escaped_headers_and_folders_too():
+    rows = [["source", "_row", '=HYPERLINK("http://evil.example")', "Amount"],
+            ["@folder", 1, "-2+3", -5], ["plain", 2, "'quoted", 3.5]]
+    chunks = list(csv_chunks(iter(rows * 300)))
+    assert len(chunks) > 2  # streamed, not built whole
+    back = list(csv.reader(io.StringIO("".join(chunks), newline="")))
+    assert back[:3] == [["source", "_row", '\'=HYPERLINK("http://evil.example")', "Amount"],
+                        ["'@folder", "1", "'-2+3", "-5"], ["plain", "2", "''quoted", "3.5"]]
+    assert len(back) == 900
 
 
 # -- folder listings ------------------------------------------------------------------------------

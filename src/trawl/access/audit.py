@@ -3,17 +3,15 @@ whose permissions; when, and from where. Append-only, and chained so that tamper
 
 Design
 ------
-* One SQLite file, ``<data-dir>/audit.sqlite``, apart from the catalog and the accounts: it is
-  written by every request (the catalog by one coordinator), it is kept under its own
-  retention, and it can be copied off the machine on its own. WAL lets admins read and verify
-  while the web appends; ``synchronous=NORMAL`` makes a commit a write to the WAL without an
-  fsync (a power cut may lose the last entries, never corrupt the file: for the chain that
-  looks like a truncated tail, see below).
-* ``audit_log(id, at, actor, action, dataset, target, detail, ip, prev, mac)``: ``at`` is UTC
-  ISO 8601 with microseconds (``2024-05-01T12:00:03.000123Z``, fixed width, so text order is
-  time order and a third party reads it without our epoch conventions); ``actor`` is a user
-  name, ``anonymous``, ``token:<name>@<user>`` or ``cli:<os user>``; ``target`` the document
-  id, table id or query; ``detail`` a JSON object; ``ip`` the client's address.
+* The log's file, its connections, its write transaction and its append-only triggers are
+  storage/audit_log.py's (why WAL, why one short ``BEGIN IMMEDIATE`` per entry, how ``prune``
+  passes the DELETE trigger: see there). This module decides what goes in and what comes out:
+  the fields, the chain, retention and pruning, exports.
+* An entry is ``(id, at, actor, action, dataset, target, detail, ip, prev, mac)``: ``at`` is
+  UTC ISO 8601 with microseconds (``2024-05-01T12:00:03.000123Z``, fixed width, so text order
+  is time order and a third party reads it without our epoch conventions); ``actor`` is a
+  user name, ``anonymous``, ``token:<name>@<user>`` or ``cli:<os user>``; ``target`` the
+  document id, table id or query; ``detail`` a JSON object; ``ip`` the client's address.
 * The hash chain: ``mac = HMAC-SHA256(key, prev || canonical)`` in hex, where ``prev`` is the
   previous entry's mac (``GENESIS``, 64 zeros, for the first entry) and ``canonical`` is
   ``json.dumps({id, at, actor, action, dataset, target, detail, ip}, sort_keys=True,
@@ -22,18 +20,11 @@ Design
   An HMAC rather than a bare hash: without the key (``secret.key``, 32 random bytes, 0600)
   nobody can recompute a consistent chain after editing the file. An exported log carries
   ``prev`` and ``mac``, so whoever holds the key re-verifies it (``verify_entries``).
-* Appending is one short transaction: ``BEGIN IMMEDIATE`` (SQLite's write lock, so web
-  workers and a CLI in other processes take turns), read the newest (id, mac) by primary key,
-  insert, commit; no reading of the log. Threads of one process also take an in-process lock
-  first, so they queue on a mutex instead of polling SQLite's busy handler; reads use one
-  connection per thread and never wait for writers.
-* Triggers RAISE on UPDATE and on DELETE of ``audit_log``: a stray ``UPDATE`` or a tool that
-  "cleans up" fails loudly. ``prune()`` is the one way out: inside its write transaction it
-  sets a ``pruning`` row in ``audit_meta`` that the DELETE trigger tests, deletes, removes the
-  row and commits, so the flag is never visible to any other connection. (A flag rather than
-  dropping the trigger: no schema change, so other connections keep their prepared
-  statements.) Triggers stop accidents, not attackers: whoever can write the file can drop
-  them; the chain is what catches that.
+* Appending takes the write transaction, reads the newest (id, mac), signs the new entry
+  with it and inserts it: the time is taken inside the lock, so ids and times grow together.
+* The log is append-only (triggers refuse UPDATE and DELETE); ``prune()`` is the one way out.
+  Triggers stop accidents, not attackers: whoever can write the file can drop them; the chain
+  is what catches that.
 
 Retention and pruning
 ---------------------
@@ -70,13 +61,16 @@ import hmac
 import json
 import os
 import secrets
-import sqlite3
-import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
+
+# AuditError is raised by both sides (a closed log, a broken key, a tampered chain); callers
+# name it from here.
+from trawl.csv_cells import csv_cell, read_csv_cell
+from trawl.storage.audit_log import COLUMNS, AuditError, AuditLogStore, Filter, LogConnection
 
 # Known actions. A new kind of event gets its name added here: record() refuses unknown names,
 # so a typo at a call site fails in its tests instead of hiding entries from the action filter.
@@ -86,46 +80,10 @@ ACTIONS = ("login", "login_failed", "logout", "search", "view", "download", "exp
 
 GENESIS = "0" * 64  # the `prev` of the very first entry
 KEY_BYTES = 32
-FIELDS = ("id", "at", "actor", "action", "dataset", "target", "detail", "ip", "prev", "mac")
+FIELDS = COLUMNS  # an entry's fields, as stored and as exported: one list
 SIGNED_FIELDS = FIELDS[:-2]
 EXPORT_FORMATS = ("jsonl", "csv")
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
-_BUSY_TIMEOUT_S = 30.0
-_COLUMNS = ", ".join(FIELDS)
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS audit_log (
-    id INTEGER PRIMARY KEY,
-    at TEXT NOT NULL,           -- UTC, ISO 8601, fixed width
-    actor TEXT NOT NULL,
-    action TEXT NOT NULL,
-    dataset TEXT,
-    target TEXT,
-    detail TEXT NOT NULL,       -- canonical JSON object
-    ip TEXT,
-    prev TEXT NOT NULL,
-    mac TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS audit_log_at ON audit_log(at);
-CREATE INDEX IF NOT EXISTS audit_log_actor ON audit_log(actor, id);
-CREATE INDEX IF NOT EXISTS audit_log_action ON audit_log(action, id);
-CREATE INDEX IF NOT EXISTS audit_log_dataset ON audit_log(dataset, id);
-CREATE TABLE IF NOT EXISTS audit_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
-BEGIN
-    SELECT RAISE(ABORT, 'audit_log is append-only');
-END;
-CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
-WHEN NOT EXISTS (SELECT 1 FROM audit_meta WHERE key = 'pruning')
-BEGIN
-    SELECT RAISE(ABORT, 'audit_log is append-only: entries leave only through prune()');
-END;
-"""
-
-
-class AuditError(RuntimeError):
-    """The log cannot be used as asked: its key is missing or broken, or it was tampered with."""
-
 
 @dataclass(frozen=True)
 class AuditEntry:
@@ -322,21 +280,10 @@ def verify_entries(entries: Iterable[AuditEntry], key: bytes, *, chained: bool =
 
 
 # -- export ----------------------------------------------------------------------------------------
-# A query typed by anyone ends up in `target`; a spreadsheet would run "=HYPERLINK(...)". Cells
-# that start like a formula get a leading quote, and so does a leading quote itself, which
-# keeps the escape reversible (read_export undoes it) and the macs verifiable.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
-
-
+# A query typed by anyone ends up in `target`; a spreadsheet would run "=HYPERLINK(...)".
+# csv_cells escapes it reversibly, so read_export gives back what was signed and the macs verify.
 def _csv_cell(value: Any) -> str:
-    if value is None:
-        return ""
-    text = canonical_json(value) if isinstance(value, dict) else str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
-
-
-def _csv_value(text: str) -> str:
-    return text[1:] if text.startswith("'") else text
+    return csv_cell(canonical_json(value) if isinstance(value, dict) else value)
 
 
 def write_entries(out: TextIO, entries: Iterable[AuditEntry], fmt: str = "jsonl") -> int:
@@ -359,7 +306,7 @@ def read_export(inp: TextIO, fmt: str = "jsonl") -> Iterator[AuditEntry]:
     """The entries of an export, as written (CSV: open the file with newline="")."""
     if fmt == "csv":
         for row in csv.DictReader(inp):
-            yield AuditEntry.from_json({k: _csv_value(v) for k, v in row.items()})
+            yield AuditEntry.from_json({k: read_csv_cell(v) for k, v in row.items()})
     elif fmt == "jsonl":
         for line in inp:
             if line.strip():
@@ -369,36 +316,21 @@ def read_export(inp: TextIO, fmt: str = "jsonl") -> Iterator[AuditEntry]:
 
 
 # -- the log ---------------------------------------------------------------------------------------
-def _connect(path: Path) -> sqlite3.Connection:
-    # isolation_level=None: transactions are begun explicitly (BEGIN IMMEDIATE to write).
-    # check_same_thread=False only so that close() may close every thread's connection.
-    conn = sqlite3.connect(path, timeout=_BUSY_TIMEOUT_S, isolation_level=None,
-                           check_same_thread=False)
-    conn.execute(f"PRAGMA busy_timeout = {int(_BUSY_TIMEOUT_S * 1000)}")
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA synchronous = NORMAL")
-    return conn
-
-
 def _row_entry(row: tuple[Any, ...]) -> AuditEntry:
     return AuditEntry(id=row[0], at=row[1], actor=row[2], action=row[3], dataset=row[4],
                       target=row[5], detail=json.loads(row[6]), ip=row[7], prev=row[8],
                       mac=row[9])
 
 
-def _where(since: datetime | None, until: datetime | None, actor: str | None,
-           action: str | None, dataset: str | None) -> tuple[str, list[Any]]:
-    """SQL conditions for the filters: `since` inclusive, `until` exclusive."""
-    clauses: list[str] = []
-    params: list[Any] = []
-    for clause, value in (("at >= ?", since and format_time(since)),
-                          ("at < ?", until and format_time(until)),
-                          ("actor = ?", actor), ("action = ?", action),
-                          ("dataset = ?", dataset)):
-        if value is not None:
-            clauses.append(clause)
-            params.append(value)
-    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+def _filter(since: datetime | None, until: datetime | None, actor: str | None,
+            action: str | None, dataset: str | None) -> Filter:
+    """The entries asked for: `since` inclusive, `until` exclusive."""
+    return Filter(since=since and format_time(since), until=until and format_time(until),
+                  actor=actor, action=action, dataset=dataset)
+
+
+def _head(log: LogConnection) -> tuple[int, str]:
+    return log.head() or (0, GENESIS)
 
 
 def _optional_text(name: str, value: str | None) -> str | None:
@@ -414,16 +346,13 @@ class AuditLog:
                  clock: Callable[[], datetime] = _now) -> None:
         self.path = Path(path)
         self._clock = clock
-        self._write_lock = threading.Lock()
-        self._local = threading.local()
-        self._readers: list[sqlite3.Connection] = []
-        self._readers_lock = threading.Lock()
-        self._closed = False
-        self._writer = _connect(self.path)
-        self._create_schema()
-        empty = self._head(self._writer)[0] == 0
-        # A new key for a log that has entries would make all of them unverifiable.
-        self._key = load_key(Path(key_path), create=empty)
+        self._store = AuditLogStore(self.path)
+        try:
+            # A new key for a log that has entries would make all of them unverifiable.
+            self._key = load_key(Path(key_path), create=self._store.empty())
+        except BaseException:
+            self._store.close()
+            raise
 
     def __enter__(self) -> AuditLog:
         return self
@@ -431,42 +360,26 @@ class AuditLog:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _create_schema(self) -> None:
-        # executescript() commits first and runs its own statements: the transaction is in
-        # the script, so two processes opening a new log at once create it once.
-        conn = self._writer
-        try:
-            conn.executescript("BEGIN IMMEDIATE;" + SCHEMA + "COMMIT;")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            conn.close()
-            raise
-
     # -- writing -----------------------------------------------------------------------------------
     def record(self, actor: str, action: str, *, dataset: str | None = None,
                target: str | None = None, detail: dict[str, Any] | None = None,
                ip: str | None = None) -> int:
         """Append one entry; its id. One short transaction, whatever the size of the log."""
         fields = self._fields(actor, action, dataset, target, detail, ip)
-        with self._write() as conn:
-            return self._append(conn, self._head(conn), fields).id
+        with self._store.write() as log:
+            return self._append(log, _head(log), fields).id
 
     def set_retention(self, days: int | None, actor: str) -> None:
         """Keep entries `days` days (None: forever); the change is an entry of its own."""
         if days is not None and (isinstance(days, bool) or not isinstance(days, int)
                                  or days < 1):
             raise ValueError(f"retention must be a number of days >= 1, or off; not {days!r}")
-        with self._write() as conn:
-            previous = self._retention(conn)
-            if days is None:
-                conn.execute("DELETE FROM audit_meta WHERE key = 'retention_days'")
-            else:
-                conn.execute("INSERT OR REPLACE INTO audit_meta VALUES ('retention_days', ?)",
-                             (str(days),))
+        with self._store.write() as log:
+            previous = log.retention_days()
+            log.set_retention_days(days)
             fields = self._fields(actor, "retention", None, None,
                                   {"days": days, "previous": previous}, None)
-            self._append(conn, self._head(conn), fields)
+            self._append(log, _head(log), fields)
 
     def prune(self, actor: str, now: datetime | None = None) -> int:
         """Delete the entries older than the retention; how many. With retention off or
@@ -477,41 +390,22 @@ class AuditLog:
         appends wait for it: ~75k entries/s, negligible for a daily prune, some seconds for a
         first prune of millions of entries."""
         now = _utc(now or self._clock())
-        with self._write() as conn:
-            days = self._retention(conn)
+        with self._store.write() as log:
+            days = log.retention_days()
             if days is None:
                 return 0
             cutoff = format_time(now - timedelta(days=days))
-            through = self._prune_boundary(conn, cutoff)
+            through = log.prune_boundary(cutoff)
             if through is None:
                 return 0
-            self._verify_prefix(conn, through)
-            head = self._head(conn)
-            through_mac = conn.execute("SELECT mac FROM audit_log WHERE id = ?",
-                                       (through,)).fetchone()[0]
-            conn.execute("INSERT INTO audit_meta VALUES ('pruning', '1')")
-            removed = conn.execute("DELETE FROM audit_log WHERE id <= ?", (through,)).rowcount
-            conn.execute("DELETE FROM audit_meta WHERE key = 'pruning'")
+            self._verify_prefix(log, through)
+            head = _head(log)
+            through_mac = log.mac(through)
+            removed = log.delete_through(through)
             detail = {"removed": removed, "through_id": through, "through_mac": through_mac,
                       "retention_days": days, "cutoff": cutoff}
-            self._append(conn, head, self._fields(actor, "prune", None, None, detail, None))
+            self._append(log, head, self._fields(actor, "prune", None, None, detail, None))
         return removed
-
-    @contextlib.contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """The write transaction: this process's threads queue on the lock, other processes
-        on SQLite's write lock (BEGIN IMMEDIATE takes it before the head is read)."""
-        with self._write_lock:
-            self._check_open()
-            conn = self._writer
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
 
     def _fields(self, actor: str, action: str, dataset: str | None, target: str | None,
                 detail: dict[str, Any] | None, ip: str | None) -> dict[str, Any]:
@@ -528,44 +422,19 @@ class AuditLog:
                 "target": _optional_text("target", target), "detail": detail,
                 "ip": _optional_text("ip", ip)}
 
-    def _append(self, conn: sqlite3.Connection, head: tuple[int, str],
+    def _append(self, log: LogConnection, head: tuple[int, str],
                 fields: dict[str, Any]) -> AuditEntry:
         # The time is taken inside the write lock, so ids and times grow together.
         signed = {"id": head[0] + 1, "at": format_time(self._clock()), **fields}
         entry = AuditEntry(**signed, prev=head[1], mac=compute_mac(self._key, head[1], signed))
-        conn.execute(f"INSERT INTO audit_log ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                     (entry.id, entry.at, entry.actor, entry.action, entry.dataset,
-                      entry.target, canonical_json(entry.detail), entry.ip, entry.prev,
-                      entry.mac))
+        log.append((entry.id, entry.at, entry.actor, entry.action, entry.dataset, entry.target,
+                    canonical_json(entry.detail), entry.ip, entry.prev, entry.mac))
         return entry
 
-    @staticmethod
-    def _head(conn: sqlite3.Connection) -> tuple[int, str]:
-        row = conn.execute("SELECT id, mac FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
-        return (row[0], row[1]) if row else (0, GENESIS)
-
-    @staticmethod
-    def _retention(conn: sqlite3.Connection) -> int | None:
-        row = conn.execute("SELECT value FROM audit_meta WHERE key = 'retention_days'")\
-            .fetchone()
-        return int(row[0]) if row else None
-
-    @staticmethod
-    def _prune_boundary(conn: sqlite3.Connection, cutoff: str) -> int | None:
-        """The last id of the prefix older than `cutoff`: entries before the first young one,
-        so a clock that went back never makes a hole in the middle of the chain."""
-        first, last = conn.execute("SELECT min(id), max(id) FROM audit_log").fetchone()
-        young = conn.execute("SELECT min(id) FROM audit_log WHERE at >= ?",
-                             (cutoff,)).fetchone()[0]
-        through = last if young is None else young - 1
-        return through if first is not None and through >= first else None
-
-    def _verify_prefix(self, conn: sqlite3.Connection, through: int) -> None:
-        prunes = conn.execute(f"SELECT {_COLUMNS} FROM audit_log WHERE action = 'prune'")
-        verifier = _Verifier(self._key, anchors=map(_row_entry, prunes))
-        rows = conn.execute(f"SELECT {_COLUMNS} FROM audit_log WHERE id <= ? ORDER BY id",
-                            (through + 1,))  # + 1: the link into what stays
-        for entry in map(_row_entry, rows):
+    def _verify_prefix(self, log: LogConnection, through: int) -> None:
+        verifier = _Verifier(self._key, anchors=map(_row_entry, log.prune_rows()))
+        # through + 1: the link into what stays is checked too.
+        for entry in map(_row_entry, log.rows_through(through + 1)):
             problem = verifier.check(entry)
             if problem:
                 raise AuditError(f"not pruning: entry #{entry.id} fails verification: "
@@ -579,33 +448,27 @@ class AuditLog:
                 actor: str | None = None, action: str | None = None,
                 dataset: str | None = None, limit: int = 100, offset: int = 0,
                 newest_first: bool = True) -> list[AuditEntry]:
-        where, params = _where(since, until, actor, action, dataset)
-        order = "DESC" if newest_first else "ASC"
-        rows = self._reader().execute(
-            f"SELECT {_COLUMNS} FROM audit_log{where} ORDER BY id {order} LIMIT ? OFFSET ?",
-            (*params, max(0, limit), max(0, offset)))
+        rows = self._store.reader().rows(_filter(since, until, actor, action, dataset),
+                                         newest_first=newest_first, limit=limit, offset=offset)
         return [_row_entry(row) for row in rows]
 
     def count(self, *, since: datetime | None = None, until: datetime | None = None,
               actor: str | None = None, action: str | None = None,
               dataset: str | None = None) -> int:
-        where, params = _where(since, until, actor, action, dataset)
-        return self._reader().execute(f"SELECT count(*) FROM audit_log{where}",
-                                      params).fetchone()[0]
+        return self._store.reader().count(_filter(since, until, actor, action, dataset))
 
     def head(self) -> tuple[int, str]:
         """The id and mac of the newest entry ((0, GENESIS) when empty), to keep elsewhere."""
-        return self._head(self._reader())
+        return _head(self._store.reader())
 
     def retention_days(self) -> int | None:
-        return self._retention(self._reader())
+        return self._store.reader().retention_days()
 
     def verify(self, head: tuple[int, str] | None = None) -> VerifyResult:
         """Check the whole chain (see the module's docstring for what that proves); with
         `head`, an (id, mac) kept from an earlier `head()`, also that the log still has it."""
-        with self._snapshot() as conn:
-            rows = conn.execute(f"SELECT {_COLUMNS} FROM audit_log ORDER BY id")
-            return verify_entries(map(_row_entry, rows), self._key, head=head)
+        with self._store.snapshot() as log:
+            return verify_entries(map(_row_entry, log.rows()), self._key, head=head)
 
     def export(self, out: TextIO, fmt: str = "jsonl", *, since: datetime | None = None,
                until: datetime | None = None, actor: str | None = None,
@@ -614,41 +477,9 @@ class AuditLog:
         if fmt not in EXPORT_FORMATS:
             raise ValueError(f"unknown export format {fmt!r} (one of "
                              f"{', '.join(EXPORT_FORMATS)})")
-        where, params = _where(since, until, actor, action, dataset)
-        with self._snapshot() as conn:
-            rows = conn.execute(f"SELECT {_COLUMNS} FROM audit_log{where} ORDER BY id", params)
+        with self._store.snapshot() as log:
+            rows = log.rows(_filter(since, until, actor, action, dataset))
             return write_entries(out, map(_row_entry, rows), fmt)
 
-    def _reader(self) -> sqlite3.Connection:
-        """This thread's read connection: WAL readers never wait for the writer."""
-        self._check_open()
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self._local.conn = _connect(self.path)
-            with self._readers_lock:
-                self._readers.append(conn)
-        return conn
-
-    @contextlib.contextmanager
-    def _snapshot(self) -> Iterator[sqlite3.Connection]:
-        """One read transaction: a long verify or export sees one state of the log, however
-        many entries are appended or pruned meanwhile."""
-        conn = self._reader()
-        conn.execute("BEGIN")
-        try:
-            yield conn
-        finally:
-            conn.execute("ROLLBACK")
-
-    def _check_open(self) -> None:
-        if self._closed:
-            raise AuditError("the audit log is closed")
-
     def close(self) -> None:
-        with self._write_lock, self._readers_lock:
-            if self._closed:
-                return
-            self._closed = True
-            for conn in (self._writer, *self._readers):
-                conn.close()
-            self._readers.clear()
+        self._store.close()

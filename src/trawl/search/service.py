@@ -9,6 +9,9 @@ message a missing dataset or document gets, and searches run only on the caller'
 so totals and facet counts count nothing else. A dataset read `redacted` answers with its
 masked text, title, paths and metadata, and the index searches its redacted twin. The
 unscoped archive (scope None) is the data folder's owner at the terminal: everything, in full.
+Structured tables follow the same rule through `archive.tables` (`ScopedTables`): a table of a
+dataset read redacted comes from the masked copy of the tables, one outside the scope is not
+found.
 """
 
 from __future__ import annotations
@@ -26,14 +29,15 @@ from trawl.access.redaction import Redactor
 from trawl.errors import NotFound
 from trawl.index.base import IndexResult, QueryError, SearchQuery
 from trawl.index.tantivy_backend import TantivyIndex
+from trawl.search.tables import TableReader
 from trawl.storage import browse
 from trawl.storage.blobs import BlobStore
 from trawl.storage.catalog import Catalog, Content, Dataset, FileRow, document_id
 from trawl.storage.datadir import DataDir
+from trawl.storage.tables import TableInfo
 
 MAX_LIMIT = 200
 MAX_OFFSET = 10_000
-
 
 
 @dataclass
@@ -106,9 +110,15 @@ class Archive:
         self.index = TantivyIndex(data.index_dir)
         self.scope: ReadScope | None = None
         self._redactors: dict[str, tuple[str, Redactor]] = {}
+        # Shared by every scoped view; each opens its file on first use.
+        self._tables = TableReader(data.tables_path, self.index)
+        self._redacted_tables = TableReader(data.redacted_tables_path, self.index,
+                                            view="redacted")
 
     def close(self) -> None:
         self.catalog.close()
+        self._tables.close()
+        self._redacted_tables.close()
 
     def scoped(self, scope: ReadScope) -> Archive:
         """This archive as a caller with `scope` sees it (shares the stores)."""
@@ -118,6 +128,11 @@ class Archive:
 
     def access(self, dataset: str) -> Access:
         return Access.FULL if self.scope is None else self.scope.access(dataset)
+
+    @property
+    def tables(self) -> ScopedTables:
+        """The structured tables as this caller may read them."""
+        return ScopedTables(self._tables, self._redacted_tables, self.access)
 
     def datasets(self) -> list[Dataset]:
         return [ds for ds in self.catalog.datasets() if self.access(ds.name) != Access.NONE]
@@ -302,6 +317,34 @@ class Archive:
             "parent": _file_ref(view, parent) if parent else None,
             "children": [_file_ref(view, row) for row in self.children(view)],
         }
+
+
+class ScopedTables:
+    """The tables of the datasets a caller may read: in full, or from the masked copy
+    (access/redacted_tables.py) for a dataset they read redacted. A table or dataset outside
+    the scope is NotFound, with the message a missing one gets."""
+
+    def __init__(self, full: TableReader, redacted: TableReader,
+                 access: Callable[[str], Access]) -> None:
+        self._full = full
+        self._redacted = redacted
+        self._access = access
+
+    def reader(self, dataset: str) -> TableReader:
+        """The tables of `dataset` as the caller may read them (full or masked)."""
+        access = self._access(dataset)
+        if access == Access.NONE:
+            raise NotFound(f"no dataset named {dataset!r}")
+        return self._redacted if access == Access.REDACTED else self._full
+
+    def table(self, table_id: int) -> TableInfo:
+        """A table the caller may read, from the store they read it in."""
+        # The full registry says whose table it is; a redacted reader then reads it in the
+        # masked copy (where a private dataset's tables do not exist at all).
+        info = self._full.table(table_id)
+        if self._access(info.dataset) == Access.NONE:
+            raise NotFound(f"no table {table_id}")
+        return self.reader(info.dataset).table(table_id)
 
 
 def _same(value: str) -> str:

@@ -54,10 +54,6 @@ MAX_FILTERS = 20
 MAX_JOINED = 20            # rows of a joined table shown on a row page
 
 
-class TableNotFound(NotFound):
-    pass
-
-
 @dataclass
 class ViewParams:
     """A table view as the URL says it: sort, filters, search, cursor, page size."""
@@ -214,7 +210,7 @@ class TableReader:
     def table(self, table_id: int, datasets: list[str] | None = None) -> TableInfo:
         info = self.store.table(table_id) if self.store else None
         if info is None or (datasets is not None and info.dataset not in datasets):
-            raise TableNotFound(f"no table {table_id}")
+            raise NotFound(f"no table {table_id}")
         return info
 
     def tables(self, dataset: str, include_empty: bool = False) -> list[TableInfo]:

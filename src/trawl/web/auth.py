@@ -114,11 +114,18 @@ def caller(request: Request) -> Caller:
 
 
 def reader(request: Request) -> Archive:
-    """The archive as the caller may read it."""
+    """The archive as the caller may read it; a login is asked for when they can read
+    nothing at all."""
     who = caller(request)
     if who.scope.empty and who.principal.anonymous:
         raise LoginRequired()
-    return request.app.state.archive.scoped(who.scope)
+    return scoped(request)
+
+
+def scoped(request: Request) -> Archive:
+    """The archive as the caller may read it, never asking for a login: for what a page
+    shows in passing, or a table by its address, which answer NotFound outside the scope."""
+    return request.app.state.archive.scoped(caller(request).scope)
 
 
 def require_admin(request: Request) -> Caller:

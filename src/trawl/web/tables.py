@@ -31,12 +31,11 @@ from fastapi.responses import (
 from jinja2 import pass_context
 from markupsafe import Markup
 
-from trawl.access.policy import Access
+from trawl.csv_cells import csv_cell
+from trawl.errors import NotFound
 from trawl.index.base import IndexHit, QueryError
-from trawl.search.service import Archive, NotFound
 from trawl.search.tables import (
     MAX_PAGE,
-    TableNotFound,
     TableReader,
     TableView,
     ViewParams,
@@ -47,7 +46,7 @@ from trawl.search.tables import (
 )
 from trawl.storage.tables import EXTRA, FLAGS, ROW, Column, TableInfo
 from trawl.web import documents
-from trawl.web.auth import audit, caller, reader
+from trawl.web.auth import audit, reader, scoped
 from trawl.web.highlight import highlight_text, query_patterns
 from trawl.web.render import render_page
 from trawl.web.security import content_disposition, sanitize_html
@@ -66,12 +65,9 @@ _TAG = re.compile(r"<[^>]{0,2000}>")
 def install(app: FastAPI) -> None:
     """Routes, and the helpers that the search, document and dataset pages call.
 
-    Two readers: the full tables, and the masked copy that public readers of a public
-    dataset read (access/redacted_tables.py). `_reader` picks one per dataset and caller."""
-    archive: Archive = app.state.archive
-    app.state.tables = TableReader(app.state.datadir.tables_path, archive.index)
-    app.state.redacted_tables = TableReader(app.state.datadir.redacted_tables_path,
-                                            archive.index, view="redacted")
+    Every table is read through the scoped archive (`archive.tables`, search/service.py): it
+    picks the full tables or their masked copy per dataset and caller, and answers NotFound
+    outside the caller's scope. Nothing here decides access."""
 
     @pass_context
     def row_hit(ctx: Any, hit: IndexHit, q: str = "") -> dict[str, Any] | None:
@@ -92,24 +88,13 @@ def install(app: FastAPI) -> None:
 
 
 def _reader(request: Request, dataset: str) -> TableReader:
-    """The tables of `dataset` as the caller may read them (full or masked)."""
-    access = caller(request).scope.access(dataset)
-    if access == Access.NONE:
-        raise NotFound(f"no dataset named {dataset!r}")
-    return request.app.state.redacted_tables if access == Access.REDACTED \
-        else request.app.state.tables
-
+    """The tables of `dataset` as the caller may read them (full or masked); else NotFound."""
+    return scoped(request).tables.reader(dataset)
 
 
 def _table(request: Request, table_id: int) -> TableInfo:
     """A table the caller may read, from the store they read it in; else NotFound."""
-    try:
-        info = request.app.state.tables.table(table_id)
-        if not caller(request).scope.can_read(info.dataset):
-            raise TableNotFound(f"no table {table_id}")
-        return _reader(request, info.dataset).table(table_id)
-    except TableNotFound as exc:
-        raise NotFound(str(exc)) from None
+    return scoped(request).tables.table(table_id)
 
 
 # -- cells ---------------------------------------------------------------------------------------
@@ -219,7 +204,7 @@ def row_hit_view(reader: TableReader, hit: IndexHit, q: str) -> dict[str, Any] |
         return None
     try:
         info = reader.table(hit.table_id)
-    except TableNotFound:
+    except NotFound:
         return None
     row = reader.row(info, hit.row) or {}
     return {"info": info, "key": row_key(info, row), "label": row_label(info, row),
@@ -444,7 +429,7 @@ def union_export(request: Request, name: str,
                 header_done = True
             for r in found:
                 yield [r["_table"].folder, r["_table"].id, r[ROW],
-                       *[_csv_value(r.get(c.sql)) for c in columns]]
+                       *[r.get(c.sql) for c in columns]]
             if cursor is None:
                 return
 
@@ -452,30 +437,23 @@ def union_export(request: Request, name: str,
 
 
 # -- exports -------------------------------------------------------------------------------------
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _csv_value(value: Any) -> Any:
-    """A cell for a spreadsheet: text that a spreadsheet would run as a formula is quoted
-    with a leading apostrophe (CSV injection); numbers stay numbers."""
-    if isinstance(value, str) and value.startswith(_FORMULA):
-        return "'" + value
-    return value
+def csv_chunks(rows: Iterator[list[Any]]) -> Iterator[str]:
+    """The CSV text of `rows`, a few hundred rows at a time. Every cell goes through the one
+    CSV-injection escape (trawl/csv_cells.py): headers are document content too, and so are
+    folder names."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for n, row in enumerate(rows):
+        writer.writerow([csv_cell(value) for value in row])
+        if n % 500 == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
 
 
 def _csv_response(rows: Iterator[list[Any]], filename: str) -> StreamingResponse:
-    def chunks() -> Iterator[str]:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        for n, row in enumerate(rows):
-            writer.writerow(row)
-            if n % 500 == 0:
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-        yield buffer.getvalue()
-
-    return StreamingResponse(chunks(), media_type="text/csv; charset=utf-8", headers={
+    return StreamingResponse(csv_chunks(rows), media_type="text/csv; charset=utf-8", headers={
         "content-disposition": content_disposition(filename)})
 
 
@@ -515,7 +493,7 @@ def export_csv(request: Request, table_id: int) -> Response:
     def lines() -> Iterator[list[Any]]:
         yield header
         for row in rows:
-            yield [row[ROW], *[_csv_value(row.get(c.sql)) for c in info.columns],
+            yield [row[ROW], *[row.get(c.sql) for c in info.columns],
                    row.get(FLAGS)]
 
     return _csv_response(lines(), f"{info.name}.csv")
