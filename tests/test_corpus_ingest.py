@@ -45,10 +45,15 @@ def test_every_file_and_member_is_accounted_for(corpus_data: Path) -> None:
     unexplained = catalog.db.execute(
         "SELECT COUNT(*) FROM files WHERE status IN ('failed', 'skipped') "
         "AND COALESCE(error, '') = ''").fetchone()[0]
+    uncoded = catalog.db.execute(
+        "SELECT path, error FROM files WHERE status IN ('failed', 'skipped') "
+        "AND (error_code IS NULL OR error_code = 'unknown')").fetchall()
     catalog.close()
     assert top == on_disk
     assert members > 500  # archive members, attachments, messages of mailboxes
     assert unexplained == 0  # every failure and skip says why
+    assert [tuple(r) for r in uncoded] == []  # ... and has a code
+    assert sum(g["count"] for g in status["failures_by_code"]) == status["failed"]
     assert status["total"] == len(on_disk) + members
 
 

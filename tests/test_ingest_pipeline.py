@@ -185,6 +185,7 @@ def test_a_hanging_file_times_out_and_the_pool_goes_on(tmp_path: Path) -> None:
         pool.submit(Task(1, str(fifo), "pipe"))
         results = _collect_all(pool)
         assert results[0].error.startswith("timed out after 2 s")
+        assert results[0].code == "timeout"
         pool.submit(Task(2, str(ok), "ok.txt"))
         (result,) = _collect_all(pool)
         assert result.error is None and result.content.status == "done"
@@ -204,6 +205,7 @@ def test_a_crashing_worker_is_recorded_and_replaced(tmp_path: Path) -> None:
         pool.submit(Task(1, str(big), "big.txt"))
         (result,) = _collect_all(pool)
         assert "crashed" in result.error and "SIGKILL" in result.error
+        assert result.code == "crash"  # no memory limit: not taken for the OOM killer
         pool.submit(Task(2, str(big), "big.txt"))
         (result,) = _collect_all(pool)
         assert result.content is not None and result.content.status == "done"
@@ -282,11 +284,15 @@ def test_retry_failed_reprocesses_only_failures(tmp_path: Path) -> None:
     data = tmp_path / "data"
     counts = ingest(root, data)
     assert counts["failed"] == 1
+    # A broken PDF is "corrupt": `--failed` leaves it, `--all` processes it again.
     out = trawl_cli("retry", "--dataset", "test", "--failed", "--quiet", data_dir=data)
-    assert "1 failed" in out.stderr
+    assert "0 failed files retried" in out.stderr and "(corrupt 1)" in out.stderr
+    out = trawl_cli("retry", "--dataset", "test", "--all", "--quiet", data_dir=data)
+    assert "1 failed file retried" in out.stderr and "1 failed," in out.stderr
     status = cli_json("status", "--dataset", "test", data_dir=data)
     assert status["failed"] == 1 and status["indexed"] == 1
     assert status["latest_errors"][0]["path"] == "broken.pdf"
+    assert status["latest_errors"][0]["code"] == "corrupt"
 
 
 def test_reindex_rebuilds_the_index_from_the_catalog(small_dump: Path, tmp_path: Path) -> None:

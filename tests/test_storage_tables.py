@@ -54,7 +54,7 @@ def test_files_under_a_folder_and_their_updates(catalog: Catalog) -> None:
     ds = catalog.ensure_dataset("d")
     for path in ("site/a.pdf", "site/files/b.pdf", "site2/c.pdf", "site-x/d.pdf", "e.pdf"):
         catalog.upsert_disk_file(ds.id, path, 1, 1.0)
-    catalog.record_walk_problem(ds.id, "site/empty", "dir", "skipped", "a folder")
+    catalog.record_walk_problem(ds.id, "site/empty", "dir", "skipped", "a folder", "special")
     catalog.commit()
     assert sorted(catalog.files_under(ds.id, "site", 100)) == [
         ("site/a.pdf", None), ("site/files/b.pdf", None)]

@@ -69,8 +69,15 @@ CODES: dict[str, FailureCode] = {c.code: c for c in _CODES}
 RETRYABLE_CODES = frozenset(c.code for c in _CODES if c.retryable)
 # Failures recorded before codes existed, and anything a code does not name.
 UNKNOWN = "unknown"
+UNKNOWN_MEANING = "recorded before Trawl kept failure codes, or of no known kind"
 
 
 def is_retryable(code: str | None) -> bool:
     """Whether a failure with this code may succeed on a plain retry (unknown: yes)."""
     return code is None or code == UNKNOWN or code in RETRYABLE_CODES
+
+
+def meaning_of(code: str | None) -> str:
+    """What a code means, in a few words (English; the web translates its own copy)."""
+    found = CODES.get(code or UNKNOWN)
+    return found.meaning if found else UNKNOWN_MEANING

@@ -255,6 +255,9 @@ def test_datasets_api(client):
     assert by_type["pdf"] >= 4 and by_type["email"] >= 2
     assert overview["date_from"] <= overview["date_to"]
     assert any("encrypted" in f["reason"] for f in overview["failures"])
+    encrypted = next(g for g in overview["failures_by_code"] if g["code"] == "encrypted")
+    assert encrypted["count"] >= 1 and encrypted["retryable"] is False
+    assert all(r["reason"].startswith("encrypted") for r in encrypted["reasons"])
     assert client.get("/api/datasets/nope").status_code == 404
     folder = client.get("/api/datasets/sample/browse", params={"path": "hostile"}).json()
     names = {f["name"] for f in folder["files"]}

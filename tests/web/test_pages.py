@@ -230,12 +230,15 @@ def test_browse_datasets_folders_and_overview(client):
     datasets = client.get("/datasets").text
     assert 'href="/datasets/sample"' in datasets
     overview = client.get("/datasets/sample").text
-    assert "Files by type" in overview and "Failures by reason" in overview
+    assert "Files by type" in overview and "Failures by code" in overview
     assert "encrypted" in overview
-    assert "symbolic link to /etc/passwd" in overview  # skipped, grouped by reason
-    reason_link = next(h for h in links(overview) if "/problems?status=failed" in h)
-    problems = client.get(reason_link).text
+    assert "symbolic link to /etc/passwd" in overview  # skipped: a message under its code
+    code_link = next(h for h in links(overview)
+                     if "/problems?status=failed&code=encrypted" in h and "reason" not in h)
+    problems = client.get(code_link).text
     assert "password-hunter2.pdf" in problems
+    reason_link = next(h for h in links(overview) if "code=link&reason=" in h)
+    assert "passwd-link" in client.get(reason_link).text
     root = client.get("/datasets/sample/browse").text
     for folder in ("atlanta", "ncric", "hostile", "web"):
         assert f'href="/datasets/sample/browse/{folder}"' in root

@@ -15,7 +15,7 @@ from typing import Any
 
 from trawl import __version__
 from trawl.cli import access_commands, audit_commands
-from trawl.errors import BadRequest, NotFound, TrawlError
+from trawl.errors import UNKNOWN, BadRequest, NotFound, TrawlError, is_retryable
 from trawl.index.base import FACETS, SearchQuery
 from trawl.storage.catalog import Catalog
 from trawl.storage.datadir import DataDir
@@ -64,8 +64,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("retry", cmd_retry, "Process again the files of a dataset that failed.")
     p.add_argument("--dataset", required=True)
-    p.add_argument("--failed", action="store_true", required=True,
-                   help="retry the failed files (the only mode for now)")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--failed", dest="all", action="store_false", default=False,
+                       help="retry the failures a retry may cure: a time or memory limit, a "
+                            "crash, a tool or a read that failed (the default)")
+    which.add_argument("--all", dest="all", action="store_true",
+                       help="retry every failure, encrypted and corrupt files included "
+                            "(after giving a --password, or upgrading Trawl)")
     _add_run_options(p)
     _add_ocr_options(p, switch=True)
 
@@ -168,7 +173,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_retry(args: argparse.Namespace) -> int:
-    return _run(args, lambda ingester: ingester.retry_failed())
+    return _run(args, lambda ingester: ingester.retry_failed(retryable_only=not args.all))
 
 
 def cmd_ocr(args: argparse.Namespace) -> int:
@@ -183,9 +188,28 @@ def _run(args: argparse.Namespace, step: Any) -> int:
         summary = step(ingester)
     finally:
         ingester.close()
+    _print_retry(summary, getattr(args, "all", False))
     _print_summary(summary)
     _refresh_public_views(ingester.data, [args.dataset])
     return 0
+
+
+def _print_retry(summary: Any, everything: bool) -> None:
+    """What `trawl retry` put back in the queue, and what it left, by code."""
+    if summary.retried is None:
+        return
+    print(f"{summary.dataset}: {_files(summary.retried)} retried", file=sys.stderr)
+    if summary.not_retried:
+        left = ", ".join(f"{code} {n}" for code, n in summary.not_retried)
+        # --all leaves only folders that could not be listed: a new ingest walks them again.
+        hint = "`trawl ingest` the folder again" if everything else \
+            "`trawl retry --all` retries them too"
+        print(f"{summary.dataset}: {_files(sum(n for _, n in summary.not_retried))} left as "
+              f"they were ({left}); {hint}", file=sys.stderr)
+
+
+def _files(n: int) -> str:
+    return f"{n} failed file" + ("" if n == 1 else "s")
 
 
 def _print_summary(summary: Any) -> None:
@@ -226,6 +250,13 @@ def cmd_status(args: argparse.Namespace) -> int:
                   f"{r['dataset']}`)")
         for family, states in r["by_type"].items():
             print(f"    {family:<14} " + ", ".join(f"{k} {v}" for k, v in states.items()))
+        for status, key in (("failed", "failures_by_code"), ("skipped", "skipped_by_code")):
+            if r[key]:
+                print(f"  {status} by code:")
+            for g in r[key]:
+                note = "  (retried by `trawl retry --failed`)" \
+                    if status == "failed" and g["retryable"] else ""
+                print(f"    {g['code']:<14} {g['count']}{note}")
         if r["latest_errors"]:
             print("  latest errors:")
             for e in r["latest_errors"]:
@@ -245,11 +276,19 @@ def _status_report(catalog: Catalog, ds: Any) -> dict[str, Any]:
         "bytes": totals["bytes"],
         "ocr_pending": catalog.ocr_backlog(ds.id),
         "by_type": catalog.counts_by_family(ds.id),
+        "failures_by_code": _by_code(catalog, ds.id, "failed"),
+        "skipped_by_code": _by_code(catalog, ds.id, "skipped"),
         "failures_by_reason": [{"reason": r, "count": n}
                                for r, n in catalog.errors_by_reason(ds.id)],
-        "latest_errors": [{"path": f.path, "error": f.error}
+        "latest_errors": [{"path": f.path, "error": f.error,
+                           "code": f.error_code or UNKNOWN}
                           for f in catalog.latest_errors(ds.id)],
     }
+
+
+def _by_code(catalog: Catalog, dataset_id: int, status: str) -> list[dict[str, Any]]:
+    return [{"code": code, "retryable": is_retryable(code), "count": n}
+            for code, n in catalog.errors_by_code(dataset_id, status)]
 
 
 def cmd_search(args: argparse.Namespace) -> int:

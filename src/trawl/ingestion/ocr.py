@@ -69,7 +69,12 @@ _LANGUAGES_RE = re.compile(r"^[A-Za-z_]{3,}(\+[A-Za-z_]{3,})*$")
 
 
 class OcrError(Exception):
-    """Tesseract could not read this page (timed out, crashed): recorded on the page."""
+    """Tesseract could not read this page (timed out, crashed): recorded on the page, with
+    its failure code (trawl.errors.CODES: "tool", or "timeout" for its time limit)."""
+
+    def __init__(self, message: str, code: str = "tool") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class OcrUnavailable(ValueError):
@@ -299,7 +304,7 @@ def run_tesseract(image: Path, languages: str, timeout_s: float, dpi: int | None
                               env=env)
     except subprocess.TimeoutExpired as exc:
         raise OcrError(f"tesseract timed out after {timeout_s:.0f} s "
-                       "(the per-page time limit)") from exc
+                       "(the per-page time limit)", code="timeout") from exc
     except FileNotFoundError as exc:
         raise OcrError("tesseract is not installed") from exc
     if done.returncode != 0:

@@ -46,6 +46,7 @@ class OcrPageResult:
     result: OcrResult | None = None
     skipped: str | None = None    # why the page was not read (too small, too large)
     error: str | None = None      # why reading it failed (time limit, broken page)
+    code: str | None = None       # with `error`: its trawl.errors code
     # The failure is this run's, not the page's (no password given, Tesseract missing): the
     # document stays pending for a later run instead of being recorded as read.
     retry_later: bool = False
@@ -86,12 +87,13 @@ class PageReader:
         except PageSkipped as exc:
             out.skipped = str(exc)
         except OcrError as exc:
-            out.error = str(exc)
+            out.error, out.code = str(exc), exc.code
             out.retry_later = isinstance(exc, NotNow)
         except MemoryError:
             out.error = "out of memory (the per-file memory limit was reached)"
+            out.code = "memory"
         except Exception as exc:  # a broken page must cost that page, not the worker
-            out.error = f"{type(exc).__name__}: {exc}"[:500]
+            out.error, out.code = f"{type(exc).__name__}: {exc}"[:500], "corrupt"
         return out
 
     def _pdf_page(self, source: str, number: int) -> tuple[Image.Image, int]:
@@ -116,7 +118,8 @@ class PageReader:
         doc = pymupdf.open(source, filetype="pdf")
         if doc.needs_pass and not any(doc.authenticate(pw) for pw in self.passwords):
             doc.close()
-            raise NotNow("encrypted PDF; no known password opens it (give it with --password)")
+            raise NotNow("encrypted PDF; no known password opens it (give it with --password)",
+                         code="encrypted")
         self._pdf = (source, doc)
         return doc
 

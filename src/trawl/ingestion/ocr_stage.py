@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from trawl.errors import UNKNOWN
 from trawl.ingestion.ocr import OcrSettings, replaces_text_layer
 from trawl.ingestion.ocr_pages import OcrPageResult, OcrTask
 from trawl.ingestion.pool import WorkerPool
@@ -187,7 +188,8 @@ class OcrStage:
             return
         if isinstance(result, TaskResult):  # the worker was killed (time limit) or crashed
             result = OcrPageResult(result.file_id, sha, page,
-                                   error=result.error or "the OCR worker failed")
+                                   error=result.error or "the OCR worker failed",
+                                   code=result.code or "crash")
         state.results[page] = result
         state.remaining.discard(page)
         self._count(result)
@@ -235,7 +237,7 @@ def apply_ocr(content: Content, text: str, results: dict[int, OcrPageResult], la
     meta = content.metadata
     reasons = meta.get("ocr_reasons") or {}
     read: dict[str, float | None] = {}
-    empty, cached, errors = [], [], {}
+    empty, cached, errors, codes = [], [], {}, {}
     skipped = dict(meta.get("ocr_skipped") or {})
     rotation, skew = {}, {}
     seconds = 0.0
@@ -247,7 +249,7 @@ def apply_ocr(content: Content, text: str, results: dict[int, OcrPageResult], la
     for number, page in sorted(results.items()):
         key = str(number)
         if page.error:
-            errors[key] = page.error
+            errors[key], codes[key] = page.error, page.code or UNKNOWN
             continue
         if page.skipped or page.result is None:
             skipped[key] = page.skipped or "not read"
@@ -273,7 +275,8 @@ def apply_ocr(content: Content, text: str, results: dict[int, OcrPageResult], la
             whole = f"{found.text}\n{whole}" if whole.strip() else found.text
     meta.update({"ocr": "done", "ocr_languages": languages, "ocr_pages": read})
     for name, value in (("ocr_empty_pages", empty), ("ocr_cached_pages", cached),
-                        ("ocr_errors", errors), ("ocr_skipped", skipped),
+                        ("ocr_errors", errors), ("ocr_error_codes", codes),
+                        ("ocr_skipped", skipped),
                         ("ocr_rotation", rotation), ("ocr_skew", skew)):
         if value:
             meta[name] = value

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from trawl.derive.documents import index_contents
+from trawl.errors import UNKNOWN
 from trawl.index.tantivy_backend import TantivyIndex
 from trawl.ingestion.extractors.base import Limits
 from trawl.ingestion.ocr import DEFAULT_LANGUAGES, OcrSettings, OcrUnavailable, check_languages
@@ -70,6 +71,9 @@ class IngestSummary:
     files_processed: int
     bytes_processed: int
     ocr: OcrSummary | None = None         # when the OCR stage ran
+    retried: int | None = None            # `trawl retry`: failures put back in the queue
+    # `trawl retry`: the failures left as they were (not retryable), (code, paths)
+    not_retried: list[tuple[str, int]] = field(default_factory=list)
 
 
 class Ingester:
@@ -130,12 +134,17 @@ class Ingester:
         return IngestSummary(dataset.name, self.catalog.counts_by_status(dataset.id),
                              time.monotonic() - started, 0, 0, summary)
 
-    def retry_failed(self) -> IngestSummary:
+    def retry_failed(self, retryable_only: bool = True) -> IngestSummary:
+        """Process the failed files again: those whose failure a retry may cure (a time or
+        memory limit, a crash, ...), or every one (`retryable_only=False`)."""
         dataset = self.catalog.dataset(self.dataset_name)
         if dataset is None:
             raise ValueError(f"no dataset named {self.dataset_name!r}")
-        self.catalog.reset_failed(dataset.id)
-        return self.ingest(None)
+        retried = self.catalog.reset_failed(dataset.id, retryable_only=retryable_only)
+        left = self.catalog.errors_by_code(dataset.id, "failed")
+        summary = self.ingest(None)
+        summary.retried, summary.not_retried = retried, left
+        return summary
 
     def close(self) -> None:
         self.catalog.close()
@@ -182,7 +191,8 @@ class Ingester:
         for n, entry in enumerate(walk(root), start=1):
             if entry.problem:
                 self.catalog.record_walk_problem(dataset.id, entry.path, entry.kind,
-                                                 entry.status, entry.problem)
+                                                 entry.status, entry.problem,
+                                                 entry.code or UNKNOWN)
             else:
                 changed, previous_sha = self.catalog.upsert_disk_file(
                     dataset.id, entry.path, entry.size, entry.mtime)
@@ -252,7 +262,8 @@ class Ingester:
         """A member whose content is already known needs no worker."""
         if row.depth > self.options.max_depth:
             self.catalog.finish_file(row.id, "skipped",
-                                     f"nested deeper than {self.options.max_depth} levels")
+                                     f"nested deeper than {self.options.max_depth} levels",
+                                     code="limit")
             self._count("skipped", row.size)
             return True
         if row.sha256 is None:
@@ -262,7 +273,7 @@ class Ingester:
             return False
         if row.parent_id is not None and self._inside_itself(row):
             self.catalog.finish_file(row.id, "skipped", "an archive that contains itself "
-                                     "(a quine): not unpacked again")
+                                     "(a quine): not unpacked again", code="limit")
             self._count("skipped", row.size)
             return True
         self._finish(dataset, row, content)
@@ -289,13 +300,15 @@ class Ingester:
             self.catalog.save_content(result.content, result.children)
         elif result.content is None and not result.known:
             if result.sha256 is None:  # not even readable: a failure of the path alone
-                self.catalog.finish_file(row.id, "failed", result.error, None, result.size)
+                self.catalog.finish_file(row.id, "failed", result.error, None, result.size,
+                                         code=result.code or UNKNOWN)
                 self._count("failed", result.size)
                 return
             # A hang or a crash belongs to the content: copies must not be tried again.
             self.catalog.save_content(Content(result.sha256, result.size or 0, None, "other",
                                               "failed", result.error,
-                                              extracted_at=time.time()), [])
+                                              extracted_at=time.time(),
+                                              error_code=result.code or UNKNOWN), [])
         content = self.catalog.content(result.sha256 or "")
         assert content is not None
         self._finish(dataset, row, content, counted=False)
@@ -304,7 +317,8 @@ class Ingester:
     def _finish(self, dataset: Dataset, row: FileRow, content: Content,
                 counted: bool = True) -> None:
         self.catalog.finish_file(row.id, content.file_status, content.error, content.sha256,
-                                 row.size if row.size is not None else content.size)
+                                 row.size if row.size is not None else content.size,
+                                 code=_code_of(content))
         self.catalog.ensure_document(dataset, content.sha256)
         self._to_index.add(content.sha256)
         if counted:
@@ -335,3 +349,11 @@ class Ingester:
         while batch := self.catalog.unindexed_documents(dataset.id, limit=INDEX_BATCH):
             self._to_index.update(sha for _, sha in batch)
             self._index_pending(dataset, force=True)
+
+
+def _code_of(content: Content) -> str | None:
+    """The code a path takes from its content: none when it was extracted; unknown for a
+    failure recorded before codes existed (a content made by an older Trawl)."""
+    if content.status == "done":
+        return None
+    return content.error_code or UNKNOWN

@@ -127,7 +127,7 @@ class WorkerPool:
         for slot in self._slots:
             if slot.task is not None and now - slot.started > self.timeout_s:
                 results.append(self._replace(slot, f"timed out after {self.timeout_s:.0f} s "
-                                                   "(the per-file time limit)"))
+                                                   "(the per-file time limit)", "timeout"))
         return results
 
     def _receive(self, slot: _Slot) -> TaskResult:
@@ -135,18 +135,20 @@ class WorkerPool:
             result: TaskResult = slot.conn.recv()
         except (EOFError, OSError):
             slot.process.join(timeout=1)
-            code = slot.process.exitcode
-            reason = _describe_exit(code, self.memory_limit)
-            return self._replace(slot, f"the extractor crashed: {reason}")
+            status = slot.process.exitcode
+            reason = _describe_exit(status, self.memory_limit)
+            return self._replace(slot, f"the extractor crashed: {reason}",
+                                 "memory" if _out_of_memory(status, self.memory_limit)
+                                 else "crash")
         slot.task = None
         return result
 
-    def _replace(self, slot: _Slot, error: str) -> TaskResult:
+    def _replace(self, slot: _Slot, error: str, code: str) -> TaskResult:
         task = slot.task
         assert task is not None
         self._kill(slot)
         self._slots[self._slots.index(slot)] = self._start()
-        return TaskResult(file_id=task.file_id, sha256=task.sha256, error=error,
+        return TaskResult(file_id=task.file_id, sha256=task.sha256, error=error, code=code,
                           seconds=time.monotonic() - slot.started)
 
     @staticmethod
@@ -169,11 +171,17 @@ class WorkerPool:
                 self._kill(slot)
 
 
-def _describe_exit(code: int | None, memory_limit: int | None) -> str:
-    if code is None:
+def _out_of_memory(status: int | None, memory_limit: int | None) -> bool:
+    """A worker under a memory limit that was SIGKILLed: the kernel's OOM killer, as far as
+    anyone can tell (nothing else here sends SIGKILL to a worker that has not timed out)."""
+    return bool(memory_limit) and status == -signal.SIGKILL
+
+
+def _describe_exit(status: int | None, memory_limit: int | None) -> str:
+    if status is None:
         return "no exit status"
-    if code < 0:
-        name = signal.Signals(-code).name
-        hint = " (likely out of memory)" if -code == signal.SIGKILL and memory_limit else ""
+    if status < 0:
+        name = signal.Signals(-status).name
+        hint = " (likely out of memory)" if _out_of_memory(status, memory_limit) else ""
         return f"killed by {name}{hint}"
-    return f"exit status {code}"
+    return f"exit status {status}"

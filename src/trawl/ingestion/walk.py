@@ -22,6 +22,7 @@ class WalkEntry:
     problem: str | None = None   # set when the entry cannot be processed
     status: str = "pending"      # pending | skipped | failed
     kind: str = "file"           # file | dir | link | special
+    code: str | None = None      # with `problem`: its trawl.errors code
 
 
 def walk(root: Path) -> Iterator[WalkEntry]:
@@ -39,26 +40,27 @@ def _walk_dir(folder: Path, prefix: str) -> Iterator[WalkEntry]:
             entries = sorted(scanner, key=lambda e: e.name)
     except OSError as exc:
         yield WalkEntry(prefix.rstrip("/") or ".", problem=f"cannot list folder: {exc.strerror}",
-                        status="failed", kind="dir")
+                        status="failed", kind="dir", code="io")
         return
     for entry in entries:
         rel = prefix + entry.name
         try:
             info = entry.stat(follow_symlinks=False)
         except OSError as exc:
-            yield WalkEntry(rel, problem=f"cannot stat: {exc.strerror}", status="failed")
+            yield WalkEntry(rel, problem=f"cannot stat: {exc.strerror}", status="failed",
+                            code="io")
             continue
         if stat.S_ISLNK(info.st_mode):
             target = _link_target(entry.path)
             yield WalkEntry(rel, problem=f"symbolic link to {target} (links are not followed)",
-                            status="skipped", kind="link")
+                            status="skipped", kind="link", code="link")
         elif stat.S_ISDIR(info.st_mode):
             yield from _walk_dir(Path(entry.path), rel + "/")
         elif stat.S_ISREG(info.st_mode):
             yield WalkEntry(rel, info.st_size, info.st_mtime)
         else:
             yield WalkEntry(rel, problem="not a regular file (device, socket or pipe)",
-                            status="skipped", kind="special")
+                            status="skipped", kind="special", code="special")
 
 
 def _link_target(path: str) -> str:

@@ -52,6 +52,7 @@ class TaskResult:
     content: Content | None = None       # None: could not even be read (see error)
     children: list[ChildEntry] = field(default_factory=list)
     error: str | None = None
+    code: str | None = None              # with `error`: its trawl.errors code
     known: bool = False                  # the content was already in the catalog
     seconds: float = 0.0
 
@@ -93,7 +94,7 @@ class Worker:
             else:
                 result.size = Path(task.source).stat().st_size
         except OSError as exc:
-            result.error = f"cannot read: {exc.strerror or exc}"
+            result.error, result.code = f"cannot read: {exc.strerror or exc}", "io"
             return result
         if self._known(result.sha256):
             result.known = True
@@ -108,7 +109,7 @@ class Worker:
                 engine = OcrEngine(self.config.blob_dir, self.config.ocr, self.config.tmp_dir)
             except OcrUnavailable as exc:
                 return OcrPageResult(task.file_id, task.sha256, task.page, error=str(exc),
-                                     retry_later=True)
+                                     code="tool", retry_later=True)
             self._pages = PageReader(engine, self.config.passwords)
         return self._pages.read(task)
 
@@ -120,9 +121,9 @@ class Worker:
                           extractor=extractor.__name__ if extractor else None,
                           extracted_at=time.time())
         if size == 0:
-            return _skip(content, "empty file"), []
+            return _skip(content, "empty file", "empty"), []
         if extractor is None:
-            return _skip(content, f"unsupported file type: {mime}"), []
+            return _skip(content, f"unsupported file type: {mime}", "unsupported"), []
         work_dir = self.config.tmp_dir / f"task-{task.file_id}"
         work_dir.mkdir(parents=True, exist_ok=True)
         ctx = ExtractionContext(Path(task.source), mime, task.name, self.config.blob_dir,
@@ -130,20 +131,24 @@ class Worker:
         try:
             extracted = extractor().extract(ctx)
         except Unsupported as exc:
-            return _skip(content, str(exc) or "unsupported"), []
+            return _skip(content, str(exc) or "unsupported", exc.code), []
         except EncryptedError as exc:
             content.metadata["encrypted"] = True
-            return _fail(content, f"encrypted: {exc}"), []
-        except ExtractionError as exc:
-            return _fail(content, f"{type(exc).__name__}: {exc}"), []
+            return _fail(content, f"encrypted: {exc}", exc.code), []
+        except ExtractionError as exc:  # corrupt, a limit, a tool's time limit: it says which
+            return _fail(content, f"{type(exc).__name__}: {exc}", exc.code), []
         except RetryableError as exc:
-            return _fail(content, f"retryable: {exc}"), []
+            return _fail(content, f"retryable: {exc}", exc.code), []
         except MemoryError:
-            return _fail(content, "out of memory (the per-file memory limit was reached)"), []
+            return _fail(content, "out of memory (the per-file memory limit was reached)",
+                         "memory"), []
         except Exception as exc:  # a bug in a parser must cost one file, not the run
+            # A parser that trips over a file trips over it again: the file is what it cannot
+            # read, so it is "corrupt" (not retried by `retry --failed`), not a crash.
             where = traceback.extract_tb(exc.__traceback__)[-1]
             return _fail(content, f"extractor error: {type(exc).__name__}: {exc} "
-                                  f"({Path(where.filename).name}:{where.lineno})"), []
+                                  f"({Path(where.filename).name}:{where.lineno})",
+                         "corrupt"), []
         finally:
             shutil.rmtree(work_dir, ignore_errors=True)
             if content.error:
@@ -184,13 +189,13 @@ def hash_file(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def _skip(content: Content, reason: str) -> Content:
-    content.status, content.error = "skipped", reason
+def _skip(content: Content, reason: str, code: str) -> Content:
+    content.status, content.error, content.error_code = "skipped", reason, code
     return content
 
 
-def _fail(content: Content, error: str) -> Content:
-    content.status, content.error = "failed", error[:2000]
+def _fail(content: Content, error: str, code: str) -> Content:
+    content.status, content.error, content.error_code = "failed", error[:2000], code
     return content
 
 

@@ -26,7 +26,7 @@ from trawl.access.document_text import mask_document_text
 from trawl.access.policy import Access, ReadScope
 from trawl.access.published import redaction_rules
 from trawl.access.redaction import Redactor
-from trawl.errors import NotFound
+from trawl.errors import UNKNOWN, NotFound
 from trawl.index.base import IndexResult, QueryError, SearchQuery
 from trawl.index.tantivy_backend import TantivyIndex
 from trawl.search.tables import TableReader
@@ -98,6 +98,14 @@ class DocumentView:
     def error(self) -> str | None:
         error = self.via.error if self.via is not None else self.content.error
         return self.mask(error) if error else error
+
+    @property
+    def error_code(self) -> str | None:
+        """The failure code beside `error` (trawl.errors.CODES): None when it was indexed."""
+        if self.status == "indexed":
+            return None
+        code = self.via.error_code if self.via is not None else self.content.error_code
+        return code or UNKNOWN
 
 
 class Archive:
@@ -171,8 +179,14 @@ class Archive:
     def overview(self, dataset: Dataset) -> browse.Overview:
         found = browse.overview(self.catalog, dataset.id)
         mask = self.masker(dataset)
-        return dataclasses.replace(found, failures=[(mask(r), n) for r, n in found.failures],
-                                   skipped=[(mask(r), n) for r, n in found.skipped])
+
+        def masked(groups: list[browse.CodeGroup]) -> list[browse.CodeGroup]:
+            # The codes are Trawl's own words; the messages quote the files (names, paths).
+            return [dataclasses.replace(g, reasons=[(mask(r), n) for r, n in g.reasons])
+                    for g in groups]
+
+        return dataclasses.replace(found, failures=masked(found.failures),
+                                   skipped=masked(found.skipped))
 
     def folder(self, dataset: Dataset, folder: str, offset: int, limit: int
                ) -> browse.FolderListing:
@@ -194,13 +208,16 @@ class Archive:
         return ([self._masked_entry(dataset, e) for e in before],
                 [self._masked_entry(dataset, e) for e in after])
 
-    def problems(self, dataset: Dataset, status: str, reason: str, limit: int
-                 ) -> list[FileRow]:
-        reason = self._asked_path(dataset, reason)
+    def problems(self, dataset: Dataset, status: str, reason: str | None, limit: int,
+                 code: str | None = None) -> list[FileRow]:
+        """The files that failed (or were skipped) with this message and/or code (None:
+        any). A redacted reader names a message as they see it, as they do a path."""
+        if reason is not None:
+            reason = self._asked_path(dataset, reason)
         mask = self.masker(dataset)
         return [dataclasses.replace(r, path=mask(r.path), error=mask(r.error or "") or None)
                 for r in browse.files_with_reason(self.catalog, dataset.id, status, reason,
-                                                  limit=limit)]
+                                                  limit=limit, code=code)]
 
     def _masked_entry(self, dataset: Dataset, entry: browse.FileEntry) -> browse.FileEntry:
         mask = self.masker(dataset)
@@ -261,7 +278,7 @@ class Archive:
         content = self.catalog.content(row.sha256) if row.sha256 else None
         if content is None:  # a path that could not be read has no content: show the path
             content = Content(sha256="", size=row.size or 0, mime=None, family=None,
-                              status=row.status, error=row.error)
+                              status=row.status, error=row.error, error_code=row.error_code)
             return DocumentView("", ds, content, [row], via=row, redactor=self.redactor(ds))
         return DocumentView(document_id(ds.name, content.sha256), ds, content,
                             self.catalog.files_of_content(ds.id, content.sha256), via=row,
@@ -308,6 +325,7 @@ class Archive:
             "size": c.size,
             "status": view.status,
             "error": view.error,
+            "error_code": view.error_code,
             "title": view.title,
             "date": c.doc_date,
             "language": c.language,
@@ -365,5 +383,7 @@ def _file_ref(view: DocumentView, row: FileRow) -> dict[str, Any]:
         "kind": row.kind,
         "status": row.status,
         "error": row.error,
+        "error_code": (row.error_code or UNKNOWN) if row.status in ("failed", "skipped")
+        else None,
         "size": row.size,
     }

@@ -13,6 +13,9 @@ from dataclasses import dataclass
 
 from trawl.storage.catalog import Catalog, FileRow
 
+# Messages shown under each code of the overview (the problems page lists every file).
+REASONS_PER_CODE = 10
+
 
 @dataclass
 class FolderEntry:
@@ -40,6 +43,15 @@ class FolderListing:
 
 
 @dataclass
+class CodeGroup:
+    """The failed (or skipped) paths of one failure code, with their commonest messages."""
+
+    code: str                                    # trawl.errors.CODES, or UNKNOWN
+    count: int
+    reasons: list[tuple[str, int]]               # message, paths (the commonest)
+
+
+@dataclass
 class Overview:
     files: int
     bytes: int
@@ -48,8 +60,8 @@ class Overview:
     by_type: list[tuple[str, int, int]]          # family, files, bytes
     date_from: str | None
     date_to: str | None
-    failures: list[tuple[str, int]]              # reason, files
-    skipped: list[tuple[str, int]]
+    failures: list[CodeGroup]                    # by code, the commonest first
+    skipped: list[CodeGroup]
     top_folders: int
 
 
@@ -166,15 +178,29 @@ def overview(catalog: Catalog, dataset_id: int) -> Overview:
         files=totals["files"], bytes=totals["bytes"], contents=totals["contents"],
         by_status=catalog.counts_by_status(dataset_id), by_type=by_type,
         date_from=dates["low"], date_to=dates["high"],
-        failures=catalog.errors_by_reason(dataset_id, "failed", limit=50),
-        skipped=catalog.errors_by_reason(dataset_id, "skipped", limit=50),
+        failures=code_groups(catalog, dataset_id, "failed"),
+        skipped=code_groups(catalog, dataset_id, "skipped"),
         top_folders=top)
 
 
-def files_with_reason(catalog: Catalog, dataset_id: int, status: str, reason: str,
-                      limit: int = 100) -> list[FileRow]:
-    """Some of the files that failed (or were skipped) for one reason."""
+def code_groups(catalog: Catalog, dataset_id: int, status: str,
+                reasons: int = REASONS_PER_CODE) -> list[CodeGroup]:
+    """The failed (or skipped) paths grouped by code, each with its commonest messages."""
+    return [CodeGroup(code, count, catalog.errors_by_reason(dataset_id, status, reasons, code))
+            for code, count in catalog.errors_by_code(dataset_id, status)]
+
+
+def files_with_reason(catalog: Catalog, dataset_id: int, status: str, reason: str | None,
+                      limit: int = 100, code: str | None = None) -> list[FileRow]:
+    """Some of the files that failed (or were skipped) for one reason, of one code, or both
+    (None: any)."""
+    where, args = "", []
+    if reason is not None:
+        where, args = " AND COALESCE(error, '') = ?", [reason]
+    if code is not None:
+        extra, code_args = catalog.code_condition(code)
+        where, args = where + extra, [*args, *code_args]
     rows = catalog.db.execute(
-        "SELECT * FROM files WHERE dataset_id = ? AND status = ? AND COALESCE(error, '') = ? "
-        "ORDER BY path LIMIT ?", (dataset_id, status, reason, limit)).fetchall()
+        f"SELECT * FROM files WHERE dataset_id = ? AND status = ?{where} "
+        "ORDER BY path LIMIT ?", (dataset_id, status, *args, limit)).fetchall()
     return [FileRow(**dict(r)) for r in rows]

@@ -4,7 +4,9 @@ Design
 ------
 * ``files``: one row per path in a dataset: a file on disk, an archive member, an e-mail
   attachment, a message of a mailbox. Its ``status`` is always one of ``pending``, ``indexed``,
-  ``failed`` or ``skipped``, with ``error`` saying why for the last two. This table is the
+  ``failed`` or ``skipped``, with ``error`` saying why for the last two (for a reader) and
+  ``error_code`` (trawl.errors.CODES: for grouping, and for what ``retry --failed`` retries;
+  NULL on rows recorded before codes existed, read as "unknown"). This table is the
   "nothing is lost" ledger: ``indexed + failed + skipped == total`` once a run ends.
 * ``contents``: one row per unique SHA-256: the extraction result (type, title, metadata, the
   key of the extracted text in the blob store). Identical bytes are extracted once, whatever
@@ -30,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from trawl.errors import RETRYABLE_CODES, UNKNOWN
 from trawl.storage.tables import CSV_MIMES, CSV_SUFFIXES, WORKBOOK_MIMES, TableFile
 
 SCHEMA = """
@@ -55,7 +58,8 @@ CREATE TABLE IF NOT EXISTS contents (
     doc_date TEXT,                   -- ISO 8601, the document's own date where known
     language TEXT,
     extractor TEXT,
-    extracted_at REAL
+    extracted_at REAL,
+    error_code TEXT                  -- why it failed or was skipped: trawl.errors.CODES
 );
 CREATE TABLE IF NOT EXISTS content_children (
     parent_sha256 TEXT NOT NULL,
@@ -81,6 +85,7 @@ CREATE TABLE IF NOT EXISTS files (
     error TEXT,
     expanded INTEGER NOT NULL DEFAULT 0,
     updated_at REAL,
+    error_code TEXT,                 -- why it failed or was skipped: trawl.errors.CODES
     UNIQUE (dataset_id, path)
 );
 CREATE INDEX IF NOT EXISTS files_status ON files(dataset_id, status);
@@ -155,6 +160,7 @@ class FileRow:
     error: str | None
     expanded: int = 0
     updated_at: float | None = None
+    error_code: str | None = None        # trawl.errors.CODES; None: unknown (recorded before)
 
 
 @dataclass
@@ -174,6 +180,7 @@ class Content:
     language: str | None = None
     extractor: str | None = None
     extracted_at: float | None = None
+    error_code: str | None = None        # with `error`: trawl.errors.CODES
 
     @property
     def file_status(self) -> str:
@@ -225,8 +232,26 @@ class Catalog:
             self.db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.executescript(SCHEMA)
+            self._migrate()
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.row_factory = sqlite3.Row
+        # A catalog made before failure codes, opened read-only, has no such column: its
+        # failures all read as "unknown" until a writer (any ingest) adds it.
+        self.has_codes = "error_code" in self._columns("files")
+
+    def _columns(self, table: str) -> set[str]:
+        return {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
+
+    def _migrate(self) -> None:
+        """Bring a catalog made by an older Trawl up to SCHEMA: columns added since (the
+        tables and indexes are created by SCHEMA itself, if missing). Old rows keep NULL."""
+        for table in ("files", "contents"):
+            if "error_code" not in self._columns(table):
+                self.db.execute(f"ALTER TABLE {table} ADD COLUMN error_code TEXT")
+        # Here, not in SCHEMA: an old catalog has no column to index until the line above.
+        self.db.execute("CREATE INDEX IF NOT EXISTS files_code "
+                        "ON files(dataset_id, status, error_code)")
+        self.db.commit()
 
     def close(self) -> None:
         self.db.close()
@@ -291,19 +316,20 @@ class Catalog:
         # Changed on disk: process again (the hash decides whether the content really changed).
         self.db.execute(
             "UPDATE files SET size = ?, mtime = ?, sha256 = NULL, status = 'pending', "
-            "error = NULL, expanded = 0, updated_at = ? WHERE id = ?",
+            "error = NULL, error_code = NULL, expanded = 0, updated_at = ? WHERE id = ?",
             (size, mtime, time.time(), row["id"]),
         )
         return True, row["sha256"]
 
     def record_walk_problem(self, dataset_id: int, path: str, kind: str, status: str,
-                            error: str) -> None:
+                            error: str, code: str) -> None:
         """A path that cannot be processed at all (unreadable, a symlink): final at once."""
         self.db.execute(
-            "INSERT INTO files (dataset_id, path, kind, depth, status, error, updated_at) "
-            "VALUES (?, ?, ?, 0, ?, ?, ?) ON CONFLICT (dataset_id, path) DO UPDATE SET "
-            "status = excluded.status, error = excluded.error, updated_at = excluded.updated_at",
-            (dataset_id, path, kind, status, error, time.time()),
+            "INSERT INTO files (dataset_id, path, kind, depth, status, error, error_code, "
+            "updated_at) VALUES (?, ?, ?, 0, ?, ?, ?, ?) ON CONFLICT (dataset_id, path) DO "
+            "UPDATE SET status = excluded.status, error = excluded.error, "
+            "error_code = excluded.error_code, updated_at = excluded.updated_at",
+            (dataset_id, path, kind, status, error, code, time.time()),
         )
 
     def file(self, file_id: int) -> FileRow | None:
@@ -325,11 +351,14 @@ class Catalog:
         return [FileRow(**dict(r)) for r in rows]
 
     def finish_file(self, file_id: int, status: str, error: str | None = None,
-                    sha256: str | None = None, size: int | None = None) -> None:
+                    sha256: str | None = None, size: int | None = None,
+                    code: str | None = None) -> None:
+        """A path's final state; a failed or skipped one gives its reason and its code."""
         self.db.execute(
-            "UPDATE files SET status = ?, error = ?, sha256 = COALESCE(?, sha256), "
-            "size = COALESCE(?, size), updated_at = ? WHERE id = ?",
-            (status, error, sha256, size, time.time(), file_id),
+            "UPDATE files SET status = ?, error = ?, error_code = ?, "
+            "sha256 = COALESCE(?, sha256), size = COALESCE(?, size), updated_at = ? "
+            "WHERE id = ?",
+            (status, error, code, sha256, size, time.time(), file_id),
         )
 
     def files_of_content(self, dataset_id: int, sha256: str) -> list[FileRow]:
@@ -372,18 +401,22 @@ class Catalog:
             "UNION ALL SELECT f.id FROM files f JOIN d ON f.parent_id = d.id) "
             "DELETE FROM files WHERE id IN (SELECT id FROM d)", (file_id,))
 
-    def reset_failed(self, dataset_id: int) -> int:
-        """Put failed paths, and the contents they failed on, back in the queue."""
+    def reset_failed(self, dataset_id: int, retryable_only: bool = True) -> int:
+        """Put failed paths, and the contents they failed on, back in the queue; returns how
+        many. `retryable_only`: only those whose code says a retry may succeed (and those of
+        unknown code, recorded before codes existed), not the encrypted or corrupt ones."""
+        which, args = "dataset_id = ? AND status = 'failed'", [dataset_id]
+        if retryable_only:
+            codes = sorted(RETRYABLE_CODES | {UNKNOWN})
+            which += (f" AND (error_code IS NULL OR error_code IN "
+                      f"({', '.join('?' * len(codes))}))")
+            args += codes
         self.db.execute(
             "DELETE FROM contents WHERE status = 'failed' AND sha256 IN "
-            "(SELECT sha256 FROM files WHERE dataset_id = ? AND status = 'failed')",
-            (dataset_id,),
-        )
+            f"(SELECT sha256 FROM files WHERE {which})", args)
         cursor = self.db.execute(
-            "UPDATE files SET status = 'pending', error = NULL, updated_at = ? "
-            "WHERE dataset_id = ? AND status = 'failed' AND kind != 'dir'",
-            (time.time(), dataset_id),
-        )
+            "UPDATE files SET status = 'pending', error = NULL, error_code = NULL, "
+            f"updated_at = ? WHERE {which} AND kind != 'dir'", [time.time(), *args])
         self.db.commit()
         return cursor.rowcount
 
@@ -560,14 +593,35 @@ class Catalog:
         ).fetchall()
         return [FileRow(**dict(r)) for r in rows]
 
-    def errors_by_reason(self, dataset_id: int, status: str = "failed",
-                         limit: int = 20) -> list[tuple[str, int]]:
+    def errors_by_reason(self, dataset_id: int, status: str = "failed", limit: int = 20,
+                         code: str | None = None) -> list[tuple[str, int]]:
+        """(message, paths) of the failed (or skipped) paths, most common first; with `code`,
+        only those of that code (the detail under one code)."""
+        where, args = self.code_condition(code)
         rows = self.db.execute(
             "SELECT COALESCE(error, '') AS reason, COUNT(*) AS n FROM files "
-            "WHERE dataset_id = ? AND status = ? GROUP BY 1 ORDER BY n DESC LIMIT ?",
-            (dataset_id, status, limit),
+            f"WHERE dataset_id = ? AND status = ?{where} GROUP BY 1 ORDER BY n DESC, 1 "
+            "LIMIT ?", (dataset_id, status, *args, limit),
         ).fetchall()
         return [(r["reason"], r["n"]) for r in rows]
+
+    def errors_by_code(self, dataset_id: int, status: str = "failed") -> list[tuple[str, int]]:
+        """(code, paths) of the failed (or skipped) paths, most common first; rows without a
+        code count as trawl.errors.UNKNOWN."""
+        code = "COALESCE(error_code, ?)" if self.has_codes else "?"
+        rows = self.db.execute(
+            f"SELECT {code} AS code, COUNT(*) AS n FROM files WHERE dataset_id = ? "
+            "AND status = ? GROUP BY 1 ORDER BY n DESC, 1", (UNKNOWN, dataset_id, status),
+        ).fetchall()
+        return [(r["code"], r["n"]) for r in rows]
+
+    def code_condition(self, code: str | None) -> tuple[str, tuple[str, ...]]:
+        """The SQL condition (and its parameters) for "the row's code is `code`"."""
+        if code is None:
+            return "", ()
+        if not self.has_codes:  # nothing has a code yet: everything is unknown
+            return ("", ()) if code == UNKNOWN else (" AND 0", ())
+        return " AND COALESCE(error_code, ?) = ?", (UNKNOWN, code)
 
     def totals(self, dataset_id: int) -> dict[str, int]:
         row = self.db.execute(

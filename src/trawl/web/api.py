@@ -12,7 +12,7 @@ from trawl.errors import NotFound
 from trawl.index.base import IndexHit, IndexResult, QueryError
 from trawl.search.service import Archive
 from trawl.storage import browse
-from trawl.web import documents, files
+from trawl.web import documents, failure_codes, files
 from trawl.web.auth import audit, caller, reader
 from trawl.web.highlight import snippet_html
 from trawl.web.params import SHOWN_FACETS, SearchParams, parse_search_params, query_problems
@@ -160,9 +160,18 @@ def dataset(request: Request, name: str) -> JSONResponse:
         "by_status": o.by_status,
         "by_type": [{"type": t, "files": n, "bytes": b} for t, n, b in o.by_type],
         "date_from": o.date_from, "date_to": o.date_to,
-        "failures": [{"reason": r, "count": n} for r, n in o.failures],
-        "skipped": [{"reason": r, "count": n} for r, n in o.skipped],
+        # By code, each with its meaning and its commonest messages; "failures" and
+        # "skipped" are the same messages in one list, as before codes (with the code added).
+        "failures_by_code": failure_codes.code_json(o.failures),
+        "skipped_by_code": failure_codes.code_json(o.skipped),
+        "failures": _by_reason(o.failures),
+        "skipped": _by_reason(o.skipped),
     })
+
+
+def _by_reason(groups: list[browse.CodeGroup]) -> list[dict[str, Any]]:
+    found = [{"reason": r, "count": n, "code": g.code} for g in groups for r, n in g.reasons]
+    return sorted(found, key=lambda item: -item["count"])
 
 
 @router.get("/datasets/{name}/browse", summary="A folder: its sub-folders and files")

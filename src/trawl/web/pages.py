@@ -12,12 +12,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from trawl.errors import NotFound
+from trawl.errors import UNKNOWN, NotFound
 from trawl.index.base import IndexHit, QueryError
 from trawl.paths import folder_of
 from trawl.search.service import Archive, DocumentView
 from trawl.storage import browse
-from trawl.web import documents
+from trawl.web import documents, failure_codes
 from trawl.web.api import audit_search, hit_url, run_search
 from trawl.web.auth import audit, reader
 from trawl.web.files import inline_image_type, is_pdf
@@ -293,7 +293,11 @@ def dataset_page(request: Request, name: str) -> HTMLResponse:
     ds = archive.dataset(name)
     overview = archive.overview(ds)
     root = archive.folder(ds, "", 0, 20)
-    return render_page(request, "dataset.html", {"dataset": ds, "o": overview, "root": root})
+    use_language(request)  # the codes' meanings are translated here, before rendering
+    return render_page(request, "dataset.html", {
+        "dataset": ds, "o": overview, "root": root,
+        "failures": failure_codes.code_views(ds.name, "failed", overview.failures),
+        "skipped": failure_codes.code_views(ds.name, "skipped", overview.skipped)})
 
 
 @router.get("/datasets/{name}/browse", response_class=HTMLResponse)
@@ -318,11 +322,16 @@ def folder_page(request: Request, name: str, folder: str = "",
 @router.get("/datasets/{name}/problems", response_class=HTMLResponse)
 def problems_page(request: Request, name: str,
                   status: Annotated[str, Query(pattern="^(failed|skipped)$")] = "failed",
-                  reason: Annotated[str, Query(max_length=4000)] = "") -> HTMLResponse:
+                  code: Annotated[str | None, Query(pattern="^[a-z]{1,30}$")] = None,
+                  reason: Annotated[str | None, Query(max_length=4000)] = None
+                  ) -> HTMLResponse:
+    """The files that failed (or were skipped) with one code, one message, or both."""
     archive = reader(request)
     ds = archive.dataset(name)
-    rows = archive.problems(ds, status, reason, limit=500)
+    rows = archive.problems(ds, status, reason, limit=500, code=code)
+    use_language(request)
     return render_page(request, "problems.html", {
-        "dataset": ds, "status": status, "reason": reason,
-        "files": [_file_link(ds, row) for row in rows],
+        "dataset": ds, "status": status, "reason": reason, "code": code,
+        "meaning": failure_codes.meaning(code) if code else None,
+        "files": [_file_link(ds, row) | {"code": row.error_code or UNKNOWN} for row in rows],
     })

@@ -84,11 +84,12 @@ class _Walk:
     warnings: list[str] = field(default_factory=list)
     pending: list[_Pending] = field(default_factory=list)
 
-    def skip(self, name: str | bytes, reason: str) -> None:
+    def skip(self, name: str | bytes, reason: str, code: str) -> None:
+        """A member not extracted: why (for a reader) and its trawl.errors code."""
         self.skipped_count += 1
         if len(self.skipped) >= _MAX_SKIPPED_LISTED:
             return
-        entry = {"name": _label(name), "reason": reason}
+        entry = {"name": _label(name), "reason": reason, "code": code}
         if isinstance(name, bytes):
             self.pending.append(_Pending(name, skipped=entry))
         self.skipped.append(entry)
@@ -229,16 +230,15 @@ def _zip_packed_sizes(ctx: ExtractionContext) -> dict[str, int]:
     return sizes
 
 
-def _skip_reason(entry: ArchiveEntry) -> str | None:
-    """Why a non-regular entry is not extracted; None for a regular file."""
+def _skip_reason(entry: ArchiveEntry) -> tuple[str, str] | None:
+    """Why a link or a special entry is not extracted, and its code; None for a regular file
+    (and a directory, which is not a member of its own)."""
     if entry.issym:
-        return f"symbolic link to {_label(entry.linkpath or '')[:255]} (not followed)"
+        return f"symbolic link to {_label(entry.linkpath or '')[:255]} (not followed)", "link"
     if entry.islnk:
-        return f"hard link to {_label(entry.linkpath or '')[:255]} (not followed)"
-    if entry.isdir:
-        return "directory"
-    if not entry.isreg:
-        return "special file (device, pipe or socket)"
+        return f"hard link to {_label(entry.linkpath or '')[:255]} (not followed)", "link"
+    if not entry.isreg and not entry.isdir:
+        return "special file (device, pipe or socket)", "special"
     return None
 
 
@@ -250,11 +250,11 @@ def _walk_archive(
     for entry in archive:
         name = entry.pathname or ""
         walk.format = walk.format or _format_name(archive)
-        reason = _skip_reason(entry)
-        if reason == "directory":
+        if entry.isdir:
             continue
-        if reason:
-            walk.skip(name, reason)
+        skipped = _skip_reason(entry)
+        if skipped:
+            walk.skip(name, *skipped)
             continue
         try:
             child = ctx.add_child(
@@ -278,16 +278,16 @@ def _entry_failed(exc: ArchiveError, name: str | bytes, walk: _Walk) -> bool:
     """Record a member libarchive could not read; False if the whole archive is unusable."""
     if _is_unsupported_encryption(exc):
         walk.unreadable += 1
-        walk.skip(name, "encrypted in a way libarchive cannot decrypt")
+        walk.skip(name, "encrypted in a way libarchive cannot decrypt", "encrypted")
         return exc.retcode == _ARCHIVE_FAILED
     if exc.retcode != _ARCHIVE_FAILED:
         return False
     if _is_wrong_password(exc):
         walk.encrypted += 1
-        walk.skip(name, "encrypted: no configured password opened it")
+        walk.skip(name, "encrypted: no configured password opened it", "encrypted")
     else:
         walk.unreadable += 1
-        walk.skip(name, f"unreadable: {exc.msg}")
+        walk.skip(name, f"unreadable: {exc.msg}", "corrupt")
     return True
 
 
@@ -456,7 +456,7 @@ class SevenZip:
                 timeout=self.ctx.limits.tool_timeout_s, check=False,
             )  # fmt: skip
         except subprocess.TimeoutExpired as exc:
-            raise ExtractionError("7z timed out") from exc
+            raise ExtractionError("7z timed out", code="timeout") from exc
         except FileNotFoundError as exc:
             raise RetryableError("7z is not installed") from exc
         return done.returncode, (done.stdout + done.stderr).decode("utf-8", "replace")
@@ -516,7 +516,7 @@ class SevenZip:
             reader = _ExactReader(stream, member.size, self.guard)
             if member.kind == "link":
                 reader.drain()  # 7z writes a link's target as its data: read past it
-                walk.skip(member.name, "link (not followed)")
+                walk.skip(member.name, "link (not followed)", "link")
                 continue
             child = self.ctx.add_child(
                 member.name, reader, kind="member", mtime=member.mtime,

@@ -13,6 +13,9 @@ Errors are typed, as in Hoover's snoop: `ExtractionError` is permanent (the file
 unsupported in a way a retry will not fix); `EncryptedError` is a permanent error that says the
 file is encrypted and no known password opened it; `Unsupported` means the file is skipped with
 a reason; `RetryableError` means a retry may succeed (a tool crashed for lack of resources).
+Each carries the failure code (trawl.errors.CODES) that the catalog records beside its message:
+the type's own, or one the raiser knows better (`ExtractionError(..., code="timeout")`), so
+that no one has to guess a code from the message's words.
 """
 
 from __future__ import annotations
@@ -26,30 +29,52 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, ClassVar
 
+from trawl.errors import UNKNOWN
 from trawl.storage.blobs import BlobStore
 
 if TYPE_CHECKING:
     from trawl.ingestion.sheet import Sheet
 
 
-class ExtractionError(Exception):
+class _Coded(Exception):
+    """An error that says which failure code it is (trawl.errors.CODES)."""
+
+    code: ClassVar[str] = UNKNOWN
+
+    def __init__(self, message: str = "", *, code: str | None = None) -> None:
+        super().__init__(message)
+        if code is not None:
+            self.code = code  # type: ignore[misc]  # this one error's, over its type's
+
+
+class ExtractionError(_Coded):
     """Permanent failure: the file cannot be read by this extractor."""
+
+    code = "corrupt"
 
 
 class EncryptedError(ExtractionError):
     """The file is encrypted and no configured password opened it."""
 
+    code = "encrypted"
 
-class Unsupported(Exception):
+
+class Unsupported(_Coded):
     """The file is deliberately not extracted; the message is the reason recorded."""
 
+    code = "unsupported"
 
-class RetryableError(Exception):
+
+class RetryableError(_Coded):
     """A failure that a later retry may not repeat (resource exhaustion, tool crash)."""
+
+    code = "tool"
 
 
 class LimitExceeded(ExtractionError):
     """A safety limit (size, ratio, count, depth) was hit: the container is hostile or huge."""
+
+    code = "limit"
 
 
 @dataclass(frozen=True)
@@ -210,7 +235,8 @@ class ExtractionContext:
                 **kw,
             )
         except subprocess.TimeoutExpired as exc:
-            raise ExtractionError(f"{args[0]} timed out after {exc.timeout:.0f}s") from exc
+            raise ExtractionError(f"{args[0]} timed out after {exc.timeout:.0f}s",
+                                  code="timeout") from exc
         except FileNotFoundError as exc:
             raise RetryableError(f"{args[0]} is not installed") from exc
         if done.returncode != 0:
