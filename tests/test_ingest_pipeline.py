@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import tarfile
+import tempfile
 import time
 import zipfile
 from pathlib import Path
@@ -274,6 +275,41 @@ def test_kill_9_then_resume_equals_an_uninterrupted_run(tmp_path: Path) -> None:
         # One index entry per document: no duplicates, nothing missing.
         assert search(data, "", limit=0).total == documents
         assert search(data, "heron", limit=0).total == 2500
+
+
+def test_a_killed_run_leaves_no_temporary_files_outside_the_data_dir(tmp_path: Path,
+                                                                     request) -> None:
+    """The fork server's pymp-* folder and the tools' temporary files go under the data
+    directory, and the next run clears what a killed one left there."""
+    source = tmp_path / "source"
+    source.mkdir()
+    for i in range(2000):
+        (source / f"note-{i:05}.txt").write_text(f"Note {i}: the egret saw {i * 3} frogs.\n")
+    system_tmp = tmp_path / "system-tmp"
+    system_tmp.mkdir()
+    # A short path: a Unix socket's is at most 107 bytes, and pytest's are long.
+    data = Path(tempfile.mkdtemp(prefix="trawl-", dir="/tmp"))
+    request.addfinalizer(lambda: shutil.rmtree(data, ignore_errors=True))
+    env = {**os.environ, "TRAWL_DATA": str(data), "TMPDIR": str(system_tmp)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "trawl.cli.main", "ingest", str(source), "--dataset", "test",
+         "--quiet", "--workers", "2"], env=env, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while _indexed_so_far(data) < 200 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    assert process.returncode == -signal.SIGKILL, "the run ended before it was killed"
+    left = data / "tmp" / f"proc-{process.pid}"
+    assert list(left.glob("pymp-*")), "the fork server's folder is in the data directory"
+    assert list(system_tmp.iterdir()) == []
+
+    subprocess.run([sys.executable, "-m", "trawl.cli.main", "ingest", str(source), "--dataset",
+                    "test", "--quiet"], env=env, check=True, timeout=600)
+    assert not left.exists(), "the next run removes what the killed one left"
+    assert list((data / "tmp").glob("proc-*")) == [], "a run that ends removes its own"
+    assert list(system_tmp.iterdir()) == []
+    assert search(data, "egret", limit=0).total == 2000
 
 
 def test_retry_failed_reprocesses_only_failures(tmp_path: Path) -> None:

@@ -157,13 +157,18 @@ def _add_ocr_options(p: argparse.ArgumentParser, switch: bool) -> None:
 
 def _ingester(args: argparse.Namespace):  # noqa: ANN202 (imports the ingestion layer lazily)
     from trawl.ingestion.pipeline import Ingester, IngestOptions
+    from trawl.ingestion.scratch import use_scratch_in
 
+    data = DataDir.open(args.data_dir)
+    if use_scratch_in(data.tmp_dir) is None:  # before the workers start (their socket too)
+        print(f"trawl: {data.root} is too long a path for the workers' socket: temporary "
+              "files go to the system's temporary folder", file=sys.stderr)
     options = IngestOptions(workers=args.workers, timeout_s=args.timeout,
                             memory_limit=args.memory_limit * 1024 * 1024,
                             passwords=tuple(args.password), quiet=args.quiet,
                             ocr=getattr(args, "ocr", None), ocr_languages=args.ocr_languages,
                             ocr_timeout_s=args.ocr_timeout)
-    return Ingester(DataDir.open(args.data_dir), args.dataset, options)
+    return Ingester(data, args.dataset, options)
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:

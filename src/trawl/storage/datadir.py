@@ -9,7 +9,8 @@
     <data-dir>/blobs/           content-addressed store: members, attachments, texts
     <data-dir>/index/           the embedded Tantivy index
     <data-dir>/previews/        PDF pages rendered as images for the web (web/previews.py)
-    <data-dir>/tmp/             per-worker scratch space, emptied after each file
+    <data-dir>/tmp/             per-worker scratch space, emptied after each file; a
+                                run's other temporary files (proc-<pid>/, ingestion/scratch.py)
 """
 
 from __future__ import annotations
