@@ -256,3 +256,35 @@ def test_datasette_can_open_the_file(site: tuple[Path, DataDir], store: TableSto
         assert db.execute(f'SELECT COUNT(*) FROM "{info.sql_name}"').fetchone()[0] == \
             info.row_count
     db.close()
+
+
+def test_a_csv_of_html_cells_is_a_table_and_an_html_page_named_csv_is_not(tmp_path: Path
+                                                                          ) -> None:
+    """libmagic calls a CSV of two lines "text/html" when a cell is HTML (it wants three lines
+    to say CSV): a .csv that reads as records is a table whatever libmagic guesses, and a web
+    page saved as .csv stays HTML."""
+    dump = tmp_path / "dump"
+    dump.mkdir()
+    (dump / "EmailBuilder.csv").write_text(
+        "EmailBuilderID,EmailSubject,EmailBody\n"
+        '7,Gathering,"<html><body><p>Meet at the <b>north gate</b>, at noon</p></body></html>"\n')
+    (dump / "saved-page.csv").write_text(
+        "<!DOCTYPE html>\n<html><head><title>Press</title></head>\n<body><p>Cities, towns"
+        "</p>\n<p>and counties, one</p></body></html>\n")
+    data = tmp_path / "data"
+    ingest(dump, data)
+    catalog = Catalog(DataDir.open(data).catalog_path, readonly=True)
+    try:
+        ds = catalog.dataset("test")
+        mimes = {path: catalog.content(catalog.file_by_path(ds.id, path).sha256).mime
+                 for path in ("EmailBuilder.csv", "saved-page.csv")}
+    finally:
+        catalog.close()
+    assert mimes == {"EmailBuilder.csv": "text/csv", "saved-page.csv": "text/html"}
+    store = TableStore.open_readonly(data / "tables.sqlite")
+    assert store is not None
+    [builder] = store.tables("test", name="EmailBuilder")
+    assert builder.row_count == 1
+    assert [c.name for c in builder.columns][:3] == ["EmailBuilderID", "EmailSubject",
+                                                     "EmailBody"]
+    assert search(data, '"north gate"', limit=5).total >= 1

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import magic
 
+from trawl.ingestion.tables.detect import DIALECT_SAMPLE_CHARS, parses_as_table, sniff_encoding
+
 # Generic content types that an extension may refine, and what each extension refines them to.
 _GENERIC = {"text/plain", "application/octet-stream", "application/zip", "text/html",
             "application/x-ole-storage", "application/CDFV2", "application/vnd.ms-office"}
@@ -41,10 +43,11 @@ EXTENSION_HINTS: dict[str, str] = {
 # Which generic content types each hint is allowed to refine (a hint never changes a family).
 _HINT_ALLOWED_FROM: dict[str, set[str]] = {
     # libmagic gives up on long-lined CSV ("data"): the text extractor refuses real binaries.
-    "text/csv": {"text/plain", "application/csv", "application/octet-stream"},
+    # A CSV file whose cells are HTML may look like HTML: it is a table if it reads as one.
+    "text/csv": {"text/plain", "application/csv", "application/octet-stream", "text/html"},
     "text/plain": {"application/octet-stream"},
     "text/html": {"text/plain"},  # fragments without <html> or a doctype
-    "text/tab-separated-values": {"text/plain"},
+    "text/tab-separated-values": {"text/plain", "text/html"},
     # Mail whose first part is HTML looks like HTML to libmagic.
     "message/rfc822": {"text/plain", "application/octet-stream", "text/html"},
     "message/x-emlx": {"text/plain", "application/octet-stream", "text/html"},
@@ -97,7 +100,8 @@ def detect_mime(path: Path, name: str | None = None) -> str:
     mime = (mime or "application/octet-stream").split(";")[0].strip()
     if mime in _GENERIC or mime in {"application/csv"}:
         hint = EXTENSION_HINTS.get(Path(name or path).suffix.lower())
-        if hint and mime in _HINT_ALLOWED_FROM.get(hint, set()):
+        if hint and mime in _HINT_ALLOWED_FROM.get(hint, set()) \
+                and (mime != "text/html" or _reads_as_table(path)):
             return hint
     if Path(name or path).suffix.lower() == ".txt" and mime in _MISTAKEN_FOR_CODE:
         return "text/plain"  # prose that libmagic's code heuristics took for a program
@@ -110,6 +114,16 @@ _MISTAKEN_FOR_CODE = {"text/x-fortran", "text/x-c", "text/x-c++", "text/x-java",
                       "application/javascript", "text/javascript", "text/x-asm",
                       "text/x-pascal", "text/x-makefile", "text/x-script.python",
                       "text/x-perl", "text/x-ruby", "text/x-tex", "text/troff"}
+
+
+def _reads_as_table(path: Path) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(DIALECT_SAMPLE_CHARS)
+    except OSError:
+        return False
+    encoding, skip = sniff_encoding(head)
+    return parses_as_table(head[skip:].decode(encoding, errors="replace"))
 
 
 # Outlook .msg and .pst share libmagic's answer; a PST starts with this signature.

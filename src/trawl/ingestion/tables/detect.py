@@ -106,10 +106,35 @@ def open_text(raw: io.BufferedIOBase, encoding: str) -> io.TextIOWrapper:
 
 def sniff_dialect(text: str, prefer_tab: bool = False) -> Dialect:
     """The delimiter that splits the first records most consistently."""
+    sample = _whole_records(text)
+    best = _best_delimiter(sample, prefer_tab)
+    delimiter = best[1] if best else ("\t" if prefer_tab else ",")
+    first_line = sample.split("\n", 1)[0]
+    separators = first_line.count(delimiter)
+    spaced = first_line.count(delimiter + " ")
+    return Dialect(delimiter=delimiter,
+                   skipinitialspace=separators > 0 and delimiter != " "
+                   and spaced == separators)
+
+
+def parses_as_table(text: str) -> bool:
+    """Whether the start of a file reads as delimited records: two or more of them, nine in
+    ten with the same number (two or more) of fields. An HTML page named .csv does not; a CSV
+    file whose cells are HTML, which libmagic may call HTML, does."""
+    best = _best_delimiter(_whole_records(text), prefer_tab=False)
+    return best is not None and best[0][0] >= 0.9 and best[0][3] >= 2
+
+
+def _whole_records(text: str) -> str:
     # The sample may end inside a record: drop its last line.
     cut = text.rfind("\n")
-    sample = text[:cut] if cut > 0 else text
-    best: tuple[tuple[float, int, int], str] | None = None
+    return text[:cut] if cut > 0 else text
+
+
+def _best_delimiter(sample: str, prefer_tab: bool
+                    ) -> tuple[tuple[float, int, int, int], str] | None:
+    """((consistency, tab bonus, fields, records), delimiter) of the best candidate."""
+    best: tuple[tuple[float, int, int, int], str] | None = None
     for delimiter in DELIMITERS:
         if delimiter not in sample:
             continue  # one field per record: never chosen, so not worth parsing the sample
@@ -121,16 +146,10 @@ def sniff_dialect(text: str, prefer_tab: bool = False) -> Dialect:
             continue
         consistency = round(freq / len(counts), 2)
         bonus = 1 if prefer_tab and delimiter == "\t" else 0
-        score = (consistency, bonus, mode)
-        if best is None or score > best[0]:
+        score = (consistency, bonus, mode, freq)
+        if best is None or score[:3] > best[0][:3]:
             best = (score, delimiter)
-    delimiter = best[1] if best else ("\t" if prefer_tab else ",")
-    first_line = sample.split("\n", 1)[0]
-    separators = first_line.count(delimiter)
-    spaced = first_line.count(delimiter + " ")
-    return Dialect(delimiter=delimiter,
-                   skipinitialspace=separators > 0 and delimiter != " "
-                   and spaced == separators)
+    return best
 
 
 def _field_counts(sample: str, delimiter: str) -> list[int]:
