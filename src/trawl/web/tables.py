@@ -40,7 +40,6 @@ from trawl.search.tables import (
     TableView,
     ViewParams,
     encode_cursor,
-    parse_view_params,
     row_key,
     row_label,
 )
@@ -48,6 +47,7 @@ from trawl.storage.tables import EXTRA, FLAGS, ROW, Column, TableInfo
 from trawl.web import documents
 from trawl.web.auth import audit, reader, scoped
 from trawl.web.highlight import highlight_text, query_patterns
+from trawl.web.params import SqlId, parse_export_params, parse_union_cursor, parse_view_params
 from trawl.web.render import render_page
 from trawl.web.security import content_disposition, sanitize_html
 
@@ -240,7 +240,7 @@ def tables_page(request: Request, name: str, all: bool = False) -> HTMLResponse:
 
 
 @router.get("/tables/{table_id}", response_class=HTMLResponse)
-def table_page(request: Request, table_id: int) -> Response:
+def table_page(request: Request, table_id: SqlId) -> Response:
     info = _table(request, table_id)
     audit(request, "view", dataset=info.dataset, target=f"table:{info.id}",
           detail={"view": request.url.query[:500]} if request.url.query else None)
@@ -339,7 +339,7 @@ def _table_context(request: Request, info: TableInfo, params: ViewParams,
 
 
 @router.get("/tables/{table_id}/rows/{row}", response_class=HTMLResponse)
-def row_page(request: Request, table_id: int, row: int,
+def row_page(request: Request, table_id: SqlId, row: SqlId,
              q: Annotated[str, Query(max_length=2000)] = "") -> HTMLResponse:
     info = _table(request, table_id)
     tables = _reader(request, info.dataset)
@@ -383,7 +383,7 @@ def union_page(request: Request, name: str,
                after: Annotated[str | None, Query(max_length=200)] = None,
                limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50) -> HTMLResponse:
     ds = reader(request).dataset(name)
-    cursor = _union_cursor(after)
+    cursor = parse_union_cursor(after)
     tables, columns, rows, next_cursor = _reader(request, ds.name).union(ds.name, table,
                                                                           cursor, limit)
     if not tables:
@@ -399,17 +399,6 @@ def union_page(request: Request, name: str,
         "first_url": f"{base}?{urlencode([('name', table)])}" if after else None,
         "export_csv": f"{base}.csv?{urlencode([('name', table)])}",
     })
-
-
-def _union_cursor(after: str | None) -> tuple[Any, int] | None:
-    if not after:
-        return None
-    from trawl.search.tables import decode_cursor
-
-    value, row = decode_cursor(after)
-    if not isinstance(value, int):
-        raise QueryError("this page link is damaged; start again from the first page")
-    return value, row
 
 
 @router.get("/datasets/{name}/tables/union.csv")
@@ -457,28 +446,11 @@ def _csv_response(rows: Iterator[list[Any]], filename: str) -> StreamingResponse
         "content-disposition": content_disposition(filename)})
 
 
-def _export_params(request: Request, info: TableInfo) -> tuple[ViewParams, int | None]:
-    query = [(k, v) for k, v in request.query_params.multi_items() if k not in ("limit",)]
-    params = parse_view_params(info, _Pairs(query))
-    raw = request.query_params.get("limit")
-    if raw and not raw.isdigit():
-        raise QueryError("limit must be a whole number")
-    return params, int(raw) if raw else None
-
-
-class _Pairs:
-    def __init__(self, pairs: list[tuple[str, str]]) -> None:
-        self.pairs = pairs
-
-    def multi_items(self) -> list[tuple[str, str]]:
-        return self.pairs
-
-
 def _exported(request: Request, table_id: int, fmt: str
               ) -> tuple[TableInfo, ViewParams, Iterator[dict[str, Any]]]:
     """The table, the view asked for and its rows; the export is audited."""
     info = _table(request, table_id)
-    params, limit = _export_params(request, info)
+    params, limit = parse_export_params(info, request.query_params)
     rows = _reader(request, info.dataset).export(info, params, limit)
     audit(request, "export", dataset=info.dataset, target=f"table:{info.id}",
           detail={"format": fmt, "view": dict(params.pairs(after=False))})
@@ -486,7 +458,7 @@ def _exported(request: Request, table_id: int, fmt: str
 
 
 @router.get("/tables/{table_id}/export.csv")
-def export_csv(request: Request, table_id: int) -> Response:
+def export_csv(request: Request, table_id: SqlId) -> Response:
     info, _params, rows = _exported(request, table_id, "csv")
     header = [ROW, *[c.name for c in info.columns], FLAGS]
 
@@ -500,7 +472,7 @@ def export_csv(request: Request, table_id: int) -> Response:
 
 
 @router.get("/tables/{table_id}/export.json")
-def export_json(request: Request, table_id: int) -> Response:
+def export_json(request: Request, table_id: SqlId) -> Response:
     info, params, rows = _exported(request, table_id, "json")
 
     def chunks() -> Iterator[str]:
@@ -534,7 +506,7 @@ def api_tables(request: Request, name: str, all: bool = False) -> JSONResponse: 
 @api.get("/tables/{table_id}", summary="One table: its columns and one page of its rows. "
          "Parameters: sort, desc, f.COLUMN (equals), c.COLUMN (contains), min.COLUMN, "
          "max.COLUMN, q (search in the table), after (the next page's cursor), limit.")
-def api_table(request: Request, table_id: int) -> JSONResponse:
+def api_table(request: Request, table_id: SqlId) -> JSONResponse:
     info = _table(request, table_id)
     params = parse_view_params(info, request.query_params)
     view = _reader(request, info.dataset).view(info, params)
@@ -547,7 +519,7 @@ def api_table(request: Request, table_id: int) -> JSONResponse:
 
 
 @api.get("/tables/{table_id}/rows/{row}", summary="One row with its links and joined rows")
-def api_row(request: Request, table_id: int, row: int) -> JSONResponse:
+def api_row(request: Request, table_id: SqlId, row: SqlId) -> JSONResponse:
     info = _table(request, table_id)
     tables = _reader(request, info.dataset)
     data = tables.row(info, row)
