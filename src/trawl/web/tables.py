@@ -13,7 +13,9 @@ from __future__ import annotations
 import csv
 import html
 import io
+import itertools
 import json
+import logging
 import re
 from collections.abc import Iterator
 from datetime import date, datetime
@@ -32,7 +34,7 @@ from jinja2 import pass_context
 from markupsafe import Markup
 
 from trawl.csv_cells import csv_cell
-from trawl.errors import NotFound
+from trawl.errors import NotFound, TrawlError
 from trawl.index.base import IndexHit, QueryError
 from trawl.search.tables import (
     MAX_PAGE,
@@ -51,6 +53,7 @@ from trawl.web.params import SqlId, parse_export_params, parse_union_cursor, par
 from trawl.web.render import render_page
 from trawl.web.security import content_disposition, sanitize_html
 
+log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api", tags=["tables"])
 SHORT_CELL = 160
@@ -426,24 +429,61 @@ def union_export(request: Request, name: str,
 
 
 # -- exports -------------------------------------------------------------------------------------
+# An export streams: its status line and first rows are sent before its last rows are read.
+# A failure before the first row is the request's own error (400, 404, 500: `_started`); a
+# failure after it cannot change the status any more, so the body says so at its end (as
+# Datasette writes the error into a CSV stream it cannot finish): a CSV's last row is the one
+# cell `# export failed: REASON`, a JSON export ends with an "error" member after its rows.
+# A complete export has neither.
 def csv_chunks(rows: Iterator[list[Any]]) -> Iterator[str]:
     """The CSV text of `rows`, a few hundred rows at a time. Every cell goes through the one
     CSV-injection escape (trawl/csv_cells.py): headers are document content too, and so are
     folder names."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    for n, row in enumerate(rows):
-        writer.writerow([csv_cell(value) for value in row])
-        if n % 500 == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
+    try:
+        for n, row in enumerate(rows):
+            writer.writerow([csv_cell(value) for value in row])
+            if n % 500 == 0:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+    except Exception as exc:  # noqa: BLE001 (said in the body; the log has the traceback)
+        writer.writerow([f"# {_failure(exc)}"])
     yield buffer.getvalue()
 
 
+def json_chunks(head: dict[str, Any], rows: Iterator[dict[str, Any]]) -> Iterator[str]:
+    """`head` with a "rows" member holding `rows`, streamed one row at a time."""
+    yield json.dumps(head, ensure_ascii=False, default=_json_default)[:-1] + ', "rows": ['
+    try:
+        for n, row in enumerate(rows):
+            yield ("," if n else "") + json.dumps(row, ensure_ascii=False,
+                                                  default=_json_default)
+    except Exception as exc:  # noqa: BLE001 (said in the body; the log has the traceback)
+        yield "], " + json.dumps({"error": _failure(exc)})[1:]
+        return
+    yield "]}"
+
+
+def _failure(exc: Exception) -> str:
+    """Why an export stopped, in one line; a fault of the server stays in its log."""
+    log.error("an export failed after it started", exc_info=exc)
+    reason = str(exc) if isinstance(exc, TrawlError) else \
+        "internal error; the server log has the details"
+    return "export failed: " + " ".join(reason.split())
+
+
+def _started(rows: Iterator[Any]) -> Iterator[Any]:
+    """`rows` with its first item already read, so that a failure before any row is sent is
+    the request's own error, not a 200 with a broken body."""
+    first = list(itertools.islice(rows, 1))
+    return itertools.chain(first, rows)
+
+
 def _csv_response(rows: Iterator[list[Any]], filename: str) -> StreamingResponse:
-    return StreamingResponse(csv_chunks(rows), media_type="text/csv; charset=utf-8", headers={
-        "content-disposition": content_disposition(filename)})
+    return StreamingResponse(csv_chunks(_started(rows)), media_type="text/csv; charset=utf-8",
+                             headers={"content-disposition": content_disposition(filename)})
 
 
 def _exported(request: Request, table_id: int, fmt: str
@@ -451,7 +491,7 @@ def _exported(request: Request, table_id: int, fmt: str
     """The table, the view asked for and its rows; the export is audited."""
     info = _table(request, table_id)
     params, limit = parse_export_params(info, request.query_params)
-    rows = _reader(request, info.dataset).export(info, params, limit)
+    rows = _started(_reader(request, info.dataset).export(info, params, limit))
     audit(request, "export", dataset=info.dataset, target=f"table:{info.id}",
           detail={"format": fmt, "view": dict(params.pairs(after=False))})
     return info, params, rows
@@ -475,15 +515,8 @@ def export_csv(request: Request, table_id: SqlId) -> Response:
 def export_json(request: Request, table_id: SqlId) -> Response:
     info, params, rows = _exported(request, table_id, "json")
 
-    def chunks() -> Iterator[str]:
-        head = {"table": info.as_json(), "view": dict(params.pairs(after=False))}
-        yield json.dumps(head, ensure_ascii=False, default=_json_default)[:-1] + ', "rows": ['
-        for n, row in enumerate(rows):
-            yield ("," if n else "") + json.dumps(row, ensure_ascii=False,
-                                                  default=_json_default)
-        yield "]}"
-
-    return StreamingResponse(chunks(), media_type="application/json", headers={
+    head = {"table": info.as_json(), "view": dict(params.pairs(after=False))}
+    return StreamingResponse(json_chunks(head, rows), media_type="application/json", headers={
         "content-disposition": content_disposition(f"{info.name}.json")})
 
 
