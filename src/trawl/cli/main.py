@@ -1,7 +1,8 @@
 """The `trawl` command. Each sub-command is a small function over the layers below.
 
 Exit codes: 0 success, 1 a run that finished with failed files is still 0 (failures are
-recorded, not fatal), 2 usage errors and things not found.
+recorded, not fatal), 2 usage errors and things not found, 141 (quietly) when the reader of
+the output closed the pipe (`trawl tables ... | head -1`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,24 @@ from trawl.storage.datadir import DataDir
 # imported inside its handler: `trawl status` should not pay for PyMuPDF, libmagic and tantivy.
 
 
+EXIT_CLOSED_PIPE = 141  # 128 + SIGPIPE: what a shell reports for `yes | head -1`'s `yes`
+
+
 def main(argv: list[str] | None = None) -> int:
+    try:
+        status = _main(argv)
+        sys.stdout.flush()  # a closed pipe shows here rather than at exit, where it is noise
+    except BrokenPipeError:
+        # The reader went away (`trawl tables ... | head -1`): stop quietly, as the Python
+        # docs advise (signal module, "Note on SIGPIPE"): stdout goes to devnull, so that
+        # the interpreter's last flush does not fail on the closed pipe again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_CLOSED_PIPE
+    return status
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):

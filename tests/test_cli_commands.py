@@ -1,0 +1,46 @@
+"""The `trawl` command's reading commands over a real ingested dump (issue #19): a closed
+pipe, query warnings, values that cannot match, a query that only excludes, singular
+counts, and CLI searches in the audit log."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from ingest_helpers import ingest
+
+from trawl.cli.main import main
+
+DATASET = "memos"
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("cli")
+    dump = root / "dump"
+    dump.mkdir()
+    (dump / "pier.txt").write_text("Memo about the harbour pier and its police patrol.\n")
+    (dump / "budget.txt").write_text("The harbour budget for the coming year.\n")
+    (dump / "staff.csv").write_text("StaffID,FirstName,Unit\n1,Jo,Harbour police\n")
+    ingest(dump, root / "data", DATASET, ocr=False)
+    return root / "data"
+
+
+def trawl(data: Path, *args: str) -> int:
+    return main([*args, "--data-dir", str(data)])
+
+
+# -- a closed pipe ---------------------------------------------------------------------------
+@pytest.mark.parametrize("command", [("tables", "--dataset", DATASET), ("search", "harbour")])
+def test_a_reader_that_closes_the_pipe_stops_the_command_quietly(data, command):
+    """`trawl tables ... | head -1` ended in a BrokenPipeError traceback."""
+    env = {**os.environ, "TRAWL_DATA": str(data), "PYTHONPATH": os.pathsep.join(sys.path)}
+    process = subprocess.Popen([sys.executable, "-m", "trawl.cli.main", *command], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.close()  # gone before the command writes its first line, as head is soon
+    _out, err = process.communicate(timeout=300)
+    assert process.returncode == 141, err.decode()  # 128 + SIGPIPE, as a shell reports it
+    assert err == b""
