@@ -44,3 +44,16 @@ def test_a_reader_that_closes_the_pipe_stops_the_command_quietly(data, command):
     _out, err = process.communicate(timeout=300)
     assert process.returncode == 141, err.decode()  # 128 + SIGPIPE, as a shell reports it
     assert err == b""
+
+
+# -- what the query parser said ----------------------------------------------------------------
+def test_plain_text_search_prints_the_query_warnings(data, capsys):
+    """`trawl search '"unclosed'` said only "0 documents"."""
+    assert trawl(data, "search", '"unclosed') == 0
+    out, err = capsys.readouterr()
+    assert out.splitlines()[0] == "0 documents"
+    assert err.startswith("trawl: warning: syntax error in the query (missing delimiter")
+    assert trawl(data, "search", "nosuch:pier") == 0
+    assert "unknown field 'nosuch' in the query" in capsys.readouterr().err
+    assert trawl(data, "search", "pier") == 0
+    assert capsys.readouterr().err == ""

@@ -271,6 +271,7 @@ def _status_report(catalog: Catalog, ds: Any) -> dict[str, Any]:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
+    from trawl.index.query_syntax import query_problems
     from trawl.search.service import Archive
 
     archive = Archive(DataDir.open(args.data_dir, create=False))
@@ -290,6 +291,8 @@ def cmd_search(args: argparse.Namespace) -> int:
                       "table_id": h.table_id, "row": h.row} for h in result.hits],
         }, indent=2, ensure_ascii=False))
         return 0
+    for problem in query_problems(result.warnings):  # else `"unclosed` says only 0 documents
+        print(f"trawl: warning: {problem}", file=sys.stderr)
     note = " (no document has every word; showing documents with some)" if result.relaxed \
         else ""
     print(f"{result.total} {'rows' if args.rows else 'documents'}{note}")

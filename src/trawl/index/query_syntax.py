@@ -8,6 +8,9 @@ parsing, outside quotes:
 * `[field:]word~N` (N = 1 by default, at most 2) becomes the indexed words within N edits of
   it, found in the term dictionary among words with the same first letter (as most engines
   do, for speed), the most frequent first: `(police OR polite)`.
+
+After parsing, `query_problems` says the parser's warnings for a reader: the web shows them
+(the API refuses the query with the first), the CLI prints them on stderr.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ import re
 import unicodedata
 
 import tantivy
+
+from trawl.index.base import FIELD_ALIASES
 
 PREFIX_FIELDS = ("title", "text", "path", "sender", "recipients")
 FUZZY_FIELDS = ("text", "title")
@@ -77,3 +82,23 @@ def _fold(word: str) -> str:
     """As the index's analyser does: lower case, accents removed."""
     decomposed = unicodedata.normalize("NFKD", word.lower())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def query_problems(warnings: list[str]) -> list[str]:
+    """The parser's complaints about a query, said for a reader (benign notes left out)."""
+    out = []
+    for warning in warnings:
+        if "Only excluding terms" in warning:  # `NOT x` alone: every document but x, fine
+            continue
+        unknown = re.search(r"Field does not exist: '([^']*)'", warning)
+        if unknown:
+            out.append(f"unknown field {unknown.group(1)[:40]!r} in the query (fields are "
+                       + ", ".join(sorted(FIELD_ALIASES))
+                       + '); put text that contains ":" in quotes')
+        elif warning.startswith("Syntax Error"):
+            detail = warning.split(":", 1)[1].strip()
+            out.append(f"syntax error in the query ({detail}); check quotes and brackets, "
+                       "or put words with special characters in quotes")
+        else:
+            out.append(f"part of the query is not valid: {warning}")
+    return out

@@ -27,7 +27,7 @@ from urllib.parse import urlencode
 from fastapi import Path
 from starlette.datastructures import QueryParams
 
-from trawl.index.base import FIELD_ALIASES, QueryError, SearchQuery
+from trawl.index.base import QueryError, SearchQuery
 from trawl.search.tables import MAX_FILTERS, MAX_PAGE, OP_PREFIX, ViewParams
 from trawl.storage.table_queries import Filter, typed_value
 from trawl.storage.tables import ROW, TableInfo
@@ -260,26 +260,6 @@ def _date(value: str | None, name: str, end: bool) -> date | None:
 
 def _clamp(day: date) -> date:
     return min(max(day, EARLIEST), LATEST)
-
-
-def query_problems(warnings: list[str]) -> list[str]:
-    """The parser's complaints about a query, said for a reader (benign notes left out)."""
-    out = []
-    for warning in warnings:
-        if "Only excluding terms" in warning:  # `NOT x` alone: every document but x, fine
-            continue
-        unknown = re.search(r"Field does not exist: '([^']*)'", warning)
-        if unknown:
-            out.append(f"unknown field {unknown.group(1)[:40]!r} in the query (fields are "
-                       + ", ".join(sorted(FIELD_ALIASES))
-                       + '); put text that contains ":" in quotes')
-        elif warning.startswith("Syntax Error"):
-            detail = warning.split(":", 1)[1].strip()
-            out.append(f"syntax error in the query ({detail}); check quotes and brackets, "
-                       "or put words with special characters in quotes")
-        else:
-            out.append(f"part of the query is not valid: {warning}")
-    return out
 
 
 def _start_of(day: date | None) -> datetime | None:
