@@ -57,3 +57,31 @@ def test_plain_text_search_prints_the_query_warnings(data, capsys):
     assert "unknown field 'nosuch' in the query" in capsys.readouterr().err
     assert trawl(data, "search", "pier") == 0
     assert capsys.readouterr().err == ""
+
+
+# -- filters that cannot match ------------------------------------------------------------------
+@pytest.mark.parametrize(("args", "says"), [
+    (("--ocr", "maybe"), "argument --ocr: invalid choice: 'maybe' (choose from"),
+    (("--status", "done"), "argument --status: invalid choice: 'done'"),
+    (("--year", "20"), "argument --year: a year has four digits (2020), not '20'"),
+    (("--table", "staff"), "--table filters rows of tables: add --rows"),
+    (("--rows", "--type", "pdf"), "--type filters documents, not rows of tables"),
+])
+def test_filter_values_that_cannot_match_are_refused(data, capsys, args, says):
+    """`--ocr maybe` silently found nothing."""
+    try:
+        status = trawl(data, "search", "harbour", *args)
+    except SystemExit as exit_:  # argparse's refusal
+        status = exit_.code
+    assert status == 2
+    assert says in capsys.readouterr().err
+
+
+def test_filter_values_that_can_match_still_filter(data, capsys):
+    assert trawl(data, "search", "harbour", "--ocr", "no", "--status", "indexed",
+                 "--year", "2020") == 0
+    assert capsys.readouterr().out.startswith("0 documents")   # none is from 2020
+    assert trawl(data, "search", "harbour", "--ocr", "no", "--status", "indexed") == 0
+    assert capsys.readouterr().out.startswith("3 documents")  # the CSV file is one too
+    assert trawl(data, "search", "harbour", "--rows", "--table", "staff") == 0
+    assert capsys.readouterr().out.startswith("1 row")

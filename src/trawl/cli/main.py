@@ -17,7 +17,7 @@ from typing import Any
 from trawl import __version__
 from trawl.cli import access_commands, audit_commands
 from trawl.errors import BadRequest, NotFound, TrawlError
-from trawl.index.base import FACETS, SearchQuery
+from trawl.index.base import FACET_VALUES, FACETS, ROW_FACETS, SearchQuery
 from trawl.storage.catalog import Catalog
 from trawl.storage.datadir import DataDir
 
@@ -106,7 +106,10 @@ def build_parser() -> argparse.ArgumentParser:
                    default="relevance")
     for facet in FACETS:
         if facet != "dataset":
-            p.add_argument(f"--{facet}", action="append", help=f"filter on {facet}")
+            # A value that cannot match is refused here, not answered with "0 documents".
+            checked = {"choices": FACET_VALUES[facet]} if facet in FACET_VALUES else \
+                {"type": _year} if facet == "year" else {}
+            p.add_argument(f"--{facet}", action="append", help=f"filter on {facet}", **checked)
     p.add_argument("--rows", action="store_true",
                    help="search the rows of tables (CSV files, sheets) instead of documents")
     p.add_argument("--json", action="store_true", help="print JSON")
@@ -139,6 +142,12 @@ def build_parser() -> argparse.ArgumentParser:
     access_commands.register(sub, command)
     audit_commands.register(sub, command)
     return parser
+
+
+def _year(value: str) -> str:
+    if len(value) != 4 or not value.isascii() or not value.isdigit():
+        raise argparse.ArgumentTypeError(f"a year has four digits (2020), not {value!r}")
+    return value
 
 
 def _add_run_options(p: argparse.ArgumentParser) -> None:
@@ -274,8 +283,14 @@ def cmd_search(args: argparse.Namespace) -> int:
     from trawl.index.query_syntax import query_problems
     from trawl.search.service import Archive
 
-    archive = Archive(DataDir.open(args.data_dir, create=False))
     filters = {f: getattr(args, f) for f in FACETS if f != "dataset" and getattr(args, f)}
+    for name in filters:  # a filter of the other kind of record would match nothing
+        if args.rows and name not in ROW_FACETS:
+            raise BadRequest(f"--{name} filters documents, not rows of tables (rows have "
+                             + ", ".join(f"--{f}" for f in ROW_FACETS) + ")")
+        if not args.rows and name == "table":
+            raise BadRequest("--table filters rows of tables: add --rows")
+    archive = Archive(DataDir.open(args.data_dir, create=False))
     result = archive.search(SearchQuery(text=args.query, datasets=args.dataset,
                                         filters=filters, sort=args.sort, offset=args.offset,
                                         limit=args.limit,

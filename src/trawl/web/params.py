@@ -27,7 +27,7 @@ from urllib.parse import urlencode
 from fastapi import Path
 from starlette.datastructures import QueryParams
 
-from trawl.index.base import QueryError, SearchQuery
+from trawl.index.base import FACET_VALUES, ROW_FACETS, QueryError, SearchQuery
 from trawl.search.tables import MAX_FILTERS, MAX_PAGE, OP_PREFIX, ViewParams
 from trawl.storage.table_queries import Filter, typed_value
 from trawl.storage.tables import ROW, TableInfo
@@ -43,7 +43,6 @@ FILTERS = ("dataset", "source", "type", "year", "language", "status", "mime", "o
 SHOWN_FACETS = ("dataset", "source", "type", "year", "language", "ocr")
 # What the search counts: documents, or the rows of structured tables (record=rows).
 RECORDS = ("documents", "rows")
-ROW_FACETS = ("dataset", "source", "table", "year")
 SORTS = {"relevance": "relevance", "date": "date_desc", "date_desc": "date_desc",
          "newest": "date_desc", "date_asc": "date_asc", "oldest": "date_asc"}
 MAX_QUERY_CHARS = 2000
@@ -195,7 +194,7 @@ def parse_search_params(params: QueryParams | Mapping[str, str], strict: bool = 
         if not value.isdigit() or len(value) != 4:
             raise QueryError(f"year must be a four-digit year, not {value[:40]!r}")
     for value in filters.get("ocr", []):
-        if value not in ("yes", "no"):
+        if value not in FACET_VALUES["ocr"]:
             raise QueryError(f"ocr is yes (text read by OCR) or no, not {value[:40]!r}")
     sort_name = (multi.get("sort") or "relevance").strip().lower()
     if sort_name not in SORTS:
