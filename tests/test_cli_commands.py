@@ -85,3 +85,14 @@ def test_filter_values_that_can_match_still_filter(data, capsys):
     assert capsys.readouterr().out.startswith("3 documents")  # the CSV file is one too
     assert trawl(data, "search", "harbour", "--rows", "--table", "staff") == 0
     assert capsys.readouterr().out.startswith("1 row")
+
+
+# -- a query that only excludes ------------------------------------------------------------------
+@pytest.mark.parametrize("query", ["NOT", "NOT budget"])
+def test_a_query_that_only_excludes_is_a_usage_error(data, capsys, query):
+    """`trawl search NOT` answered with documents."""
+    assert trawl(data, "search", query) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith("trawl: the query only excludes (NOT or -)")
+    assert trawl(data, "search", "* NOT budget") == 0
+    assert capsys.readouterr().out.startswith("2 documents")

@@ -9,7 +9,9 @@ parsing, outside quotes:
   it, found in the term dictionary among words with the same first letter (as most engines
   do, for speed), the most frequent first: `(police OR polite)`.
 
-After parsing, `query_problems` says the parser's warnings for a reader: the web shows them
+After parsing, a query that only excludes (`NOT x`, `-x`, or the word `NOT` alone) is refused
+(`refuse_negation_only`): it names nothing to find, and Tantivy answered it with every other
+document. `query_problems` says the parser's other warnings for a reader: the web shows them
 (the API refuses the query with the first), the CLI prints them on stderr.
 """
 
@@ -20,7 +22,7 @@ import unicodedata
 
 import tantivy
 
-from trawl.index.base import FIELD_ALIASES
+from trawl.index.base import FIELD_ALIASES, QueryError
 
 PREFIX_FIELDS = ("title", "text", "path", "sender", "recipients")
 FUZZY_FIELDS = ("text", "title")
@@ -28,6 +30,10 @@ MAX_EXPANSIONS = 50
 MAX_CANDIDATES = 50_000
 MIN_PREFIX_CHARS = 2   # `a*` would match half the dictionary
 
+_ONLY_NOT = re.compile(r"\s*(?:NOT\s*)+")  # the operator, upper case as the parser reads it
+NEGATION_ONLY = ("the query only excludes (NOT or -), so it names nothing to find: add the "
+                 "words to find, as in `courthouse NOT police`, or write `* NOT police` for "
+                 "everything but police")
 _TOKEN = re.compile(r'"[^"]*"|(?<![\w:])(?:(\w+):)?(\w+)(\*|~(\d)?)(?=[\s()]|$)')
 
 
@@ -84,12 +90,17 @@ def _fold(word: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+def refuse_negation_only(text: str, warnings: list[str]) -> None:
+    """QueryError for a query (as typed) that only excludes, given the parser's warnings on
+    it: Tantivy says "Only excluding terms given" of `NOT x`, `-x` and `(NOT x)`."""
+    if _ONLY_NOT.fullmatch(text) or any("Only excluding terms" in w for w in warnings):
+        raise QueryError(NEGATION_ONLY)
+
+
 def query_problems(warnings: list[str]) -> list[str]:
-    """The parser's complaints about a query, said for a reader (benign notes left out)."""
+    """The parser's complaints about a query, said for a reader."""
     out = []
     for warning in warnings:
-        if "Only excluding terms" in warning:  # `NOT x` alone: every document but x, fine
-            continue
         unknown = re.search(r"Field does not exist: '([^']*)'", warning)
         if unknown:
             out.append(f"unknown field {unknown.group(1)[:40]!r} in the query (fields are "
