@@ -96,3 +96,16 @@ def test_a_query_that_only_excludes_is_a_usage_error(data, capsys, query):
     assert out == "" and err.startswith("trawl: the query only excludes (NOT or -)")
     assert trawl(data, "search", "* NOT budget") == 0
     assert capsys.readouterr().out.startswith("2 documents")
+
+
+# -- counts ----------------------------------------------------------------------------------------
+def test_counts_of_one_are_singular(data, capsys):
+    """"1 documents", "1 rows"."""
+    assert trawl(data, "search", "pier") == 0
+    assert capsys.readouterr().out.splitlines()[0] == "1 document"
+    assert trawl(data, "search", "harbour", "--rows") == 0
+    assert capsys.readouterr().out.splitlines()[0] == "1 row"
+    assert trawl(data, "search", "nothingmatches") == 0
+    assert capsys.readouterr().out.splitlines()[0] == "0 documents"
+    assert trawl(data, "tables", "--dataset", DATASET) == 0
+    assert capsys.readouterr().out.splitlines()[0].endswith("  staff  staff.csv  1 row")

@@ -16,6 +16,7 @@ from typing import Any
 
 from trawl import __version__
 from trawl.cli import access_commands, audit_commands
+from trawl.cli.wording import counted
 from trawl.errors import BadRequest, NotFound, TrawlError
 from trawl.index.base import FACET_VALUES, FACETS, ROW_FACETS, SearchQuery
 from trawl.storage.catalog import Catalog
@@ -220,12 +221,13 @@ def _print_summary(summary: Any) -> None:
     rate = summary.files_processed / summary.seconds if summary.seconds else 0
     print(f"{summary.dataset}: {c['indexed']} indexed, {c['failed']} failed, "
           f"{c['skipped']} skipped, {c['pending']} pending "
-          f"({summary.files_processed} files, {summary.bytes_processed / 1e6:.1f} MB "
+          f"({counted(summary.files_processed, 'file')}, {summary.bytes_processed / 1e6:.1f} MB "
           f"processed in {summary.seconds:.1f} s, {rate:.1f} files/s)", file=sys.stderr)
     ocr = getattr(summary, "ocr", None)
     if ocr is not None and ocr.pages:
-        print(f"{summary.dataset}: OCR of {ocr.documents} documents: {ocr.pages_read} pages "
-              f"read ({ocr.pages_cached} from the cache), {ocr.pages_failed} failed, "
+        print(f"{summary.dataset}: OCR of {counted(ocr.documents, 'document')}: "
+              f"{counted(ocr.pages_read, 'page')} read ({ocr.pages_cached} from the cache), "
+              f"{ocr.pages_failed} failed, "
               f"{ocr.pages_skipped} skipped in {ocr.seconds:.1f} s "
               f"({ocr.pages_per_s:.2f} pages/s, {ocr.cpu_seconds:.1f} CPU s)", file=sys.stderr)
 
@@ -310,7 +312,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         print(f"trawl: warning: {problem}", file=sys.stderr)
     note = " (no document has every word; showing documents with some)" if result.relaxed \
         else ""
-    print(f"{result.total} {'rows' if args.rows else 'documents'}{note}")
+    print(counted(result.total, "row" if args.rows else "document") + note)
     for h in result.hits:
         if h.record == "row":  # a table's row: its table and number (trawl tables lists them)
             print(f"{h.id}  {h.dataset}:{h.title} row {h.row}")
@@ -365,7 +367,7 @@ def cmd_tables(args: argparse.Namespace) -> int:
         return 0
     for t in infos:
         note = " (header only)" if t.header_only else f" error: {t.error}" if t.error else ""
-        print(f"{t.id:>6}  {t.name}  {t.source}  {t.row_count} rows{note}")
+        print(f"{t.id:>6}  {t.name}  {t.source}  {counted(t.row_count, 'row')}{note}")
         print("        " + ", ".join(f"{c.sql}:{c.type}" for c in t.columns))
     return 0
 
@@ -376,7 +378,7 @@ def cmd_reindex(args: argparse.Namespace) -> int:
     data = DataDir.open(args.data_dir, create=False)
     if not data.exists():
         raise NotFound(f"no Trawl data in {data.root}")
-    print(f"{rebuild_index(data)} documents indexed", file=sys.stderr)
+    print(f"{counted(rebuild_index(data), 'document')} indexed", file=sys.stderr)
     _refresh_public_views(data)
     return 0
 
@@ -412,7 +414,7 @@ def _refresh_public_views(data: DataDir, names: list[str] | None = None) -> None
     finally:
         catalog.close()
     if rebuilt:
-        print(f"redacted views rebuilt: {rebuilt} public dataset(s)", file=sys.stderr)
+        print(f"redacted views rebuilt: {counted(rebuilt, 'public dataset')}", file=sys.stderr)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
