@@ -109,3 +109,27 @@ def test_counts_of_one_are_singular(data, capsys):
     assert capsys.readouterr().out.splitlines()[0] == "0 documents"
     assert trawl(data, "tables", "--dataset", DATASET) == 0
     assert capsys.readouterr().out.splitlines()[0].endswith("  staff  staff.csv  1 row")
+
+
+# -- the audit log ---------------------------------------------------------------------------------
+def test_a_cli_search_is_in_the_audit_log_as_the_os_user(data, capsys):
+    """The web records every search; the CLI's searches were not recorded at all."""
+    from trawl.access.audit import AuditLog
+    from trawl.cli.audit_commands import cli_actor
+    from trawl.storage.datadir import DataDir
+
+    assert trawl(data, "search", "pier", "--dataset", DATASET, "--ocr", "no") == 0
+    assert trawl(data, "search", "police", "--rows", "--json") == 0
+    capsys.readouterr()
+    folder = DataDir.open(data)
+    with AuditLog(folder.audit_path, folder.secret_key_path) as log:
+        rows, pier = log.entries(action="search", limit=2)
+        assert log.verify().ok
+    assert cli_actor() == f"cli:{__import__('getpass').getuser()}"
+    # The fields the web records for a search (web/api.py audit_search), with no address.
+    assert (pier.actor, pier.action, pier.target, pier.ip) == (cli_actor(), "search", "pier",
+                                                               None)
+    assert pier.detail == {"filters": {"dataset": [DATASET], "ocr": ["no"]},
+                           "record": "documents", "total": 1}
+    assert (rows.actor, rows.target, rows.detail) == (
+        cli_actor(), "police", {"filters": {}, "record": "rows", "total": 1})

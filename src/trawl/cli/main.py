@@ -292,11 +292,14 @@ def cmd_search(args: argparse.Namespace) -> int:
                              + ", ".join(f"--{f}" for f in ROW_FACETS) + ")")
         if not args.rows and name == "table":
             raise BadRequest("--table filters rows of tables: add --rows")
-    archive = Archive(DataDir.open(args.data_dir, create=False))
+    data = DataDir.open(args.data_dir, create=False)
+    archive = Archive(data)
+    record = "rows" if args.rows else "documents"
     result = archive.search(SearchQuery(text=args.query, datasets=args.dataset,
                                         filters=filters, sort=args.sort, offset=args.offset,
-                                        limit=args.limit,
-                                        record="rows" if args.rows else "documents"))
+                                        limit=args.limit, record=record))
+    _audit_search(data, args.query, {**({"dataset": args.dataset} if args.dataset else {}),
+                                     **filters}, record, result.total)
     if args.json:
         print(json.dumps({
             "total": result.total,
@@ -323,6 +326,21 @@ def cmd_search(args: argparse.Namespace) -> int:
             print(f"  {h.title}")
         print("  " + " ".join(h.snippet.marked().split()))
     return 0
+
+
+def _audit_search(data: DataDir, query: str, filters: dict[str, list[str]], record: str,
+                  total: int) -> None:
+    """The audit log entry the web makes of a search (web/api.py audit_search), by
+    `cli:<os user>`. Someone at the terminal can read the data directory's files anyway, so
+    a log that cannot be written (a read-only copy) is a warning here, not a refusal."""
+    from trawl.access.audit import AuditError, AuditLog
+
+    try:
+        with AuditLog(data.audit_path, data.secret_key_path) as log:
+            log.record(audit_commands.cli_actor(), "search", target=query[:500] or None,
+                       detail={"filters": filters, "record": record, "total": total})
+    except (AuditError, OSError) as exc:
+        print(f"trawl: warning: the search is not in the audit log: {exc}", file=sys.stderr)
 
 
 def cmd_show(args: argparse.Namespace) -> int:
