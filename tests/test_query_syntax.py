@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from ingest_helpers import ingest, search
+
+from trawl.index.base import QueryError
 
 
 def _dump(tmp_path: Path) -> Path:
@@ -44,3 +47,20 @@ def test_text_mistaken_for_code_is_indexed(tmp_path: Path) -> None:
     data = tmp_path / "data"
     ingest(_dump(tmp_path), data)
     assert {h.path for h in search(data, "common block").hits} == {"fortran.txt"}
+
+
+@pytest.mark.parametrize("record", ["documents", "rows"])
+def test_a_query_that_only_excludes_is_refused(tmp_path: Path, record: str) -> None:
+    """`NOT` alone, or `NOT x`, found documents (issue #19): it has nothing to find."""
+    data = tmp_path / "data"
+    ingest(_dump(tmp_path), data)
+    for text in ("NOT", "NOT NOT", " NOT  NOT NOT ", "NOT police", "-police", "(NOT police)",
+                 "NOT police OR NOT courthouse", '-"police department"'):
+        with pytest.raises(QueryError, match=r"only excludes .* `\* NOT police`"):
+            search(data, text, record=record)
+    # With something to find, NOT excludes as before; `* NOT x` is everything but x.
+    assert {h.path for h in search(data, "* NOT police").hits} == \
+        {"a.txt", "c.txt", "fortran.txt"}
+    assert {h.path for h in search(data, "courthouse NOT department").hits} == \
+        {"a.txt"}
+    assert search(data, "not").total == 0  # the lower-case word is a word, not the operator

@@ -197,6 +197,56 @@ def test_tables_of_unreadable_datasets_do_not_exist(web, callers, tables, who):
                 assert response.status_code == 200, template
 
 
+HUGE = "99999999999999999999999"    # beyond SQLite's signed 64-bit integers
+INT64_MAX = 2**63 - 1
+
+
+def _deep_cursor() -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(b"[" * 3000).decode().rstrip("=")
+
+
+@pytest.mark.parametrize("who", ("anonymous", "reader", "admin"))
+def test_integers_beyond_sqlite_are_refused_before_sql(web, callers, tables, who):
+    """Issue #19: ids, row numbers, filters and cursors too big for SQLite's INTEGER were
+    a 500 ("Python int too large to convert to SQLite INTEGER"), for strangers too; the CSV
+    export sent 200 and then cut the connection."""
+    from trawl.search.tables import encode_cursor
+
+    caller, table = callers[who], tables["open"]   # `people`: PersonID is an integer column
+    refused = [
+        "/api/tables/99999999999999999999999", "/tables/9223372036854775808",
+        f"/api/tables/{table}/rows/{HUGE}", f"/tables/{table}/rows/{INT64_MAX + 1}",
+        f"/api/tables/{table}?min.PersonID={HUGE}", f"/api/tables/{table}?max.PersonID=-{HUGE}",
+        f"/api/tables/{table}?f.PersonID={HUGE}", f"/tables/{table}?min.PersonID={HUGE}",
+        f"/api/tables/{table}?after={HUGE}",
+        f"/api/tables/{table}?after={encode_cursor((None, INT64_MAX + 1))}",
+        f"/api/tables/{table}?sort=PersonID&after={encode_cursor((2**64, 1))}",
+        f"/api/tables/{table}?after={_deep_cursor()}",   # a RecursionError in json.loads
+        f"/api/tables/{table}?limit=²", f"/tables/{table}/export.csv?limit=²",
+        f"/tables/{table}/export.csv?min.PersonID={HUGE}",
+        f"/tables/{table}/export.json?min.PersonID={HUGE}",
+        f"/datasets/open/tables/union?name=people&after={encode_cursor((0, INT64_MAX + 1))}",
+    ]
+    for url in refused:
+        response = get(web, caller, url)
+        assert response.status_code == 400, (url, response.status_code, response.text[:200])
+        if url.startswith("/api/"):
+            assert response.json()["error"], url
+    assert "9223372036854775807" in get(
+        web, caller, f"/api/tables/{table}?min.PersonID={HUGE}").json()["error"]
+    # At the edge of the range, an id that does not exist is just not found.
+    for url in (f"/api/tables/{INT64_MAX}", f"/tables/{INT64_MAX}",
+                f"/api/tables/{table}/rows/{INT64_MAX}", f"/tables/{table}/rows/-{INT64_MAX}"):
+        assert get(web, caller, url).status_code == 404, url
+    # A number written as a float is compared as a float, whatever its size.
+    count = {bound: get(web, caller, f"/api/tables/{table}?min.PersonID={bound}").json()["count"]
+             for bound in ("1e30", "-1e30", "1e400")}
+    assert count == {"1e30": 0, "-1e30": 2, "1e400": 0}
+    assert get(web, caller, f"/api/tables/{table}?min.PersonID={INT64_MAX}").json()["count"] == 0
+
+
 def test_the_scoped_archive_gives_tables_only_inside_the_scope(archive, tables):
     """archive.tables decides for every way in: full, masked copy, or not found at all."""
     from trawl.access.policy import ReadScope

@@ -27,9 +27,10 @@ from shared_corpus import CORPUS
 from trawl.access.redacted_tables import build_redacted_tables
 from trawl.access.redaction import MASK, RedactionRules, Redactor
 from trawl.derive.rows import row_entries
-from trawl.search.tables import TableReader, parse_view_params
+from trawl.search.tables import TableReader
 from trawl.storage.redacted_tables import built_fingerprints
 from trawl.storage.tables import TableInfo, TableStore, quote_ident
+from trawl.web.params import parse_view_params
 
 DATASET = "blueleaks"
 OTHER = "internal"

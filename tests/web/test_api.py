@@ -142,6 +142,9 @@ def test_pagination(client):
     ({"q": '"unterminated'}, "syntax"),
     ({"q": "(crime"}, "syntax"),
     ({"q": "crime\x00"}, "NUL"),
+    ({"q": "NOT"}, "only excludes"),
+    ({"q": "NOT crime"}, "only excludes"),
+    ({"q": "-crime", "record": "rows"}, "only excludes"),
 ])
 def test_bad_queries_get_a_400_with_a_message(client, params, words):
     response = client.get("/api/search", params=params)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import socket
 import subprocess
@@ -17,6 +18,7 @@ import pytest
 from markupsafe import Markup
 from starlette.datastructures import QueryParams
 
+from trawl.errors import BadRequest
 from trawl.index.base import QueryError, Snippet
 from trawl.storage import browse
 from trawl.storage.catalog import Catalog
@@ -29,7 +31,7 @@ from trawl.web.security import (
     safe_filename,
     sanitize_html,
 )
-from trawl.web.tables import csv_chunks
+from trawl.web.tables import csv_chunks, json_chunks
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -200,6 +202,35 @@ def test_every_cell_of_a_table_export_is_escaped_headers_and_folders_too():
     assert back[:3] == [["source", "_row", '\'=HYPERLINK("http://evil.example")', "Amount"],
                         ["'@folder", "1", "'-2+3", "-5"], ["plain", "2", "''quoted", "3.5"]]
     assert len(back) == 900
+
+
+def _failing(rows: list, error: Exception):
+    """Rows as a reader yields them, then the failure of a query half-way (issue #19: an
+    export sent 200, then cut the connection and left a file that looked complete)."""
+    yield from rows
+    raise error
+
+
+@pytest.mark.parametrize(("error", "reason"), [
+    (OverflowError("Python int too large to convert to SQLite INTEGER"),
+     "internal error; the server log has the details"),
+    (BadRequest("search inside tables needs the search index"),
+     "search inside tables needs the search index"),
+])
+def test_an_export_that_fails_half_way_says_so_at_its_end(error, reason):
+    rows = [["_row", "Name"]] + [[n, f"name {n}"] for n in range(1, 1201)]
+    back = list(csv.reader(io.StringIO("".join(csv_chunks(_failing(rows, error))),
+                                       newline="")))
+    assert back[:-1] == [[str(cell) for cell in row] for row in rows]
+    assert back[-1] == [f"# export failed: {reason}"]
+    assert list(csv.reader(io.StringIO("".join(csv_chunks(iter(rows))))))[-1] == \
+        ["1200", "name 1200"]   # a complete export has no such line
+    body = json.loads("".join(json_chunks({"table": "t"}, _failing(
+        [{"_row": n} for n in (1, 2, 3)], error))))
+    assert body == {"table": "t", "rows": [{"_row": 1}, {"_row": 2}, {"_row": 3}],
+                    "error": f"export failed: {reason}"}
+    assert json.loads("".join(json_chunks({"table": "t"}, iter([{"_row": 1}])))) == \
+        {"table": "t", "rows": [{"_row": 1}]}
 
 
 # -- folder listings ------------------------------------------------------------------------------

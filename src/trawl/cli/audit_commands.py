@@ -27,6 +27,7 @@ from typing import Any
 
 from trawl.access.audit import ACTIONS, EXPORT_FORMATS, AuditEntry, AuditError, AuditLog
 from trawl.cli.groups import Command, command_group
+from trawl.cli.wording import counted
 from trawl.errors import NotFound
 from trawl.storage.datadir import DataDir
 
@@ -206,7 +207,8 @@ def cmd_export(args: argparse.Namespace) -> int:
             fd = os.open(args.output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with open(fd, "w", encoding="utf-8", newline="") as out:
                 n = log.export(out, args.format, **filters)
-            print(f"{n} entries written to {args.output}", file=sys.stderr)
+            print(f"{counted(n, 'entry', 'entries')} written to {args.output}",
+                  file=sys.stderr)
         else:
             n = log.export(sys.stdout, args.format, **filters)
         given = {k: (v.isoformat() if isinstance(v, datetime) else v)
@@ -227,10 +229,11 @@ def cmd_verify(args: argparse.Namespace) -> int:
     def body(log: AuditLog) -> int:
         result = log.verify(head=args.head)
         if result.ok:
-            print(f"ok: {result.checked} entries checked")
+            print(f"ok: {counted(result.checked, 'entry', 'entries')} checked")
             return 0
         where = f"entry #{result.first_bad}: " if result.first_bad is not None else ""
-        print(f"FAILED at {where}{result.reason} ({result.checked} entries checked before)")
+        print(f"FAILED at {where}{result.reason} "
+              f"({counted(result.checked, 'entry', 'entries')} checked before)")
         return 1
     return _with_log(args, body)
 
@@ -251,7 +254,8 @@ def cmd_retention(args: argparse.Namespace) -> int:
         if days is None:
             print("retention: off (entries are kept forever)")
         else:
-            print(f"retention: {days} days (`trawl audit prune` removes older entries)")
+            print(f"retention: {counted(days, 'day')} (`trawl audit prune` removes older "
+                  "entries)")
         return 0
     return _with_log(args, body)
 
@@ -264,6 +268,7 @@ def cmd_prune(args: argparse.Namespace) -> int:
                   "DAYS`)")
             return 0
         removed = log.prune(cli_actor())
-        print(f"{removed} entries older than {days} days removed")
+        print(f"{counted(removed, 'entry', 'entries')} older than {counted(days, 'day')} "
+              "removed")
         return 0
     return _with_log(args, body)

@@ -1,7 +1,8 @@
 """The `trawl` command. Each sub-command is a small function over the layers below.
 
 Exit codes: 0 success, 1 a run that finished with failed files is still 0 (failures are
-recorded, not fatal), 2 usage errors and things not found.
+recorded, not fatal), 2 usage errors and things not found, 141 (quietly) when the reader of
+the output closed the pipe (`trawl tables ... | head -1`).
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from typing import Any
 
 from trawl import __version__
 from trawl.cli import access_commands, audit_commands
+from trawl.cli.wording import counted
 from trawl.errors import UNKNOWN, BadRequest, NotFound, TrawlError, is_retryable
-from trawl.index.base import FACETS, SearchQuery
+from trawl.index.base import FACET_VALUES, FACETS, ROW_FACETS, SearchQuery
 from trawl.storage.catalog import Catalog
 from trawl.storage.datadir import DataDir
 
@@ -24,7 +26,24 @@ from trawl.storage.datadir import DataDir
 # imported inside its handler: `trawl status` should not pay for PyMuPDF, libmagic and tantivy.
 
 
+EXIT_CLOSED_PIPE = 141  # 128 + SIGPIPE: what a shell reports for `yes | head -1`'s `yes`
+
+
 def main(argv: list[str] | None = None) -> int:
+    try:
+        status = _main(argv)
+        sys.stdout.flush()  # a closed pipe shows here rather than at exit, where it is noise
+    except BrokenPipeError:
+        # The reader went away (`trawl tables ... | head -1`): stop quietly, as the Python
+        # docs advise (signal module, "Note on SIGPIPE"): stdout goes to devnull, so that
+        # the interpreter's last flush does not fail on the closed pipe again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_CLOSED_PIPE
+    return status
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):
@@ -93,7 +112,10 @@ def build_parser() -> argparse.ArgumentParser:
                    default="relevance")
     for facet in FACETS:
         if facet != "dataset":
-            p.add_argument(f"--{facet}", action="append", help=f"filter on {facet}")
+            # A value that cannot match is refused here, not answered with "0 documents".
+            checked = {"choices": FACET_VALUES[facet]} if facet in FACET_VALUES else \
+                {"type": _year} if facet == "year" else {}
+            p.add_argument(f"--{facet}", action="append", help=f"filter on {facet}", **checked)
     p.add_argument("--rows", action="store_true",
                    help="search the rows of tables (CSV files, sheets) instead of documents")
     p.add_argument("--json", action="store_true", help="print JSON")
@@ -126,6 +148,12 @@ def build_parser() -> argparse.ArgumentParser:
     access_commands.register(sub, command)
     audit_commands.register(sub, command)
     return parser
+
+
+def _year(value: str) -> str:
+    if len(value) != 4 or not value.isascii() or not value.isdigit():
+        raise argparse.ArgumentTypeError(f"a year has four digits (2020), not {value!r}")
+    return value
 
 
 def _add_run_options(p: argparse.ArgumentParser) -> None:
@@ -214,7 +242,15 @@ def _print_retry(summary: Any, everything: bool) -> None:
 
 
 def _files(n: int) -> str:
-    return f"{n} failed file" + ("" if n == 1 else "s")
+    return counted(n, "failed file")
+
+
+def _existing_data(args: argparse.Namespace) -> DataDir:
+    """The data directory named by --data-dir (or TRAWL_DATA), which must hold a catalog."""
+    data = DataDir.open(args.data_dir, create=False)
+    if not data.exists():
+        raise NotFound(f"no Trawl data in {data.root}")
+    return data
 
 
 def _print_summary(summary: Any) -> None:
@@ -222,20 +258,19 @@ def _print_summary(summary: Any) -> None:
     rate = summary.files_processed / summary.seconds if summary.seconds else 0
     print(f"{summary.dataset}: {c['indexed']} indexed, {c['failed']} failed, "
           f"{c['skipped']} skipped, {c['pending']} pending "
-          f"({summary.files_processed} files, {summary.bytes_processed / 1e6:.1f} MB "
+          f"({counted(summary.files_processed, 'file')}, {summary.bytes_processed / 1e6:.1f} MB "
           f"processed in {summary.seconds:.1f} s, {rate:.1f} files/s)", file=sys.stderr)
     ocr = getattr(summary, "ocr", None)
     if ocr is not None and ocr.pages:
-        print(f"{summary.dataset}: OCR of {ocr.documents} documents: {ocr.pages_read} pages "
-              f"read ({ocr.pages_cached} from the cache), {ocr.pages_failed} failed, "
+        print(f"{summary.dataset}: OCR of {counted(ocr.documents, 'document')}: "
+              f"{counted(ocr.pages_read, 'page')} read ({ocr.pages_cached} from the cache), "
+              f"{ocr.pages_failed} failed, "
               f"{ocr.pages_skipped} skipped in {ocr.seconds:.1f} s "
               f"({ocr.pages_per_s:.2f} pages/s, {ocr.cpu_seconds:.1f} CPU s)", file=sys.stderr)
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    data = DataDir.open(args.data_dir, create=False)
-    if not data.exists():
-        raise NotFound(f"no Trawl data in {data.root}")
+    data = _existing_data(args)
     catalog = Catalog(data.catalog_path, readonly=True)
     datasets = [catalog.dataset(args.dataset)] if args.dataset else catalog.datasets()
     if args.dataset and datasets[0] is None:
@@ -250,8 +285,8 @@ def cmd_status(args: argparse.Namespace) -> int:
               f"skipped {r['skipped']}, pending {r['pending']}")
         print(f"  {r['unique_contents']} unique contents, {r['bytes'] / 1e6:.1f} MB")
         if r["ocr_pending"]["documents"]:
-            print(f"  OCR pending: {r['ocr_pending']['documents']} documents, "
-                  f"{r['ocr_pending']['pages']} pages (run `trawl ocr --dataset "
+            print(f"  OCR pending: {counted(r['ocr_pending']['documents'], 'document')}, "
+                  f"{counted(r['ocr_pending']['pages'], 'page')} (run `trawl ocr --dataset "
                   f"{r['dataset']}`)")
         for family, states in r["by_type"].items():
             print(f"    {family:<14} " + ", ".join(f"{k} {v}" for k, v in states.items()))
@@ -297,14 +332,24 @@ def _by_code(catalog: Catalog, dataset_id: int, status: str) -> list[dict[str, A
 
 
 def cmd_search(args: argparse.Namespace) -> int:
+    from trawl.index.query_syntax import query_problems
     from trawl.search.service import Archive
 
-    archive = Archive(DataDir.open(args.data_dir, create=False))
     filters = {f: getattr(args, f) for f in FACETS if f != "dataset" and getattr(args, f)}
+    for name in filters:  # a filter of the other kind of record would match nothing
+        if args.rows and name not in ROW_FACETS:
+            raise BadRequest(f"--{name} filters documents, not rows of tables (rows have "
+                             + ", ".join(f"--{f}" for f in ROW_FACETS) + ")")
+        if not args.rows and name == "table":
+            raise BadRequest("--table filters rows of tables: add --rows")
+    data = DataDir.open(args.data_dir, create=False)
+    archive = Archive(data)
+    record = "rows" if args.rows else "documents"
     result = archive.search(SearchQuery(text=args.query, datasets=args.dataset,
                                         filters=filters, sort=args.sort, offset=args.offset,
-                                        limit=args.limit,
-                                        record="rows" if args.rows else "documents"))
+                                        limit=args.limit, record=record))
+    _audit_search(data, args.query, {**({"dataset": args.dataset} if args.dataset else {}),
+                                     **filters}, record, result.total)
     if args.json:
         print(json.dumps({
             "total": result.total,
@@ -316,9 +361,11 @@ def cmd_search(args: argparse.Namespace) -> int:
                       "table_id": h.table_id, "row": h.row} for h in result.hits],
         }, indent=2, ensure_ascii=False))
         return 0
+    for problem in query_problems(result.warnings):  # else `"unclosed` says only 0 documents
+        print(f"trawl: warning: {problem}", file=sys.stderr)
     note = " (no document has every word; showing documents with some)" if result.relaxed \
         else ""
-    print(f"{result.total} {'rows' if args.rows else 'documents'}{note}")
+    print(counted(result.total, "row" if args.rows else "document") + note)
     for h in result.hits:
         if h.record == "row":  # a table's row: its table and number (trawl tables lists them)
             print(f"{h.id}  {h.dataset}:{h.title} row {h.row}")
@@ -329,6 +376,21 @@ def cmd_search(args: argparse.Namespace) -> int:
             print(f"  {h.title}")
         print("  " + " ".join(h.snippet.marked().split()))
     return 0
+
+
+def _audit_search(data: DataDir, query: str, filters: dict[str, list[str]], record: str,
+                  total: int) -> None:
+    """The audit log entry the web makes of a search (web/api.py audit_search), by
+    `cli:<os user>`. Someone at the terminal can read the data directory's files anyway, so
+    a log that cannot be written (a read-only copy) is a warning here, not a refusal."""
+    from trawl.access.audit import AuditError, AuditLog
+
+    try:
+        with AuditLog(data.audit_path, data.secret_key_path) as log:
+            log.record(audit_commands.cli_actor(), "search", target=query[:500] or None,
+                       detail={"filters": filters, "record": record, "total": total})
+    except (AuditError, OSError) as exc:
+        print(f"trawl: warning: the search is not in the audit log: {exc}", file=sys.stderr)
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -356,9 +418,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_tables(args: argparse.Namespace) -> int:
     from trawl.storage.tables import TableStore
 
-    data = DataDir.open(args.data_dir, create=False)
-    if not data.exists():
-        raise NotFound(f"no Trawl data in {data.root}")
+    data = _existing_data(args)
     catalog = Catalog(data.catalog_path, readonly=True)
     try:
         if catalog.dataset(args.dataset) is None:
@@ -373,7 +433,7 @@ def cmd_tables(args: argparse.Namespace) -> int:
         return 0
     for t in infos:
         note = " (header only)" if t.header_only else f" error: {t.error}" if t.error else ""
-        print(f"{t.id:>6}  {t.name}  {t.source}  {t.row_count} rows{note}")
+        print(f"{t.id:>6}  {t.name}  {t.source}  {counted(t.row_count, 'row')}{note}")
         print("        " + ", ".join(f"{c.sql}:{c.type}" for c in t.columns))
     return 0
 
@@ -381,18 +441,14 @@ def cmd_tables(args: argparse.Namespace) -> int:
 def cmd_reindex(args: argparse.Namespace) -> int:
     from trawl.derive.documents import rebuild_index
 
-    data = DataDir.open(args.data_dir, create=False)
-    if not data.exists():
-        raise NotFound(f"no Trawl data in {data.root}")
-    print(f"{rebuild_index(data)} documents indexed", file=sys.stderr)
+    data = _existing_data(args)
+    print(f"{counted(rebuild_index(data), 'document')} indexed", file=sys.stderr)
     _refresh_public_views(data)
     return 0
 
 
 def cmd_jobs(args: argparse.Namespace) -> int:
-    data = DataDir.open(args.data_dir, create=False)
-    if not data.exists():
-        raise NotFound(f"no Trawl data in {data.root}")
+    data = _existing_data(args)
     catalog = Catalog(data.catalog_path, readonly=True)
     try:
         jobs = catalog.jobs(limit=max(1, args.limit))
@@ -420,7 +476,7 @@ def _refresh_public_views(data: DataDir, names: list[str] | None = None) -> None
     finally:
         catalog.close()
     if rebuilt:
-        print(f"redacted views rebuilt: {rebuilt} public dataset(s)", file=sys.stderr)
+        print(f"redacted views rebuilt: {counted(rebuilt, 'public dataset')}", file=sys.stderr)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

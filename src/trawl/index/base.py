@@ -20,6 +20,11 @@ VIEWS = ("full", "redacted")
 
 # Facets every backend can count, by public name.
 FACETS = ("dataset", "source", "type", "year", "language", "status", "mime", "ocr", "table")
+# The facets whose values are a fixed set (the others name what the dump holds): a filter
+# with another value cannot match anything, so it is refused rather than answered with 0.
+FACET_VALUES = {"ocr": ("yes", "no"), "status": ("indexed", "failed", "skipped")}
+# What a row of a table has (record="rows"); the other facets are documents' only.
+ROW_FACETS = ("dataset", "source", "table", "year")
 
 # Field names a user may write in a query (`type:pdf`), and the index field each one means.
 FIELD_ALIASES = {

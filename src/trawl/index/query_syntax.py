@@ -8,6 +8,11 @@ parsing, outside quotes:
 * `[field:]word~N` (N = 1 by default, at most 2) becomes the indexed words within N edits of
   it, found in the term dictionary among words with the same first letter (as most engines
   do, for speed), the most frequent first: `(police OR polite)`.
+
+After parsing, a query that only excludes (`NOT x`, `-x`, or the word `NOT` alone) is refused
+(`refuse_negation_only`): it names nothing to find, and Tantivy answered it with every other
+document. `query_problems` says the parser's other warnings for a reader: the web shows them
+(the API refuses the query with the first), the CLI prints them on stderr.
 """
 
 from __future__ import annotations
@@ -17,12 +22,18 @@ import unicodedata
 
 import tantivy
 
+from trawl.index.base import FIELD_ALIASES, QueryError
+
 PREFIX_FIELDS = ("title", "text", "path", "sender", "recipients")
 FUZZY_FIELDS = ("text", "title")
 MAX_EXPANSIONS = 50
 MAX_CANDIDATES = 50_000
 MIN_PREFIX_CHARS = 2   # `a*` would match half the dictionary
 
+_ONLY_NOT = re.compile(r"\s*(?:NOT\s*)+")  # the operator, upper case as the parser reads it
+NEGATION_ONLY = ("the query only excludes (NOT or -), so it names nothing to find: add the "
+                 "words to find, as in `courthouse NOT police`, or write `* NOT police` for "
+                 "everything but police")
 _TOKEN = re.compile(r'"[^"]*"|(?<![\w:])(?:(\w+):)?(\w+)(\*|~(\d)?)(?=[\s()]|$)')
 
 
@@ -77,3 +88,28 @@ def _fold(word: str) -> str:
     """As the index's analyser does: lower case, accents removed."""
     decomposed = unicodedata.normalize("NFKD", word.lower())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def refuse_negation_only(text: str, warnings: list[str]) -> None:
+    """QueryError for a query (as typed) that only excludes, given the parser's warnings on
+    it: Tantivy says "Only excluding terms given" of `NOT x`, `-x` and `(NOT x)`."""
+    if _ONLY_NOT.fullmatch(text) or any("Only excluding terms" in w for w in warnings):
+        raise QueryError(NEGATION_ONLY)
+
+
+def query_problems(warnings: list[str]) -> list[str]:
+    """The parser's complaints about a query, said for a reader."""
+    out = []
+    for warning in warnings:
+        unknown = re.search(r"Field does not exist: '([^']*)'", warning)
+        if unknown:
+            out.append(f"unknown field {unknown.group(1)[:40]!r} in the query (fields are "
+                       + ", ".join(sorted(FIELD_ALIASES))
+                       + '); put text that contains ":" in quotes')
+        elif warning.startswith("Syntax Error"):
+            detail = warning.split(":", 1)[1].strip()
+            out.append(f"syntax error in the query ({detail}); check quotes and brackets, "
+                       "or put words with special characters in quotes")
+        else:
+            out.append(f"part of the query is not valid: {warning}")
+    return out

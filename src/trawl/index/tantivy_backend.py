@@ -254,7 +254,9 @@ class TantivyIndex:
         parsed, errors = self.index.parse_query_lenient(
             _row_prefixes(_map_field_names(text)), ["cells"], conjunction_by_default=True,
             allow_regexes=True)
-        return parsed, [str(e) for e in errors], False
+        warnings = [str(e) for e in errors]
+        query_syntax.refuse_negation_only(text, warnings)
+        return parsed, warnings, False
 
     # -- reading ------------------------------------------------------------------------------
     def count(self, datasets: list[str] | None = None) -> int:
@@ -301,14 +303,16 @@ class TantivyIndex:
                                                         self._filters(query))
             if ranked is not None:
                 return ranked, [], relaxed
-        text = query_syntax.rewrite(_map_field_names(text), searcher)
+        rewritten = query_syntax.rewrite(_map_field_names(text), searcher)
         # A "quoted phrase" asks for the words as typed: the exact fields only then.
-        fields, boosts = ranking.search_fields(analysis.query_languages(text),
-                                               stemmed='"' not in text)
+        fields, boosts = ranking.search_fields(analysis.query_languages(rewritten),
+                                               stemmed='"' not in rewritten)
         parsed, errors = self.index.parse_query_lenient(
-            text, fields, field_boosts=boosts, conjunction_by_default=True,
+            rewritten, fields, field_boosts=boosts, conjunction_by_default=True,
             allow_regexes=True)
-        return parsed, [str(e) for e in errors], False
+        warnings = [str(e) for e in errors]
+        query_syntax.refuse_negation_only(text, warnings)
+        return parsed, warnings, False
 
     def _filters(self, query: SearchQuery) -> Query:
         clauses: list[tuple[Occur, Query]] = [

@@ -244,6 +244,8 @@ class Archive:
             query.views.update({name: "redacted" for name in self.scope.redacted})
         try:
             return self.index.search(query)
+        except QueryError:  # the index's own refusal says what is wrong already
+            raise
         except ValueError as exc:  # the engine refused the query: say so, do not crash
             raise QueryError(f"the query could not be run: {exc}") from exc
 

@@ -15,13 +15,13 @@ Why it is fast at any size:
 * Full-text search inside a table asks the search index for the matching row numbers.
 
 Identifiers from a request are only ever names of registered columns (`TableInfo.column`);
-values are parameters. Reads only: the store is opened read-only.
+values are parameters. A request's parameters are read and checked by web/params.py
+(`parse_view_params`) before they get here. Reads only: the store is opened read-only.
 """
 
 from __future__ import annotations
 
 import base64
-import binascii
 import bisect
 import json
 import os
@@ -72,7 +72,7 @@ class ViewParams:
         if self.q:
             out.append(("q", self.q))
         for f in self.filters:
-            out.append((f"{_OP_PREFIX[f.op]}.{f.column.sql}", f.value))
+            out.append((f"{OP_PREFIX[f.op]}.{f.column.sql}", f.value))
         if self.flagged:
             out.append(("flagged", "1"))
         if self.sort:
@@ -86,64 +86,14 @@ class ViewParams:
         return out
 
 
-_OP_PREFIX = {"eq": "f", "contains": "c", "min": "min", "max": "max"}
-_PREFIX_OP = {v: k for k, v in _OP_PREFIX.items()}
-
-
-def parse_view_params(info: TableInfo, query: Mapping[str, str] | Any) -> ViewParams:
-    """Check a request's parameters against the table's registered columns."""
-    multi = list(query.multi_items()) if hasattr(query, "multi_items") else list(query.items())
-    params = ViewParams()
-    for key, value in multi:
-        prefix, dot, name = key.partition(".")
-        if dot and prefix in _PREFIX_OP:
-            if value == "":
-                continue
-            column = info.column(name)
-            if column is None:
-                raise QueryError(f"this table has no column {name[:80]!r}")
-            if len(value) > 500:
-                raise QueryError("a filter value is too long")
-            params.filters.append(Filter(_PREFIX_OP[prefix], column, value))
-        elif key == "sort" and value:
-            column = info.column(value)
-            if column is None and value != ROW:
-                raise QueryError(f"this table has no column {value[:80]!r}")
-            params.sort = column.sql if column else None
-        elif key == "desc":
-            params.desc = value not in ("", "0", "false")
-        elif key == "q":
-            params.q = value.strip()[:2000]
-        elif key == "after" and value:
-            params.after = decode_cursor(value)
-        elif key == "limit" and value:
-            if not value.isdigit() or not 1 <= int(value) <= MAX_PAGE:
-                raise QueryError(f"limit must be between 1 and {MAX_PAGE}")
-            params.limit = int(value)
-        elif key == "flagged":
-            params.flagged = value not in ("", "0")
-    if len(params.filters) > MAX_FILTERS:
-        raise QueryError(f"at most {MAX_FILTERS} filters")
-    return params
+# How a filter's operator is written in a URL: f.COL=v (equals), c.COL=v (contains), ...
+OP_PREFIX = {"eq": "f", "contains": "c", "min": "min", "max": "max"}
 
 
 def encode_cursor(cursor: tuple[Any, int]) -> str:
+    """A page's cursor as URL-safe text; web/params.py `decode_cursor` reads it back."""
     raw = json.dumps(list(cursor), separators=(",", ":"), ensure_ascii=False)
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def decode_cursor(text: str) -> tuple[Any, int]:
-    try:
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-        value, row = json.loads(raw)
-    except (ValueError, TypeError, binascii.Error):
-        # A plain row number is a cursor too (`after=400000` in the default order).
-        if text.isdigit():
-            return None, int(text)
-        raise QueryError("this page link is damaged; start again from the first page") from None
-    if not isinstance(row, int) or isinstance(value, dict | list):
-        raise QueryError("this page link is damaged; start again from the first page")
-    return value, row
 
 
 @dataclass

@@ -122,11 +122,11 @@ def _where(selection: RowSelection, hint: bool = False) -> tuple[list[str], list
             args.append(_like(f.value))
         elif f.op == "min":
             where.append(f"{q} >= ?")
-            args.append(f.value.strip() if dated else _typed(f.column, f.value))
+            args.append(f.value.strip() if dated else typed_value(f.column, f.value))
         elif f.op == "max":
             # A date range's end includes the whole day (or month, or year) it names.
             where.append(f"{q} <= ?")
-            args.append(f.value.strip() + "~" if dated else _typed(f.column, f.value))
+            args.append(f.value.strip() + "~" if dated else typed_value(f.column, f.value))
     for name, filters in equals.items():
         q = plus + quote_ident(name)
         column = filters[0].column
@@ -140,7 +140,7 @@ def _where(selection: RowSelection, hint: bool = False) -> tuple[list[str], list
                 args += [f.value.strip(), f.value.strip() + "~"]
             else:
                 parts.append(f"{q} = ?")
-                args.append(_typed(column, f.value))
+                args.append(typed_value(column, f.value))
         where.append("(" + " OR ".join(parts) + ")")
     if selection.flagged:
         where.append(f"{FLAGS} IS NOT NULL")
@@ -151,8 +151,9 @@ def _where(selection: RowSelection, hint: bool = False) -> tuple[list[str], list
     return where, args
 
 
-def _typed(column: Column, value: str) -> Any:
-    """A filter's text as the column's stored value."""
+def typed_value(column: Column, value: str) -> Any:
+    """A filter's text as the column's stored value (a Python int may be beyond SQLite's
+    64-bit INTEGER: web/params.py refuses those before a query is made)."""
     text = value.strip()
     if column.type == "integer":
         try:

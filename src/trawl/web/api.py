@@ -10,12 +10,13 @@ from fastapi.responses import FileResponse, JSONResponse
 
 from trawl.errors import NotFound
 from trawl.index.base import IndexHit, IndexResult, QueryError
+from trawl.index.query_syntax import query_problems
 from trawl.search.service import Archive
 from trawl.storage import browse
 from trawl.web import documents, failure_codes, files
 from trawl.web.auth import audit, caller, reader
 from trawl.web.highlight import snippet_html
-from trawl.web.params import SHOWN_FACETS, SearchParams, parse_search_params, query_problems
+from trawl.web.params import SHOWN_FACETS, SearchParams, parse_search_params
 
 router = APIRouter(prefix="/api", tags=["api"])
 

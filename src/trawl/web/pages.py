@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from trawl.errors import UNKNOWN, NotFound
 from trawl.index.base import IndexHit, QueryError
+from trawl.index.query_syntax import query_problems
 from trawl.paths import folder_of
 from trawl.search.service import Archive, DocumentView
 from trawl.storage import browse
@@ -29,7 +30,6 @@ from trawl.web.params import (
     SHOWN_FACETS,
     SearchParams,
     parse_search_params,
-    query_problems,
 )
 from trawl.web.render import render_page, use_language
 

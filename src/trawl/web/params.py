@@ -1,26 +1,48 @@
-"""Search parameters of a request, checked, and the links that change them.
+"""The parameters of a request, checked in one place before anything reaches a query: a
+search's (and the links that change them), a table view's, and the ids in paths.
 
 The same parsing serves the search page and `GET /api/search`, so both accept the same
-parameters and refuse the same mistakes with the same message.
+parameters and refuse the same mistakes with the same message; the table pages and
+`/api/tables/...` share theirs the same way. A mistake is a QueryError (a BadRequest: 400).
+
+Whole numbers: SQLite's INTEGER is signed 64-bit, and a larger Python int cannot even be
+bound to a query (OverflowError, which was a 500). So an id in a path, a row number, a
+cursor, and a whole-number filter on an integer column must lie in SQL_INT_MIN..SQL_INT_MAX
+or the request is refused with 400. A filter value written as a float (`min.Code=1e30`) is
+compared as a float, as SQLite compares an integer column with a REAL, whatever its size.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
+from fastapi import Path
 from starlette.datastructures import QueryParams
 
-from trawl.index.base import FIELD_ALIASES, QueryError, SearchQuery
+from trawl.index.base import FACET_VALUES, ROW_FACETS, QueryError, SearchQuery
+from trawl.search.tables import MAX_FILTERS, MAX_PAGE, OP_PREFIX, ViewParams
+from trawl.storage.table_queries import Filter, typed_value
+from trawl.storage.tables import ROW, TableInfo
+
+SQL_INT_MIN, SQL_INT_MAX = -(2**63), 2**63 - 1
+# A table id or a row number in a path: beyond SQLite's integers it is a 400, checked by
+# FastAPI before the handler runs (`/tables/abc` was a 400 already); inside, a missing one
+# is the handler's 404.
+SqlId = Annotated[int, Path(ge=SQL_INT_MIN, le=SQL_INT_MAX)]
+_WHOLE = re.compile(r"-?[0-9]+")  # ASCII digits: str.isdigit() takes "²", which int() refuses
 
 FILTERS = ("dataset", "source", "type", "year", "language", "status", "mime", "ocr", "table")
 SHOWN_FACETS = ("dataset", "source", "type", "year", "language", "ocr")
 # What the search counts: documents, or the rows of structured tables (record=rows).
 RECORDS = ("documents", "rows")
-ROW_FACETS = ("dataset", "source", "table", "year")
 SORTS = {"relevance": "relevance", "date": "date_desc", "date_desc": "date_desc",
          "newest": "date_desc", "date_asc": "date_asc", "oldest": "date_asc"}
 MAX_QUERY_CHARS = 2000
@@ -172,7 +194,7 @@ def parse_search_params(params: QueryParams | Mapping[str, str], strict: bool = 
         if not value.isdigit() or len(value) != 4:
             raise QueryError(f"year must be a four-digit year, not {value[:40]!r}")
     for value in filters.get("ocr", []):
-        if value not in ("yes", "no"):
+        if value not in FACET_VALUES["ocr"]:
             raise QueryError(f"ocr is yes (text read by OCR) or no, not {value[:40]!r}")
     sort_name = (multi.get("sort") or "relevance").strip().lower()
     if sort_name not in SORTS:
@@ -209,7 +231,7 @@ def _int(value: str | None, name: str, default: int) -> int:
     if value is None or value.strip() == "":
         return default
     value = value.strip()
-    if len(value) > 12 or not value.lstrip("-").isdigit():
+    if len(value) > 12 or not _WHOLE.fullmatch(value):
         raise QueryError(f"{name} must be a whole number, not {value[:40]!r}")
     return int(value)
 
@@ -239,26 +261,6 @@ def _clamp(day: date) -> date:
     return min(max(day, EARLIEST), LATEST)
 
 
-def query_problems(warnings: list[str]) -> list[str]:
-    """The parser's complaints about a query, said for a reader (benign notes left out)."""
-    out = []
-    for warning in warnings:
-        if "Only excluding terms" in warning:  # `NOT x` alone: every document but x, fine
-            continue
-        unknown = re.search(r"Field does not exist: '([^']*)'", warning)
-        if unknown:
-            out.append(f"unknown field {unknown.group(1)[:40]!r} in the query (fields are "
-                       + ", ".join(sorted(FIELD_ALIASES))
-                       + '); put text that contains ":" in quotes')
-        elif warning.startswith("Syntax Error"):
-            detail = warning.split(":", 1)[1].strip()
-            out.append(f"syntax error in the query ({detail}); check quotes and brackets, "
-                       "or put words with special characters in quotes")
-        else:
-            out.append(f"part of the query is not valid: {warning}")
-    return out
-
-
 def _start_of(day: date | None) -> datetime | None:
     return datetime(day.year, day.month, day.day, tzinfo=UTC) if day else None
 
@@ -266,3 +268,104 @@ def _start_of(day: date | None) -> datetime | None:
 def _end_of(day: date | None) -> datetime | None:
     return datetime(day.year, day.month, day.day, 23, 59, 59, 999999, tzinfo=UTC) \
         if day else None
+
+
+# -- a table view ---------------------------------------------------------------------------------
+_PREFIX_OP = {v: k for k, v in OP_PREFIX.items()}
+_DAMAGED = "this page link is damaged; start again from the first page"
+
+
+def parse_view_params(info: TableInfo, query: Mapping[str, str] | Any) -> ViewParams:
+    """Check a request's parameters against the table's registered columns."""
+    multi = list(query.multi_items()) if hasattr(query, "multi_items") else list(query.items())
+    return _view_params(info, multi)
+
+
+def parse_export_params(info: TableInfo, query: QueryParams) -> tuple[ViewParams, int | None]:
+    """An export's view (every page of it: `limit` is not a page size here) and its cap on
+    rows (any whole number; it is only counted against, never sent to SQLite)."""
+    params = _view_params(info, [(k, v) for k, v in query.multi_items() if k != "limit"])
+    raw = (query.get("limit") or "").strip()
+    if raw and (raw.startswith("-") or not _WHOLE.fullmatch(raw)):
+        raise QueryError("limit must be a whole number")
+    return params, int(raw) if raw else None
+
+
+def parse_union_cursor(after: str | None) -> tuple[int, int] | None:
+    """The cursor of the union view: (position of a table in its order, row)."""
+    if not after:
+        return None
+    value, row = decode_cursor(after)
+    if not isinstance(value, int):
+        raise QueryError(_DAMAGED)
+    return value, row
+
+
+def decode_cursor(text: str) -> tuple[Any, int]:
+    """A page's cursor, as search/tables.py `encode_cursor` wrote it: (sort value, row)."""
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        value, row = json.loads(raw)
+    except (ValueError, TypeError, binascii.Error, RecursionError):  # deep: [[[[...
+        # A plain row number is a cursor too (`after=400000` in the default order).
+        if _WHOLE.fullmatch(text):
+            return None, _sql_int(int(text), _DAMAGED)
+        raise QueryError(_DAMAGED) from None
+    if not isinstance(row, int) or isinstance(value, dict | list):
+        raise QueryError(_DAMAGED)
+    if isinstance(value, int):
+        _sql_int(value, _DAMAGED)
+    return value, _sql_int(row, _DAMAGED)
+
+
+def _view_params(info: TableInfo, pairs: list[tuple[str, str]]) -> ViewParams:
+    params = ViewParams()
+    for key, value in pairs:
+        prefix, dot, name = key.partition(".")
+        if dot and prefix in _PREFIX_OP:
+            if value == "":
+                continue
+            params.filters.append(_filter(info, key, _PREFIX_OP[prefix], name, value))
+        elif key == "sort" and value:
+            column = info.column(value)
+            if column is None and value != ROW:
+                raise QueryError(f"this table has no column {value[:80]!r}")
+            params.sort = column.sql if column else None
+        elif key == "desc":
+            params.desc = value not in ("", "0", "false")
+        elif key == "q":
+            params.q = value.strip()[:2000]
+        elif key == "after" and value:
+            params.after = decode_cursor(value)
+        elif key == "limit" and value:
+            if not _WHOLE.fullmatch(value) or not 1 <= int(value) <= MAX_PAGE:
+                raise QueryError(f"limit must be between 1 and {MAX_PAGE}")
+            params.limit = int(value)
+        elif key == "flagged":
+            params.flagged = value not in ("", "0")
+    if len(params.filters) > MAX_FILTERS:
+        raise QueryError(f"at most {MAX_FILTERS} filters")
+    return params
+
+
+def _filter(info: TableInfo, key: str, op: str, name: str, value: str) -> Filter:
+    column = info.column(name)
+    if column is None:
+        raise QueryError(f"this table has no column {name[:80]!r}")
+    if len(value) > 500:
+        raise QueryError("a filter value is too long")
+    found = Filter(op, column, value)
+    if op != "contains":  # contains is a LIKE on text
+        # The value as the query will bind it: only an integer column gives a Python int.
+        _sql_int(typed_value(column, value),
+                 f"{key}: {value.strip()[:40]} is beyond the whole numbers a table holds "
+                 f"({SQL_INT_MIN} to {SQL_INT_MAX}); written with an exponent (1e30) it is "
+                 "compared as a float")
+    return found
+
+
+def _sql_int(value: Any, message: str) -> Any:
+    """`value`, unless it is a whole number that SQLite's INTEGER cannot hold."""
+    if isinstance(value, int) and not SQL_INT_MIN <= value <= SQL_INT_MAX:
+        raise QueryError(message)
+    return value

@@ -13,7 +13,9 @@ from __future__ import annotations
 import csv
 import html
 import io
+import itertools
 import json
+import logging
 import re
 from collections.abc import Iterator
 from datetime import date, datetime
@@ -32,7 +34,7 @@ from jinja2 import pass_context
 from markupsafe import Markup
 
 from trawl.csv_cells import csv_cell
-from trawl.errors import NotFound
+from trawl.errors import NotFound, TrawlError
 from trawl.index.base import IndexHit, QueryError
 from trawl.search.tables import (
     MAX_PAGE,
@@ -40,7 +42,6 @@ from trawl.search.tables import (
     TableView,
     ViewParams,
     encode_cursor,
-    parse_view_params,
     row_key,
     row_label,
 )
@@ -48,9 +49,11 @@ from trawl.storage.tables import EXTRA, FLAGS, ROW, Column, TableInfo
 from trawl.web import documents
 from trawl.web.auth import audit, reader, scoped
 from trawl.web.highlight import highlight_text, query_patterns
+from trawl.web.params import SqlId, parse_export_params, parse_union_cursor, parse_view_params
 from trawl.web.render import render_page
 from trawl.web.security import content_disposition, sanitize_html
 
+log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api", tags=["tables"])
 SHORT_CELL = 160
@@ -240,7 +243,7 @@ def tables_page(request: Request, name: str, all: bool = False) -> HTMLResponse:
 
 
 @router.get("/tables/{table_id}", response_class=HTMLResponse)
-def table_page(request: Request, table_id: int) -> Response:
+def table_page(request: Request, table_id: SqlId) -> Response:
     info = _table(request, table_id)
     audit(request, "view", dataset=info.dataset, target=f"table:{info.id}",
           detail={"view": request.url.query[:500]} if request.url.query else None)
@@ -339,7 +342,7 @@ def _table_context(request: Request, info: TableInfo, params: ViewParams,
 
 
 @router.get("/tables/{table_id}/rows/{row}", response_class=HTMLResponse)
-def row_page(request: Request, table_id: int, row: int,
+def row_page(request: Request, table_id: SqlId, row: SqlId,
              q: Annotated[str, Query(max_length=2000)] = "") -> HTMLResponse:
     info = _table(request, table_id)
     tables = _reader(request, info.dataset)
@@ -383,7 +386,7 @@ def union_page(request: Request, name: str,
                after: Annotated[str | None, Query(max_length=200)] = None,
                limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50) -> HTMLResponse:
     ds = reader(request).dataset(name)
-    cursor = _union_cursor(after)
+    cursor = parse_union_cursor(after)
     tables, columns, rows, next_cursor = _reader(request, ds.name).union(ds.name, table,
                                                                           cursor, limit)
     if not tables:
@@ -399,17 +402,6 @@ def union_page(request: Request, name: str,
         "first_url": f"{base}?{urlencode([('name', table)])}" if after else None,
         "export_csv": f"{base}.csv?{urlencode([('name', table)])}",
     })
-
-
-def _union_cursor(after: str | None) -> tuple[Any, int] | None:
-    if not after:
-        return None
-    from trawl.search.tables import decode_cursor
-
-    value, row = decode_cursor(after)
-    if not isinstance(value, int):
-        raise QueryError("this page link is damaged; start again from the first page")
-    return value, row
 
 
 @router.get("/datasets/{name}/tables/union.csv")
@@ -437,56 +429,76 @@ def union_export(request: Request, name: str,
 
 
 # -- exports -------------------------------------------------------------------------------------
+# An export streams: its status line and first rows are sent before its last rows are read.
+# A failure before the first row is the request's own error (400, 404, 500: `_started`); a
+# failure after it cannot change the status any more, so the body says so at its end (as
+# Datasette writes the error into a CSV stream it cannot finish): a CSV's last row is the one
+# cell `# export failed: REASON`, a JSON export ends with an "error" member after its rows.
+# A complete export has neither.
 def csv_chunks(rows: Iterator[list[Any]]) -> Iterator[str]:
     """The CSV text of `rows`, a few hundred rows at a time. Every cell goes through the one
     CSV-injection escape (trawl/csv_cells.py): headers are document content too, and so are
     folder names."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    for n, row in enumerate(rows):
-        writer.writerow([csv_cell(value) for value in row])
-        if n % 500 == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
+    try:
+        for n, row in enumerate(rows):
+            writer.writerow([csv_cell(value) for value in row])
+            if n % 500 == 0:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+    except Exception as exc:  # noqa: BLE001 (said in the body; the log has the traceback)
+        writer.writerow([f"# {_failure(exc)}"])
     yield buffer.getvalue()
 
 
+def json_chunks(head: dict[str, Any], rows: Iterator[dict[str, Any]]) -> Iterator[str]:
+    """`head` with a "rows" member holding `rows`, streamed one row at a time."""
+    yield json.dumps(head, ensure_ascii=False, default=_json_default)[:-1] + ', "rows": ['
+    try:
+        for n, row in enumerate(rows):
+            yield ("," if n else "") + json.dumps(row, ensure_ascii=False,
+                                                  default=_json_default)
+    except Exception as exc:  # noqa: BLE001 (said in the body; the log has the traceback)
+        yield "], " + json.dumps({"error": _failure(exc)})[1:]
+        return
+    yield "]}"
+
+
+def _failure(exc: Exception) -> str:
+    """Why an export stopped, in one line; a fault of the server stays in its log."""
+    log.error("an export failed after it started", exc_info=exc)
+    reason = str(exc) if isinstance(exc, TrawlError) else \
+        "internal error; the server log has the details"
+    return "export failed: " + " ".join(reason.split())
+
+
+def _started(rows: Iterator[Any]) -> Iterator[Any]:
+    """`rows` with its first item already read, so that a failure before any row is sent is
+    the request's own error, not a 200 with a broken body."""
+    first = list(itertools.islice(rows, 1))
+    return itertools.chain(first, rows)
+
+
 def _csv_response(rows: Iterator[list[Any]], filename: str) -> StreamingResponse:
-    return StreamingResponse(csv_chunks(rows), media_type="text/csv; charset=utf-8", headers={
-        "content-disposition": content_disposition(filename)})
-
-
-def _export_params(request: Request, info: TableInfo) -> tuple[ViewParams, int | None]:
-    query = [(k, v) for k, v in request.query_params.multi_items() if k not in ("limit",)]
-    params = parse_view_params(info, _Pairs(query))
-    raw = request.query_params.get("limit")
-    if raw and not raw.isdigit():
-        raise QueryError("limit must be a whole number")
-    return params, int(raw) if raw else None
-
-
-class _Pairs:
-    def __init__(self, pairs: list[tuple[str, str]]) -> None:
-        self.pairs = pairs
-
-    def multi_items(self) -> list[tuple[str, str]]:
-        return self.pairs
+    return StreamingResponse(csv_chunks(_started(rows)), media_type="text/csv; charset=utf-8",
+                             headers={"content-disposition": content_disposition(filename)})
 
 
 def _exported(request: Request, table_id: int, fmt: str
               ) -> tuple[TableInfo, ViewParams, Iterator[dict[str, Any]]]:
     """The table, the view asked for and its rows; the export is audited."""
     info = _table(request, table_id)
-    params, limit = _export_params(request, info)
-    rows = _reader(request, info.dataset).export(info, params, limit)
+    params, limit = parse_export_params(info, request.query_params)
+    rows = _started(_reader(request, info.dataset).export(info, params, limit))
     audit(request, "export", dataset=info.dataset, target=f"table:{info.id}",
           detail={"format": fmt, "view": dict(params.pairs(after=False))})
     return info, params, rows
 
 
 @router.get("/tables/{table_id}/export.csv")
-def export_csv(request: Request, table_id: int) -> Response:
+def export_csv(request: Request, table_id: SqlId) -> Response:
     info, _params, rows = _exported(request, table_id, "csv")
     header = [ROW, *[c.name for c in info.columns], FLAGS]
 
@@ -500,18 +512,11 @@ def export_csv(request: Request, table_id: int) -> Response:
 
 
 @router.get("/tables/{table_id}/export.json")
-def export_json(request: Request, table_id: int) -> Response:
+def export_json(request: Request, table_id: SqlId) -> Response:
     info, params, rows = _exported(request, table_id, "json")
 
-    def chunks() -> Iterator[str]:
-        head = {"table": info.as_json(), "view": dict(params.pairs(after=False))}
-        yield json.dumps(head, ensure_ascii=False, default=_json_default)[:-1] + ', "rows": ['
-        for n, row in enumerate(rows):
-            yield ("," if n else "") + json.dumps(row, ensure_ascii=False,
-                                                  default=_json_default)
-        yield "]}"
-
-    return StreamingResponse(chunks(), media_type="application/json", headers={
+    head = {"table": info.as_json(), "view": dict(params.pairs(after=False))}
+    return StreamingResponse(json_chunks(head, rows), media_type="application/json", headers={
         "content-disposition": content_disposition(f"{info.name}.json")})
 
 
@@ -534,7 +539,7 @@ def api_tables(request: Request, name: str, all: bool = False) -> JSONResponse: 
 @api.get("/tables/{table_id}", summary="One table: its columns and one page of its rows. "
          "Parameters: sort, desc, f.COLUMN (equals), c.COLUMN (contains), min.COLUMN, "
          "max.COLUMN, q (search in the table), after (the next page's cursor), limit.")
-def api_table(request: Request, table_id: int) -> JSONResponse:
+def api_table(request: Request, table_id: SqlId) -> JSONResponse:
     info = _table(request, table_id)
     params = parse_view_params(info, request.query_params)
     view = _reader(request, info.dataset).view(info, params)
@@ -547,7 +552,7 @@ def api_table(request: Request, table_id: int) -> JSONResponse:
 
 
 @api.get("/tables/{table_id}/rows/{row}", summary="One row with its links and joined rows")
-def api_row(request: Request, table_id: int, row: int) -> JSONResponse:
+def api_row(request: Request, table_id: SqlId, row: SqlId) -> JSONResponse:
     info = _table(request, table_id)
     tables = _reader(request, info.dataset)
     data = tables.row(info, row)
