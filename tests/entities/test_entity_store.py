@@ -99,13 +99,13 @@ def test_what_is_pending_follows_the_text_and_the_recogniser(catalog) -> None:
     a = _document(catalog, ds, _sha(1), "a.txt")
     b = _document(catalog, ds, _sha(2), "b.txt", text_key=None)  # no text (an image)
     store = EntityStore(catalog)
-    assert {d for d, _sha in store.pending_documents(ds.id, R1)} == {a, b}
+    assert {d for d, _sha, _chars in store.pending_documents(ds.id, R1)} == {a, b}
     store.replace_document_mentions(ds.id, a, R1, "k1", [])
     store.replace_document_mentions(ds.id, b, R1, None, [])
     assert store.pending_documents(ds.id, R1) == []
     # OCR gives the content a new text: read again.
     catalog.save_content(Content(_sha(1), 10, "text/plain", "text", "done", text_key="k9"), [])
-    assert store.pending_documents(ds.id, R1) == [(a, _sha(1))]
+    assert store.pending_documents(ds.id, R1) == [(a, _sha(1), 0)]
     # Another recogniser (a new version, another phone region): everything again.
     assert len(store.pending_documents(ds.id, "patterns-1:FR")) == 2
     store.start_table(ds.id, 5, "s/T.csv", "T")
@@ -125,7 +125,7 @@ def test_a_document_is_written_whole_or_not_at_all(tmp_path: Path) -> None:
     catalog.db.close()  # killed: nothing committed
     again = Catalog(tmp_path / "catalog.sqlite")
     store = EntityStore(again)
-    assert store.pending_documents(ds.id, R1) == [(doc, _sha(1))]
+    assert store.pending_documents(ds.id, R1) == [(doc, _sha(1), 0)]
     assert store.read_counts(ds.id) == {"documents": 0, "tables": 0, "mentions": 0}
     assert store.refresh(ds.id) == 0
     again.close()

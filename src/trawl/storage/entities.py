@@ -200,16 +200,18 @@ class EntityStore:
                                "AND name = 'entity_mentions'").fetchone() is not None
 
     # -- what is left to read -----------------------------------------------------------------
-    def pending_documents(self, dataset_id: int, recogniser: str) -> list[tuple[str, str]]:
-        """(document id, sha256) of the dataset's documents not read by `recogniser` in
-        their current text, in id order."""
+    def pending_documents(self, dataset_id: int, recogniser: str
+                          ) -> list[tuple[str, str, int]]:
+        """(document id, sha256, characters of text) of the dataset's documents not read by
+        `recogniser` in their current text, in id order."""
         rows = self.db.execute(
-            "SELECT d.id, d.sha256 FROM documents d JOIN contents c ON c.sha256 = d.sha256 "
+            "SELECT d.id, d.sha256, COALESCE(c.text_chars, 0) FROM documents d "
+            "JOIN contents c ON c.sha256 = d.sha256 "
             "LEFT JOIN entity_documents e ON e.document_id = d.id WHERE d.dataset_id = ? "
             "AND (e.document_id IS NULL OR e.recogniser != ? "
             "OR COALESCE(e.text_key, '') != COALESCE(c.text_key, '')) ORDER BY d.id",
             (dataset_id, recogniser)).fetchall()
-        return [(r[0], r[1]) for r in rows]
+        return [(r[0], r[1], r[2]) for r in rows]
 
     def pending_tables(self, dataset_id: int, recogniser: str, table_ids: Iterable[int]
                        ) -> list[int]:

@@ -1,0 +1,273 @@
+"""The entity stage: e-mails, phones, URLs, domains, IPs and accounts of every document and
+table row of a dataset, recorded in the catalog (storage/entities.py).
+
+Runs at the end of `trawl ingest`, after extraction, tables and OCR (so that it reads each
+document's final text), and as `trawl entities extract` (the same code) after an ingest with
+``--no-entities``, or `trawl ocr`, which runs it too once pages were read.
+
+* In the worker pool, as OCR is: one task per document, one per block of `ROWS_PER_TASK`
+  rows of a table. The pattern pass alone would be cheap enough for the coordinator (about
+  a million words a second on one core; BENCHMARKS.md, Entities), but reading the texts back
+  from the blob store and the rows from tables.sqlite is not free, the coordinator is the
+  one writer of everything, and the named-entity models of the next step cost a hundred
+  times more per word: in the pool, the stage scales with the cores now and takes them
+  without a redesign. Workers return mentions (small); the coordinator writes them. A run
+  with little to read (`_little`: a re-run after a few files changed, a small folder) reads
+  it in the coordinator with the same code, since starting the workers would take longer.
+* Resumable and incremental: a document is pending until its record says which recogniser
+  read which text (a document whose text OCR changed is read again); a table is pending
+  until all its blocks are in. A document's mentions and its record are written in one
+  transaction, so a killed run redoes only what it had not committed (a table being read
+  starts again). A document that no path holds any more (its file changed: a new content)
+  and a table dropped from tables.sqlite lose their mentions at the next run.
+* A document whose content was loaded as tables (a CSV file, a workbook) is read through its
+  rows, not its text as well: the same cell would count twice.
+* The counts of each entity (documents, rows, sources) are computed again at the end.
+
+A public dataset's entities are recorded like any other's: what a reader may see of them is
+decided when they are read, as for documents.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from trawl.derive.entities.extract import document_fields
+from trawl.derive.entities.model import RECOGNISER_VERSION
+from trawl.derive.entities.phones import DEFAULT_REGION, check_region
+from trawl.ingestion.entity_tasks import EntityReader, EntityResult, EntityTask
+from trawl.ingestion.pool import WorkerPool
+from trawl.ingestion.progress import Counters, Progress
+from trawl.ingestion.worker import TaskResult, WorkerConfig
+from trawl.storage.catalog import Catalog, Dataset
+from trawl.storage.datadir import DataDir
+from trawl.storage.entities import PHONE_REGION_SETTING, EntityStore
+from trawl.storage.tables import TableInfo, TableStore
+
+log = logging.getLogger(__name__)
+
+COMMIT_EVERY_S = 2.0
+# Or after this many documents or blocks: small documents go by thousands a second, and a
+# killed run should lose seconds of work, not the run.
+COMMIT_EVERY_ITEMS = 250
+ROWS_PER_TASK = 5000
+# Little enough to read in the coordinator (`_little`).
+IN_PROCESS_DOCUMENTS = 200
+IN_PROCESS_ROWS = 20_000
+IN_PROCESS_CHARS = 2_000_000
+
+
+@dataclass
+class EntitySummary:
+    documents: int = 0          # documents read in this run
+    tables: int = 0             # tables read to the end
+    rows: int = 0               # rows read
+    mentions: int = 0
+    failed: int = 0             # documents or blocks of rows that could not be read
+    forgotten: int = 0          # documents and tables gone since the last run
+    entities: int = 0           # of the dataset, after the run
+    words: int = 0
+    seconds: float = 0.0
+    cpu_seconds: float = 0.0    # the workers'
+
+    @property
+    def words_per_s(self) -> float:
+        return self.words / self.seconds if self.seconds else 0.0
+
+
+def phone_region(catalog: Catalog, dataset: Dataset, option: str | None) -> str:
+    """The dataset's phone region: `option` when given (checked, and stored for later runs),
+    else the one stored, else US."""
+    if option is not None:
+        catalog.set_dataset_setting(dataset.id, PHONE_REGION_SETTING, check_region(option))
+        catalog.commit()
+    return catalog.dataset_settings(dataset.id).get(PHONE_REGION_SETTING, DEFAULT_REGION)
+
+
+def recogniser_id(region: str) -> str:
+    """What a record says read it: the recognisers' version and the phone region."""
+    return f"patterns-{RECOGNISER_VERSION}:{region}"
+
+
+class EntityStage:
+    def __init__(self, data: DataDir, catalog: Catalog, dataset: Dataset, config: WorkerConfig,
+                 region: str, workers: int, memory_limit: int | None, timeout_s: float,
+                 live_progress: bool | None = None, quiet: bool = False) -> None:
+        self.data = data
+        self.catalog = catalog
+        self.dataset = dataset
+        self.config = config
+        self.region = region
+        self.recogniser = recogniser_id(region)
+        self.workers = workers
+        self.memory_limit = memory_limit
+        self.timeout_s = timeout_s
+        self.live_progress = live_progress
+        self.quiet = quiet
+        self.store = EntityStore(catalog)
+        self.counters = Counters()
+        self.summary = EntitySummary()
+        self._tasks: dict[int, EntityTask] = {}
+        self._blocks_left: dict[int, int] = {}      # table id -> blocks still out
+        self._table_errors: dict[int, str] = {}
+
+    def run(self) -> EntitySummary:
+        started = time.monotonic()
+        tables = self._tables()
+        self.summary.forgotten = self.store.forget_gone(self.dataset.id, tables)
+        with_rows = {info.document_id for info in tables.values() if info.document_id}
+        documents = self.store.pending_documents(self.dataset.id, self.recogniser)
+        pending_tables = [tables[t] for t in self.store.pending_tables(
+            self.dataset.id, self.recogniser, tables)]
+        blocks = sum(_blocks(info) for info in pending_tables)
+        if documents or blocks:
+            self.counters.total = len(documents) + blocks
+            tasks = self._all_tasks(documents, with_rows, pending_tables)
+            with Progress(f"entities {self.dataset.name}", self.live_progress, self.quiet,
+                          unit="items") as progress:
+                if _little(documents, pending_tables):
+                    self._here(tasks)
+                else:
+                    self._pooled(tasks, progress)
+                progress.update(self.counters, force=True)
+            self.catalog.commit()
+        if documents or pending_tables or self.summary.forgotten:
+            self.summary.entities = self.store.refresh(self.dataset.id)
+        else:
+            self.summary.entities = self.store.count(self.dataset.id)
+        self.catalog.commit()
+        self.summary.seconds = time.monotonic() - started
+        return self.summary
+
+    def _tables(self) -> dict[int, TableInfo]:
+        """The dataset's tables with rows, by id (none if no table was ever loaded)."""
+        store = TableStore.open_readonly(self.data.tables_path)
+        if store is None:
+            return {}
+        try:
+            return {info.id: info for info in store.tables_with_rows(self.dataset.name)}
+        finally:
+            store.close()
+
+    def _here(self, tasks: Iterator[EntityTask]) -> None:
+        """Little to read: read it in this process (see `_little`)."""
+        reader = EntityReader(self.data.blob_dir)
+        for number, task in enumerate(tasks, start=1):
+            task.file_id = number
+            self._tasks[number] = task
+            self._take(reader.read(task))
+        reader.close()
+
+    def _pooled(self, tasks: Iterator[EntityTask], progress: Progress) -> None:
+        pool = WorkerPool(self.workers, self.config, self.timeout_s, self.memory_limit)
+        try:
+            self._loop(pool, tasks, progress)
+        finally:
+            pool.close()
+
+    def _all_tasks(self, documents: list[tuple[str, str, int]], with_rows: set[str],
+                   tables: list[TableInfo]) -> Iterator[EntityTask]:
+        """The tasks, made as the pool takes them: documents (those read through their rows
+        are recorded at once, with no mention), then the tables' blocks of rows."""
+        for document_id, sha256, _chars in documents:
+            content = self.catalog.content(sha256)
+            if content is None:
+                continue
+            fields = document_fields(content.title, content.metadata)
+            if document_id in with_rows or not (content.text_key or fields):
+                # Nothing to read (no text: an image not OCR'd), or read through its rows.
+                self._record_document(document_id, content.text_key, EntityResult(0))
+                self.counters.done += 1
+                continue
+            yield EntityTask(0, self.region, document_id=document_id,
+                             text_key=content.text_key, paged=content.page_count is not None,
+                             fields=fields)
+        for info in tables:
+            self.store.start_table(self.dataset.id, info.id, info.path, info.name)
+            self._blocks_left[info.id] = _blocks(info)
+            for after in range(0, info.row_count, ROWS_PER_TASK):
+                yield EntityTask(0, self.region, tables_path=str(self.data.tables_path),
+                                 table_id=info.id, after_row=after,
+                                 last_row=after + ROWS_PER_TASK)
+
+    def _loop(self, pool: WorkerPool, tasks: Iterator[EntityTask], progress: Progress) -> None:
+        exhausted = False
+        last_commit, committed = time.monotonic(), 0
+        next_id = 1
+        while True:
+            while pool.idle() and not exhausted:
+                task = next(tasks, None)
+                if task is None:
+                    exhausted = True
+                    break
+                task.file_id, next_id = next_id, next_id + 1
+                self._tasks[task.file_id] = task
+                pool.submit(task)  # type: ignore[arg-type]
+            if exhausted and pool.busy() == 0:
+                break
+            for result in pool.collect(wait_s=0.2 if pool.busy() else 0):
+                self._take(result)
+            now = time.monotonic()
+            if now - last_commit > COMMIT_EVERY_S or \
+                    self.counters.done - committed >= COMMIT_EVERY_ITEMS:
+                self.catalog.commit()
+                last_commit, committed = now, self.counters.done
+                progress.update(self.counters)
+
+    def _take(self, result: EntityResult | TaskResult) -> None:
+        task = self._tasks.pop(result.file_id, None)
+        if task is None:
+            return
+        if isinstance(result, TaskResult):  # the worker was killed (time limit) or crashed
+            result = EntityResult(result.file_id, error=result.error or "the worker failed")
+        self.counters.done += 1
+        self.summary.words += result.words
+        self.summary.cpu_seconds += result.cpu_seconds
+        if result.error:
+            self.counters.failed += 1
+            self.summary.failed += 1
+            log.warning("entities of %s not read: %s", task.document_id or
+                        f"table {task.table_id}", result.error)
+        if task.table_id is None:
+            assert task.document_id is not None
+            self._record_document(task.document_id, task.text_key, result)
+        else:
+            self._record_rows(task, result)
+
+    def _record_document(self, document_id: str, text_key: str | None,
+                         result: EntityResult) -> None:
+        self.store.replace_document_mentions(self.dataset.id, document_id, self.recogniser,
+                                             text_key, result.mentions, result.error)
+        self.summary.documents += 1
+        self.summary.mentions += len(result.mentions)
+
+    def _record_rows(self, task: EntityTask, result: EntityResult) -> None:
+        assert task.table_id is not None
+        table_id = task.table_id
+        self.store.add_row_mentions(self.dataset.id, table_id, result.mentions)
+        self.summary.mentions += len(result.mentions)
+        self.summary.rows += result.rows
+        if result.error:
+            self._table_errors[table_id] = result.error
+        self._blocks_left[table_id] -= 1
+        if self._blocks_left[table_id] == 0:
+            del self._blocks_left[table_id]
+            self.store.finish_table(table_id, self.recogniser,
+                                    self._table_errors.pop(table_id, None))
+            self.summary.tables += 1
+
+
+def _little(documents: list[tuple[str, str, int]], tables: list[TableInfo]) -> bool:
+    """Whether the work is small enough to do in the coordinator: starting the workers takes
+    0.5-1 s, more than reading a megabyte or two (a few ms at a million words a second). A
+    re-run after a few files changed, a small folder."""
+    return (len(documents) <= IN_PROCESS_DOCUMENTS
+            and sum(info.row_count for info in tables) <= IN_PROCESS_ROWS
+            and sum(chars for _id, _sha, chars in documents) <= IN_PROCESS_CHARS)
+
+
+def _blocks(info: TableInfo) -> int:
+    return -(-info.row_count // ROWS_PER_TASK)

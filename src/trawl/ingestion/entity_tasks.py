@@ -1,0 +1,99 @@
+"""What a worker process does with one entity task: a document, or a block of a table's rows.
+
+The task and its result are small picklable records: the text is read from the blob store
+and the rows from tables.sqlite by the worker itself, so only the mentions cross the pipe.
+The recogniser is built once per process and phone region (its patterns compiled once, its
+phone parses cached), the table store opened once (read-only).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from trawl.derive.entities.extract import document_mentions, readable_columns, row_mentions
+from trawl.derive.entities.patterns import Recogniser
+from trawl.storage.blobs import BlobStore
+from trawl.storage.entities import NewMention
+from trawl.storage.table_queries import cells_between
+from trawl.storage.tables import TableStore
+
+
+@dataclass
+class EntityTask:
+    file_id: int                  # a task number, unique in the run (the pool's bookkeeping)
+    region: str                   # the dataset's phone region
+    document_id: str | None = None
+    text_key: str | None = None
+    paged: bool = False
+    fields: dict[str, str] = field(default_factory=dict)
+    tables_path: str | None = None  # a block of rows: the store, the table, the rows
+    table_id: int | None = None
+    after_row: int = 0
+    last_row: int = 0
+
+
+@dataclass
+class EntityResult:
+    file_id: int
+    mentions: list[NewMention] = field(default_factory=list)
+    words: int = 0                # of the text or cells read (for words/s)
+    rows: int = 0                 # of a block of rows: how many were read
+    error: str | None = None
+    cpu_seconds: float = 0.0
+
+
+class EntityReader:
+    def __init__(self, blob_dir: Path) -> None:
+        self.blobs = BlobStore(blob_dir)
+        self._recognisers: dict[str, Recogniser] = {}
+        self._tables: tuple[str, TableStore] | None = None
+
+    def read(self, task: EntityTask) -> EntityResult:
+        started = time.process_time()
+        out = EntityResult(task.file_id)
+        try:
+            recogniser = self._recogniser(task.region)
+            if task.table_id is not None:
+                self._rows(task, recogniser, out)
+            else:
+                text = self.blobs.get_text(task.text_key) if task.text_key else ""
+                out.words = len(text.split())
+                out.mentions = document_mentions(recogniser, text, task.paged, task.fields)
+        except MemoryError:
+            out.error = "out of memory (the per-file memory limit was reached)"
+        except Exception as exc:  # a broken blob or table costs that task, not the worker
+            out.error = f"{type(exc).__name__}: {exc}"[:500]
+        out.cpu_seconds = round(time.process_time() - started, 3)
+        return out
+
+    def _recogniser(self, region: str) -> Recogniser:
+        if region not in self._recognisers:
+            self._recognisers[region] = Recogniser(region)
+        return self._recognisers[region]
+
+    def _rows(self, task: EntityTask, recogniser: Recogniser, out: EntityResult) -> None:
+        assert task.tables_path is not None and task.table_id is not None
+        store = self._store(task.tables_path)
+        info = store.table(task.table_id)
+        if info is None:
+            out.error = "the table is gone (its file changed)"
+            return
+        columns = readable_columns(info.columns)
+        rows = cells_between(store, info, [sql for sql, _kind in columns], task.after_row,
+                             task.last_row)
+        out.mentions, out.words = row_mentions(recogniser, columns, rows)
+        out.rows = len(rows)
+
+    def close(self) -> None:
+        if self._tables is not None:
+            self._tables[1].close()
+            self._tables = None
+
+    def _store(self, path: str) -> TableStore:
+        if self._tables is None or self._tables[0] != path:
+            if self._tables is not None:
+                self._tables[1].close()
+            self._tables = (path, TableStore(Path(path), readonly=True))
+        return self._tables[1]
