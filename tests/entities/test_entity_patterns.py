@@ -228,3 +228,16 @@ def _seconds(work) -> float:
     started = time.process_time()
     work()
     return time.process_time() - started
+
+
+def test_section_and_version_numbers_are_not_addresses() -> None:
+    """Seen in the shared corpus: a PDF's section headings and LibreOffice's version."""
+    text = ("3.1.4.1 \nHydrographic Water Areas; see section 3.1.6.2; LibreOffice 4.1.1.2; "
+            "list item 2.18.2.1. But DNS: 1.1.1.1, from 10.0.0.1, host 10.1.1.2:8080 and "
+            "192.0.2.1 are.")
+    assert _keys(text, "ip") == ["1.1.1.1", "10.0.0.1", "10.1.1.2", "192.0.2.1"]
+
+
+def test_a_www_url_cut_by_a_line_break_is_not_a_url() -> None:
+    assert _keys("go to www.irs.\ngov for the form", "url") == []
+    assert _keys("go to www.irs.gov for the form", "url") == ["irs.gov"]

@@ -106,6 +106,8 @@ def find_urls(text: str) -> Iterator[Found]:
         if split is None:
             continue
         host, path, query = split
+        if "://" not in raw[:8] and not _known_tld(host):
+            continue  # "www.irs." at the end of a PDF line: no scheme, no known TLD
         start, end = m.start(), m.start() + len(raw)
         yield Found("url", _url_key(host, path, query), raw, start, end)
         at = raw.lower().find(host)
@@ -115,6 +117,12 @@ def find_urls(text: str) -> Iterator[Found]:
         account = profile_account(host, path, query)
         if account is not None:
             yield Found("handle", account, raw, start, end)
+
+
+def _known_tld(host: str) -> bool:
+    """A TLD of the list, or any two-letter country code."""
+    tld = host.split(":", 1)[0].rsplit(".", 1)[-1]
+    return tld in TLDS or len(tld) == 2
 
 
 def _trim(raw: str) -> str:

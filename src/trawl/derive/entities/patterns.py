@@ -10,9 +10,12 @@ cost is one pass of the regular expression engine per kind, whatever the text's 
   address without case in practice, though RFC 5321 lets the local part have it). The
   domain needs a letter before its TLD, so ``76936@20140224123907.mpg`` file names are left
   alone; a ``mailto:`` before it is not part of it.
-* ``ip``: IPv4 with valid octets (``ipaddress``); IPv6 full or compressed, with at least
-  three groups (so times like 10:30:00 and most ``a::b`` words are not), key in compressed
-  form. The unspecified addresses 0.0.0.0 and :: are not entities.
+* ``ip``: IPv4 with valid octets (``ipaddress``); one whose four numbers are all below 20
+  (``3.1.4.1``, ``4.1.1.2``: sections and versions, in this corpus) only after a word such
+  as IP, host, DNS, from, by, or before a port or a prefix length (``10.0.0.1:8080``).
+  IPv6 full or compressed, with at least three groups (so times like 10:30:00 and most
+  ``a::b`` words are not), key in compressed form. The unspecified addresses 0.0.0.0 and
+  :: are not entities.
 """
 
 from __future__ import annotations
@@ -38,6 +41,14 @@ _IPV4 = re.compile(r"[0-9](?<![\w.][0-9])[0-9]{0,2}(?:\.[0-9]{1,3}){3}(?![\w]|\.
 # IPv6: found around a "::" or a run of three ":x:" groups (literal-led: the engine skips
 # to each ":" in C); times (10:30:00) have neither.
 _V6_HINT = re.compile(r":(?::|[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:)")
+# An address whose four numbers are all small (3.1.4.1) is as often a section or a version
+# number: it needs a word that says it is an address (IP, host, DNS, from, by...) or a port.
+_SMALL_OCTET = 20
+_ADDRESS_WORD_BEFORE = re.compile(
+    r"(?i:\b(?:ip(?:v4)?|address|addr|host|server|dns|gateway|gw|router|resolver|"
+    r"nameserver|proxy|client|src|dst|source|destination|from|by|via|to|ping|connect\w*))"
+    r"[ \t]*[:=#\-]?[ \t]*\Z")
+_PORT_AFTER = re.compile(r"(?::[0-9]{1,5}|/[0-9]{1,2})(?![0-9])")
 _UNSPECIFIED = "0.0.0.0"  # noqa: S104 (no host: a placeholder, not an address to bind)
 _V6_RUN = re.compile(r"[0-9A-Fa-f:.]{2,45}")
 
@@ -64,8 +75,12 @@ def find_emails(text: str) -> Iterator[Found]:
 def find_ips(text: str) -> Iterator[Found]:
     for m in _IPV4.finditer(text):
         written = m.group()
-        if all(int(octet) <= 255 for octet in written.split(".")) and written != _UNSPECIFIED:
-            yield Found("ip", str(ipaddress.IPv4Address(written)), written, m.start(), m.end())
+        octets = [int(octet) for octet in written.split(".")]
+        if max(octets) > 255 or written == _UNSPECIFIED:
+            continue
+        if max(octets) < _SMALL_OCTET and not _said_to_be_an_address(text, m.start(), m.end()):
+            continue  # 3.1.4.1, 2.18.2.1: a section, a version
+        yield Found("ip", str(ipaddress.IPv4Address(written)), written, m.start(), m.end())
     if ":" not in text:
         return
     done = 0
@@ -73,6 +88,11 @@ def find_ips(text: str) -> Iterator[Found]:
         if hint.start() >= done and (found := _ipv6_around(text, hint.start())) is not None:
             done = found.end
             yield found
+
+
+def _said_to_be_an_address(text: str, start: int, end: int) -> bool:
+    return bool(_ADDRESS_WORD_BEFORE.search(text, max(0, start - 24), start)
+                or _PORT_AFTER.match(text, end))
 
 
 def _ipv6_around(text: str, at: int) -> Found | None:
