@@ -23,6 +23,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -178,6 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         manifest = generate(corpus, args.size, seed=args.seed).to_dict()
     else:
         manifest = json.loads((work / "corpus.manifest.json").read_text())
+    shutil.rmtree(data, ignore_errors=True)  # the corpus is kept (--keep), never the data
     common = ["--dataset", "bench", "--workers", str(args.workers), "--quiet"]
     ingest = trawl("ingest", str(corpus), *common, "--no-ocr", "--no-entities", data=data)
     stage = trawl("entities", "extract", *common, data=data)

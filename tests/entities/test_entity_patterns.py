@@ -93,6 +93,8 @@ def test_bare_domains_but_not_file_names() -> None:
             "used; report.pdf, invoice.zip, README.md, read.me and setup.py are files.")
     assert _keys(text, "domain") == ["secure-login.example.com", "portal.gov.uk"]
     assert _keys(text, "url") == []
+    # URL-encoded survey answers (a generated corpus's Survey.csv): no "40example.org".
+    assert _keys("contact+intel50%40example.org.&How+did", "domain") == []
 
 
 def test_handles_only_next_to_their_platform() -> None:

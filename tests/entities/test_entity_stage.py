@@ -169,3 +169,39 @@ def test_kill_9_during_the_stage_then_resume_equals_an_uninterrupted_run(tmp_pat
     entities, mentions = entity_state(interrupted)
     assert (entities, mentions) == entity_state(reference)
     assert len(mentions) > 9000
+
+
+def test_a_batch_whose_worker_died_is_read_again_one_document_at_a_time(tmp_path: Path
+                                                                        ) -> None:
+    """The pool reports a worker killed on its time limit, or dead, with a TaskResult for the
+    task; a batch of documents is then split, so that one bad document costs only itself."""
+    from trawl.ingestion.entity_stage import EntityStage
+    from trawl.ingestion.progress import Progress
+    from trawl.ingestion.worker import TaskResult, WorkerConfig
+
+    source = tmp_path / "source"
+    source.mkdir()
+    for i in range(3):
+        (source / f"n{i}.txt").write_text(f"Write to agent{i}@example.org.\n")
+    ingest(source, tmp_path / "data", ocr=False, entities=False)
+    data = DataDir.open(tmp_path / "data")
+    catalog = Catalog(data.catalog_path)
+    dataset = catalog.dataset("test")
+    assert dataset is not None
+    stage = EntityStage(data, catalog, dataset, WorkerConfig(data.blob_dir, data.tmp_dir,
+                                                             data.catalog_path),
+                        "US", workers=1, memory_limit=None, timeout_s=60, quiet=True)
+    pending = stage.store.pending_documents(dataset.id, stage.recogniser)
+    [batch] = list(stage._all_tasks(pending, set(), []))
+    assert len(batch.documents) == 3
+    stage._numbered(batch)
+    stage._take(TaskResult(batch.file_id, error="timed out after 60 s", code="timeout"))
+    assert [len(task.documents) for task in stage._retry] == [1, 1, 1]
+    with Progress("entities", quiet=True) as progress:
+        stage._pooled(iter([]), progress)  # the retries, through a real pool
+    catalog.commit()
+    assert stage.summary.documents == 3 and stage.summary.failed == 0
+    stage.store.refresh(dataset.id)
+    assert {e.key for e in stage.store.entities(dataset.id)} == {
+        f"agent{i}@example.org" for i in range(3)}
+    catalog.close()

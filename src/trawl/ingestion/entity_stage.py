@@ -5,8 +5,11 @@ Runs at the end of `trawl ingest`, after extraction, tables and OCR (so that it 
 document's final text), and as `trawl entities extract` (the same code) after an ingest with
 ``--no-entities``, or `trawl ocr`, which runs it too once pages were read.
 
-* In the worker pool, as OCR is: one task per document, one per block of `ROWS_PER_TASK`
-  rows of a table. The pattern pass alone would be cheap enough for the coordinator (about
+* In the worker pool, as OCR is: one task per batch of documents (`BATCH_DOCUMENTS`, or
+  `BATCH_CHARS` of text: most documents are small, and a round trip costs more than reading
+  one), one per block of `ROWS_PER_TASK` rows of a table. A batch whose worker died or ran
+  out of time is tried again one document at a time, so that one bad document costs only
+  itself. The pattern pass alone would be cheap enough for the coordinator (about
   a million words a second on one core; BENCHMARKS.md, Entities), but reading the texts back
   from the blob store and the rows from tables.sqlite is not free, the coordinator is the
   one writer of everything, and the named-entity models of the next step cost a hundred
@@ -32,13 +35,20 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from trawl.derive.entities.extract import document_fields
 from trawl.derive.entities.model import RECOGNISER_VERSION
 from trawl.derive.entities.phones import DEFAULT_REGION, check_region
-from trawl.ingestion.entity_tasks import EntityReader, EntityResult, EntityTask
+from trawl.ingestion.entity_tasks import (
+    DocumentItem,
+    DocumentResult,
+    EntityReader,
+    EntityResult,
+    EntityTask,
+)
 from trawl.ingestion.pool import WorkerPool
 from trawl.ingestion.progress import Counters, Progress
 from trawl.ingestion.worker import TaskResult, WorkerConfig
@@ -54,6 +64,10 @@ COMMIT_EVERY_S = 2.0
 # killed run should lose seconds of work, not the run.
 COMMIT_EVERY_ITEMS = 250
 ROWS_PER_TASK = 5000
+# Documents per task: most are small, and a round trip to a worker costs more than reading
+# one; a batch stops at this many documents or characters of text.
+BATCH_DOCUMENTS = 32
+BATCH_CHARS = 1_000_000
 # Little enough to read in the coordinator (`_little`).
 IN_PROCESS_DOCUMENTS = 200
 IN_PROCESS_ROWS = 20_000
@@ -110,7 +124,9 @@ class EntityStage:
         self.store = EntityStore(catalog)
         self.counters = Counters()
         self.summary = EntitySummary()
-        self._tasks: dict[int, EntityTask] = {}
+        self._tasks: dict[int, EntityTask] = {}     # out: number -> task
+        self._retry: deque[EntityTask] = deque()   # documents of a failed batch, one by one
+        self._number = 0
         self._blocks_left: dict[int, int] = {}      # table id -> blocks still out
         self._table_errors: dict[int, str] = {}
 
@@ -155,11 +171,11 @@ class EntityStage:
     def _here(self, tasks: Iterator[EntityTask]) -> None:
         """Little to read: read it in this process (see `_little`)."""
         reader = EntityReader(self.data.blob_dir)
-        for number, task in enumerate(tasks, start=1):
-            task.file_id = number
-            self._tasks[number] = task
-            self._take(reader.read(task))
-        reader.close()
+        try:
+            for task in tasks:
+                self._take(reader.read(self._numbered(task)))
+        finally:
+            reader.close()
 
     def _pooled(self, tasks: Iterator[EntityTask], progress: Progress) -> None:
         pool = WorkerPool(self.workers, self.config, self.timeout_s, self.memory_limit)
@@ -168,23 +184,35 @@ class EntityStage:
         finally:
             pool.close()
 
+    def _numbered(self, task: EntityTask) -> EntityTask:
+        self._number += 1
+        task.file_id = self._number
+        self._tasks[task.file_id] = task
+        return task
+
     def _all_tasks(self, documents: list[tuple[str, str, int]], with_rows: set[str],
                    tables: list[TableInfo]) -> Iterator[EntityTask]:
-        """The tasks, made as the pool takes them: documents (those read through their rows
-        are recorded at once, with no mention), then the tables' blocks of rows."""
-        for document_id, sha256, _chars in documents:
+        """The tasks, made as they are taken: documents in batches (those read through their
+        rows, or with nothing to read, are recorded at once), then the tables' blocks."""
+        batch: list[DocumentItem] = []
+        for document_id, sha256, chars in documents:
             content = self.catalog.content(sha256)
             if content is None:
                 continue
             fields = document_fields(content.title, content.metadata)
             if document_id in with_rows or not (content.text_key or fields):
                 # Nothing to read (no text: an image not OCR'd), or read through its rows.
-                self._record_document(document_id, content.text_key, EntityResult(0))
+                self._record_document(document_id, content.text_key, DocumentResult(
+                    document_id))
                 self.counters.done += 1
                 continue
-            yield EntityTask(0, self.region, document_id=document_id,
-                             text_key=content.text_key, paged=content.page_count is not None,
-                             fields=fields)
+            batch.append(DocumentItem(document_id, content.text_key,
+                                      content.page_count is not None, fields, chars))
+            if len(batch) >= BATCH_DOCUMENTS or sum(d.chars for d in batch) >= BATCH_CHARS:
+                yield EntityTask(0, self.region, documents=batch)
+                batch = []
+        if batch:
+            yield EntityTask(0, self.region, documents=batch)
         for info in tables:
             self.store.start_table(self.dataset.id, info.id, info.path, info.name)
             self._blocks_left[info.id] = _blocks(info)
@@ -194,19 +222,20 @@ class EntityStage:
                                  last_row=after + ROWS_PER_TASK)
 
     def _loop(self, pool: WorkerPool, tasks: Iterator[EntityTask], progress: Progress) -> None:
-        exhausted = False
+        drained = False  # `tasks` has given its last one (retries may still come)
         last_commit, committed = time.monotonic(), 0
-        next_id = 1
         while True:
-            while pool.idle() and not exhausted:
-                task = next(tasks, None)
+            while pool.idle():
+                task = None
+                if self._retry:
+                    task = self._retry.popleft()
+                elif not drained:
+                    task = next(tasks, None)
+                    drained = task is None
                 if task is None:
-                    exhausted = True
                     break
-                task.file_id, next_id = next_id, next_id + 1
-                self._tasks[task.file_id] = task
-                pool.submit(task)  # type: ignore[arg-type]
-            if exhausted and pool.busy() == 0:
+                pool.submit(self._numbered(task))  # type: ignore[arg-type]
+            if drained and not self._retry and pool.busy() == 0:
                 break
             for result in pool.collect(wait_s=0.2 if pool.busy() else 0):
                 self._take(result)
@@ -222,23 +251,32 @@ class EntityStage:
         if task is None:
             return
         if isinstance(result, TaskResult):  # the worker was killed (time limit) or crashed
-            result = EntityResult(result.file_id, error=result.error or "the worker failed")
-        self.counters.done += 1
+            error = result.error or "the worker failed"
+            if len(task.documents) > 1:  # which document was it? each again, alone
+                self._retry.extend(EntityTask(0, self.region, documents=[item])
+                                   for item in task.documents)
+                return
+            result = EntityResult(result.file_id, error=error, documents=[
+                DocumentResult(item.document_id, error=error) for item in task.documents])
         self.summary.words += result.words
         self.summary.cpu_seconds += result.cpu_seconds
-        if result.error:
+        if task.table_id is not None:
+            self._count(result.error, f"table {task.table_id}")
+            self._record_rows(task, result)
+        texts = {item.document_id: item.text_key for item in task.documents}
+        for done in result.documents:
+            self._count(done.error, done.document_id)
+            self._record_document(done.document_id, texts[done.document_id], done)
+
+    def _count(self, error: str | None, what: str) -> None:
+        self.counters.done += 1
+        if error:
             self.counters.failed += 1
             self.summary.failed += 1
-            log.warning("entities of %s not read: %s", task.document_id or
-                        f"table {task.table_id}", result.error)
-        if task.table_id is None:
-            assert task.document_id is not None
-            self._record_document(task.document_id, task.text_key, result)
-        else:
-            self._record_rows(task, result)
+            log.warning("entities of %s not read: %s", what, error)
 
     def _record_document(self, document_id: str, text_key: str | None,
-                         result: EntityResult) -> None:
+                         result: DocumentResult) -> None:
         self.store.replace_document_mentions(self.dataset.id, document_id, self.recogniser,
                                              text_key, result.mentions, result.error)
         self.summary.documents += 1

@@ -1,9 +1,11 @@
-"""What a worker process does with one entity task: a document, or a block of a table's rows.
+"""What a worker process does with one entity task: a batch of documents, or a block of a
+table's rows.
 
-The task and its result are small picklable records: the text is read from the blob store
+The task and its result are small picklable records: the texts are read from the blob store
 and the rows from tables.sqlite by the worker itself, so only the mentions cross the pipe.
-The recogniser is built once per process and phone region (its patterns compiled once, its
-phone parses cached), the table store opened once (read-only).
+Documents go in batches (most are small: one round trip each would cost more than reading
+them). The recogniser is built once per process and phone region (its patterns compiled
+once, its phone parses cached), the table store opened once (read-only).
 """
 
 from __future__ import annotations
@@ -21,13 +23,19 @@ from trawl.storage.tables import TableStore
 
 
 @dataclass
+class DocumentItem:
+    document_id: str
+    text_key: str | None
+    paged: bool
+    fields: dict[str, str] = field(default_factory=dict)
+    chars: int = 0
+
+
+@dataclass
 class EntityTask:
     file_id: int                  # a task number, unique in the run (the pool's bookkeeping)
     region: str                   # the dataset's phone region
-    document_id: str | None = None
-    text_key: str | None = None
-    paged: bool = False
-    fields: dict[str, str] = field(default_factory=dict)
+    documents: list[DocumentItem] = field(default_factory=list)
     tables_path: str | None = None  # a block of rows: the store, the table, the rows
     table_id: int | None = None
     after_row: int = 0
@@ -35,12 +43,20 @@ class EntityTask:
 
 
 @dataclass
+class DocumentResult:
+    document_id: str
+    mentions: list[NewMention] = field(default_factory=list)
+    error: str | None = None
+
+
+@dataclass
 class EntityResult:
     file_id: int
-    mentions: list[NewMention] = field(default_factory=list)
-    words: int = 0                # of the text or cells read (for words/s)
+    documents: list[DocumentResult] = field(default_factory=list)
+    mentions: list[NewMention] = field(default_factory=list)   # of a block of rows
+    words: int = 0                # of the texts or cells read (for words/s)
     rows: int = 0                 # of a block of rows: how many were read
-    error: str | None = None
+    error: str | None = None      # of a block of rows
     cpu_seconds: float = 0.0
 
 
@@ -53,20 +69,31 @@ class EntityReader:
     def read(self, task: EntityTask) -> EntityResult:
         started = time.process_time()
         out = EntityResult(task.file_id)
-        try:
-            recogniser = self._recogniser(task.region)
-            if task.table_id is not None:
+        recogniser = self._recogniser(task.region)
+        if task.table_id is not None:
+            try:
                 self._rows(task, recogniser, out)
-            else:
-                text = self.blobs.get_text(task.text_key) if task.text_key else ""
-                out.words = len(text.split())
-                out.mentions = document_mentions(recogniser, text, task.paged, task.fields)
-        except MemoryError:
-            out.error = "out of memory (the per-file memory limit was reached)"
-        except Exception as exc:  # a broken blob or table costs that task, not the worker
-            out.error = f"{type(exc).__name__}: {exc}"[:500]
+            except MemoryError:
+                out.error = "out of memory (the per-file memory limit was reached)"
+            except Exception as exc:  # a broken table costs that block, not the worker
+                out.error = f"{type(exc).__name__}: {exc}"[:500]
+        for item in task.documents:
+            out.documents.append(self._document(item, recogniser, out))
         out.cpu_seconds = round(time.process_time() - started, 3)
         return out
+
+    def _document(self, item: DocumentItem, recogniser: Recogniser, out: EntityResult
+                  ) -> DocumentResult:
+        result = DocumentResult(item.document_id)
+        try:
+            text = self.blobs.get_text(item.text_key) if item.text_key else ""
+            out.words += len(text.split())
+            result.mentions = document_mentions(recogniser, text, item.paged, item.fields)
+        except MemoryError:
+            result.error = "out of memory (the per-file memory limit was reached)"
+        except Exception as exc:  # a broken blob costs that document, not the batch
+            result.error = f"{type(exc).__name__}: {exc}"[:500]
+        return result
 
     def _recogniser(self, region: str) -> Recogniser:
         if region not in self._recognisers:

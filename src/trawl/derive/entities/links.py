@@ -202,8 +202,8 @@ def find_bare_domains(text: str, taken: list[tuple[int, int]]) -> Iterator[Found
             continue
         start = m.start() - len(labels.group().rstrip("."))
         before = text[start - 1] if start else ""
-        if start == m.start() or before.isalnum() or (before and before in "@./\\-_"):
-            continue
+        if start == m.start() or before.isalnum() or (before and before in "@./\\-_%"):
+            continue  # part of an address, a path, a longer name, or URL-encoded (%40)
         if any(s <= start < e for s, e in taken):
             continue
         raw = text[start:m.end()]
