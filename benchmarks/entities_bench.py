@@ -22,9 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -148,17 +146,17 @@ def words_per_s(texts: list[str], repeat: int) -> dict[str, Any]:
             "mb_per_s": round(chars / 1e6 / best, 1) if best else None, "mentions": mentions}
 
 
-def trawl(*args: str, data: Path) -> tuple[float, float, str]:
-    """Run a trawl command; (wall seconds, CPU seconds of it and its workers, stderr)."""
+def trawl(*args: str, data: Path, log: Path) -> dict[str, Any]:
+    """Run a trawl command, measured as the ingestion benchmark measures (its whole process
+    tree: wall, CPU, peak memory); the last line of its output is kept."""
+    from benchmarks.harness.procmon import run_measured
+
     env = {**os.environ, "TRAWL_DATA": str(data), "PYTHONPATH": str(REPO / "src")}
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.monotonic()
-    done = subprocess.run([sys.executable, "-m", "trawl.cli.main", *args], env=env,
-                          check=True, capture_output=True, text=True)
-    wall = time.monotonic() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu, done.stderr
+    measured = run_measured([sys.executable, "-m", "trawl.cli.main", *args], log, env=env)
+    assert measured.returncode == 0, log.read_text()[-2000:]
+    lines = log.read_text().strip().splitlines()
+    return {"wall_s": measured.wall_s, "cpu_s": measured.cpu_s,
+            "peak_rss_mb": round(measured.peak_rss / 2**20), "said": lines[-1:]}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -180,10 +178,11 @@ def main(argv: list[str] | None = None) -> int:
     else:
         manifest = json.loads((work / "corpus.manifest.json").read_text())
     shutil.rmtree(data, ignore_errors=True)  # the corpus is kept (--keep), never the data
-    common = ["--dataset", "bench", "--workers", str(args.workers), "--quiet"]
-    ingest = trawl("ingest", str(corpus), *common, "--no-ocr", "--no-entities", data=data)
-    stage = trawl("entities", "extract", *common, data=data)
-    again = trawl("entities", "extract", *common, data=data)
+    common = ["--dataset", "bench", "--workers", str(args.workers)]
+    ingest = trawl("ingest", str(corpus), *common, "--no-ocr", "--no-entities", data=data,
+                   log=work / "ingest.log")
+    stage = trawl("entities", "extract", *common, data=data, log=work / "stage.log")
+    again = trawl("entities", "extract", *common, data=data, log=work / "again.log")
     speed = {name: words_per_s(texts, args.repeat) for name, texts in real_texts().items()}
     speed["generated corpus (extracted text)"] = words_per_s(
         extracted_texts(data, "bench"), args.repeat)
@@ -191,12 +190,9 @@ def main(argv: list[str] | None = None) -> int:
         "date": time.strftime("%Y-%m-%d"), "size": args.size, "seed": args.seed,
         "workers": args.workers, "corpus_files": manifest["files"],
         "corpus_mb": round(manifest["bytes"] / 1e6, 1), "recogniser": speed,
-        "ingest_no_entities": {"wall_s": round(ingest[0], 2), "cpu_s": round(ingest[1], 2)},
-        "entity_stage": {"wall_s": round(stage[0], 2), "cpu_s": round(stage[1], 2),
-                         "summary": stage[2].strip().splitlines()[-1:]},
-        "entity_stage_again": {"wall_s": round(again[0], 2), "cpu_s": round(again[1], 2)},
-        "stage_over_ingest": {"wall": round(stage[0] / ingest[0], 3),
-                              "cpu": round(stage[1] / ingest[1], 3)},
+        "ingest_no_entities": ingest, "entity_stage": stage, "entity_stage_again": again,
+        "stage_over_ingest": {"wall": round(stage["wall_s"] / ingest["wall_s"], 3),
+                              "cpu": round(stage["cpu_s"] / ingest["cpu_s"], 3)},
         "quality": score(expected(manifest["entities"]), found(data, "bench")),
     }
     args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -174,7 +174,7 @@ def test_kill_9_during_the_stage_then_resume_equals_an_uninterrupted_run(tmp_pat
 def test_a_batch_whose_worker_died_is_read_again_one_document_at_a_time(tmp_path: Path
                                                                         ) -> None:
     """The pool reports a worker killed on its time limit, or dead, with a TaskResult for the
-    task; a batch of documents is then split, so that one bad document costs only itself."""
+    task; a batch is then split, so that one bad document costs only itself."""
     from trawl.ingestion.entity_stage import EntityStage
     from trawl.ingestion.progress import Progress
     from trawl.ingestion.worker import TaskResult, WorkerConfig

@@ -5,18 +5,20 @@ Runs at the end of `trawl ingest`, after extraction, tables and OCR (so that it 
 document's final text), and as `trawl entities extract` (the same code) after an ingest with
 ``--no-entities``, or `trawl ocr`, which runs it too once pages were read.
 
-* In the worker pool, as OCR is: one task per batch of documents (`BATCH_DOCUMENTS`, or
-  `BATCH_CHARS` of text: most documents are small, and a round trip costs more than reading
-  one), one per block of `ROWS_PER_TASK` rows of a table. A batch whose worker died or ran
-  out of time is tried again one document at a time, so that one bad document costs only
-  itself. The pattern pass alone would be cheap enough for the coordinator (about
-  a million words a second on one core; BENCHMARKS.md, Entities), but reading the texts back
-  from the blob store and the rows from tables.sqlite is not free, the coordinator is the
-  one writer of everything, and the named-entity models of the next step cost a hundred
-  times more per word: in the pool, the stage scales with the cores now and takes them
-  without a redesign. Workers return mentions (small); the coordinator writes them. A run
-  with little to read (`_little`: a re-run after a few files changed, a small folder) reads
-  it in the coordinator with the same code, since starting the workers would take longer.
+* In the worker pool, as OCR is. The pattern pass alone would be cheap enough for the
+  coordinator (about a million words a second on one core; BENCHMARKS.md, Entities), but
+  reading the texts back from the blob store and the rows from tables.sqlite is not free,
+  the coordinator is the one writer of everything, and the named-entity models of the next
+  step cost a hundred times more per word: in the pool, the stage scales with the cores now
+  and takes them without a redesign. Workers return mentions (small); the coordinator
+  writes them. A run with little to read (`_little`: a re-run after a few files changed, a
+  small folder) reads it in the coordinator with the same code, since starting the workers
+  would take longer.
+* Tasks are batches: of documents (`BATCH_DOCUMENTS`, or `BATCH_CHARS` of text: most are
+  small, and a round trip costs more than reading one), of `ROWS_PER_TASK` rows of tables
+  (a big table in blocks of that many, small ones together). A batch whose worker died or
+  ran out of time is tried again one document or block at a time, so that one bad document
+  costs only itself.
 * Resumable and incremental: a document is pending until its record says which recogniser
   read which text (a document whose text OCR changed is read again); a table is pending
   until all its blocks are in. A document's mentions and its record are written in one
@@ -43,11 +45,13 @@ from trawl.derive.entities.extract import document_fields
 from trawl.derive.entities.model import RECOGNISER_VERSION
 from trawl.derive.entities.phones import DEFAULT_REGION, check_region
 from trawl.ingestion.entity_tasks import (
+    BlockResult,
     DocumentItem,
     DocumentResult,
     EntityReader,
     EntityResult,
     EntityTask,
+    RowBlock,
 )
 from trawl.ingestion.pool import WorkerPool
 from trawl.ingestion.progress import Counters, Progress
@@ -213,13 +217,22 @@ class EntityStage:
                 batch = []
         if batch:
             yield EntityTask(0, self.region, documents=batch)
+        blocks: list[RowBlock] = []
         for info in tables:
             self.store.start_table(self.dataset.id, info.id, info.path, info.name)
             self._blocks_left[info.id] = _blocks(info)
             for after in range(0, info.row_count, ROWS_PER_TASK):
-                yield EntityTask(0, self.region, tables_path=str(self.data.tables_path),
-                                 table_id=info.id, after_row=after,
-                                 last_row=after + ROWS_PER_TASK)
+                blocks.append(RowBlock(info.id, after, min(after + ROWS_PER_TASK,
+                                                           info.row_count)))
+                if sum(b.last_row - b.after_row for b in blocks) >= ROWS_PER_TASK:
+                    yield self._rows_task(blocks)
+                    blocks = []
+        if blocks:
+            yield self._rows_task(blocks)
+
+    def _rows_task(self, blocks: list[RowBlock]) -> EntityTask:
+        return EntityTask(0, self.region, blocks=blocks,
+                          tables_path=str(self.data.tables_path))
 
     def _loop(self, pool: WorkerPool, tasks: Iterator[EntityTask], progress: Progress) -> None:
         drained = False  # `tasks` has given its last one (retries may still come)
@@ -251,22 +264,31 @@ class EntityStage:
         if task is None:
             return
         if isinstance(result, TaskResult):  # the worker was killed (time limit) or crashed
-            error = result.error or "the worker failed"
-            if len(task.documents) > 1:  # which document was it? each again, alone
-                self._retry.extend(EntityTask(0, self.region, documents=[item])
-                                   for item in task.documents)
+            result = self._failed(task, result.error or "the worker failed")
+            if result is None:
                 return
-            result = EntityResult(result.file_id, error=error, documents=[
-                DocumentResult(item.document_id, error=error) for item in task.documents])
         self.summary.words += result.words
         self.summary.cpu_seconds += result.cpu_seconds
-        if task.table_id is not None:
-            self._count(result.error, f"table {task.table_id}")
-            self._record_rows(task, result)
+        for block in result.blocks:
+            self._count(block.error, f"rows of table {block.block.table_id}")
+            self._record_rows(block)
         texts = {item.document_id: item.text_key for item in task.documents}
         for done in result.documents:
             self._count(done.error, done.document_id)
             self._record_document(done.document_id, texts[done.document_id], done)
+
+    def _failed(self, task: EntityTask, error: str) -> EntityResult | None:
+        """A task whose worker died: a batch is tried again part by part (which one was
+        it?), a single document or block is recorded as failed."""
+        parts = len(task.documents) + len(task.blocks)
+        if parts > 1:
+            self._retry.extend(EntityTask(0, self.region, documents=[item])
+                               for item in task.documents)
+            self._retry.extend(self._rows_task([block]) for block in task.blocks)
+            return None
+        return EntityResult(task.file_id, documents=[
+            DocumentResult(item.document_id, error=error) for item in task.documents],
+            blocks=[BlockResult(block, error=error) for block in task.blocks])
 
     def _count(self, error: str | None, what: str) -> None:
         self.counters.done += 1
@@ -282,9 +304,8 @@ class EntityStage:
         self.summary.documents += 1
         self.summary.mentions += len(result.mentions)
 
-    def _record_rows(self, task: EntityTask, result: EntityResult) -> None:
-        assert task.table_id is not None
-        table_id = task.table_id
+    def _record_rows(self, result: BlockResult) -> None:
+        table_id = result.block.table_id
         self.store.add_row_mentions(self.dataset.id, table_id, result.mentions)
         self.summary.mentions += len(result.mentions)
         self.summary.rows += result.rows

@@ -1,11 +1,11 @@
-"""What a worker process does with one entity task: a batch of documents, or a block of a
-table's rows.
+"""What a worker process does with one entity task: a batch of documents, or of blocks of
+tables' rows.
 
 The task and its result are small picklable records: the texts are read from the blob store
 and the rows from tables.sqlite by the worker itself, so only the mentions cross the pipe.
-Documents go in batches (most are small: one round trip each would cost more than reading
-them). The recogniser is built once per process and phone region (its patterns compiled
-once, its phone parses cached), the table store opened once (read-only).
+Documents and small tables go in batches (most are small: one round trip each would cost
+more than reading them). The recogniser is built once per process and phone region (its
+patterns compiled once, its phone parses cached), the table store opened once (read-only).
 """
 
 from __future__ import annotations
@@ -32,14 +32,21 @@ class DocumentItem:
 
 
 @dataclass
+class RowBlock:
+    """The rows of a table numbered after `after_row` up to `last_row`."""
+
+    table_id: int
+    after_row: int
+    last_row: int
+
+
+@dataclass
 class EntityTask:
     file_id: int                  # a task number, unique in the run (the pool's bookkeeping)
     region: str                   # the dataset's phone region
     documents: list[DocumentItem] = field(default_factory=list)
-    tables_path: str | None = None  # a block of rows: the store, the table, the rows
-    table_id: int | None = None
-    after_row: int = 0
-    last_row: int = 0
+    blocks: list[RowBlock] = field(default_factory=list)
+    tables_path: str | None = None  # where the blocks' tables are
 
 
 @dataclass
@@ -50,13 +57,19 @@ class DocumentResult:
 
 
 @dataclass
+class BlockResult:
+    block: RowBlock
+    mentions: list[NewMention] = field(default_factory=list)
+    rows: int = 0                 # how many were read
+    error: str | None = None
+
+
+@dataclass
 class EntityResult:
     file_id: int
     documents: list[DocumentResult] = field(default_factory=list)
-    mentions: list[NewMention] = field(default_factory=list)   # of a block of rows
+    blocks: list[BlockResult] = field(default_factory=list)
     words: int = 0                # of the texts or cells read (for words/s)
-    rows: int = 0                 # of a block of rows: how many were read
-    error: str | None = None      # of a block of rows
     cpu_seconds: float = 0.0
 
 
@@ -70,13 +83,9 @@ class EntityReader:
         started = time.process_time()
         out = EntityResult(task.file_id)
         recogniser = self._recogniser(task.region)
-        if task.table_id is not None:
-            try:
-                self._rows(task, recogniser, out)
-            except MemoryError:
-                out.error = "out of memory (the per-file memory limit was reached)"
-            except Exception as exc:  # a broken table costs that block, not the worker
-                out.error = f"{type(exc).__name__}: {exc}"[:500]
+        for block in task.blocks:
+            assert task.tables_path is not None
+            out.blocks.append(self._block(task.tables_path, block, recogniser, out))
         for item in task.documents:
             out.documents.append(self._document(item, recogniser, out))
         out.cpu_seconds = round(time.process_time() - started, 3)
@@ -100,18 +109,26 @@ class EntityReader:
             self._recognisers[region] = Recogniser(region)
         return self._recognisers[region]
 
-    def _rows(self, task: EntityTask, recogniser: Recogniser, out: EntityResult) -> None:
-        assert task.tables_path is not None and task.table_id is not None
-        store = self._store(task.tables_path)
-        info = store.table(task.table_id)
-        if info is None:
-            out.error = "the table is gone (its file changed)"
-            return
-        columns = readable_columns(info.columns)
-        rows = cells_between(store, info, [sql for sql, _kind in columns], task.after_row,
-                             task.last_row)
-        out.mentions, out.words = row_mentions(recogniser, columns, rows)
-        out.rows = len(rows)
+    def _block(self, tables_path: str, block: RowBlock, recogniser: Recogniser,
+               out: EntityResult) -> BlockResult:
+        result = BlockResult(block)
+        try:
+            store = self._store(tables_path)
+            info = store.table(block.table_id)
+            if info is None:
+                result.error = "the table is gone (its file changed)"
+                return result
+            columns = readable_columns(info.columns)
+            rows = cells_between(store, info, [sql for sql, _kind in columns], block.after_row,
+                                 block.last_row)
+            result.mentions, words = row_mentions(recogniser, columns, rows)
+            result.rows = len(rows)
+            out.words += words
+        except MemoryError:
+            result.error = "out of memory (the per-file memory limit was reached)"
+        except Exception as exc:  # a broken table costs that block, not the batch
+            result.error = f"{type(exc).__name__}: {exc}"[:500]
+        return result
 
     def close(self) -> None:
         if self._tables is not None:
