@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from entity_helpers import FIVE_SPELLINGS, entity_state, find_entity
 from ingest_helpers import ingest, trawl_cli
 from shared_corpus import REPO, corpus_path
@@ -205,3 +206,24 @@ def test_a_batch_whose_worker_died_is_read_again_one_document_at_a_time(tmp_path
     assert {e.key for e in stage.store.entities(dataset.id)} == {
         f"agent{i}@example.org" for i in range(3)}
     catalog.close()
+
+
+def test_trawl_ocr_reads_the_entities_of_the_pages_it_read(tmp_path: Path) -> None:
+    """OCR gives a content a new text: `trawl ocr` runs the stage after, which reads it."""
+    if shutil.which("tesseract") is None:
+        pytest.skip("tesseract is not installed (scripts/install-system-packages)")
+    from PIL import Image, ImageDraw, ImageFont
+
+    source = tmp_path / "source"
+    source.mkdir()
+    scan = Image.new("L", (1800, 300), 255)
+    ImageDraw.Draw(scan).text((40, 100), "Call the desk: ocr.desk@example.org", fill=0,
+                              font=ImageFont.load_default(size=60))
+    scan.save(source / "scan.png", dpi=(300, 300))
+    data = tmp_path / "data"
+    ingest(source, data, ocr=False)
+    assert find_entity(data, "email", "ocr.desk@example.org")[0] is None
+    done = trawl_cli("ocr", "--dataset", "test", "--workers", "1", data_dir=data)
+    assert "entities: 1 document" in done.stderr
+    desk, mentions = find_entity(data, "email", "ocr.desk@example.org")
+    assert desk is not None and [m.path for m in mentions] == ["scan.png"]
