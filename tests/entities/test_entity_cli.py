@@ -104,6 +104,8 @@ def test_a_value_of_two_kinds_needs_a_kind(mixed: Path, capsys) -> None:
     (("entities",), "--dataset is required"),
     (("entity", "nobody@nowhere.example", "--dataset", "test"), "no entity"),
     (("entity", "99999999", "--dataset", "test"), "no entity"),
+    (("entities", "extract", "--dataset", "test", "--phone-region", "XX"),
+     "unknown phone region 'XX'"),
 ])
 def test_what_cannot_be_answered_is_said(mixed: Path, capsys, args, message) -> None:
     assert trawl(mixed, *args) == 2

@@ -227,3 +227,20 @@ def test_trawl_ocr_reads_the_entities_of_the_pages_it_read(tmp_path: Path) -> No
     assert "entities: 1 document" in done.stderr
     desk, mentions = find_entity(data, "email", "ocr.desk@example.org")
     assert desk is not None and [m.path for m in mentions] == ["scan.png"]
+
+
+def test_a_copy_in_another_folder_is_one_more_source(tmp_path: Path) -> None:
+    """Nothing new to read (the same content), but the entity is in one more top folder."""
+    source = tmp_path / "source"
+    (source / "ncric").mkdir(parents=True)
+    bulletin = "Report sightings to tips@example.org.\n"
+    (source / "ncric" / "bulletin.txt").write_text(bulletin)
+    data = tmp_path / "data"
+    ingest(source, data, ocr=False)
+    assert find_entity(data, "email", "tips@example.org")[0].sources == 1
+    (source / "jric").mkdir()
+    (source / "jric" / "copy.txt").write_text(bulletin)
+    ingest(source, data, ocr=False)
+    tips, mentions = find_entity(data, "email", "tips@example.org")
+    assert (tips.documents, tips.sources) == (1, 2)
+    assert len(mentions) == 1  # one document, with two paths

@@ -27,7 +27,8 @@ document's final text), and as `trawl entities extract` (the same code) after an
   and a table dropped from tables.sqlite lose their mentions at the next run.
 * A document whose content was loaded as tables (a CSV file, a workbook) is read through its
   rows, not its text as well: the same cell would count twice.
-* The counts of each entity (documents, rows, sources) are computed again at the end.
+* The counts of each entity (documents, rows, sources) are made again at the end, when
+  something was read or a path of the dataset changed since they were last made.
 
 A public dataset's entities are recorded like any other's: what a reader may see of them is
 decided when they are read, as for documents.
@@ -64,6 +65,7 @@ from trawl.storage.tables import TableInfo, TableStore
 log = logging.getLogger(__name__)
 
 COMMIT_EVERY_S = 2.0
+COUNTED_SETTING = "entities_counted_at"  # when the entities' counts were last made
 # Or after this many documents or blocks: small documents go by thousands a second, and a
 # killed run should lose seconds of work, not the run.
 COMMIT_EVERY_ITEMS = 250
@@ -135,7 +137,7 @@ class EntityStage:
         self._table_errors: dict[int, str] = {}
 
     def run(self) -> EntitySummary:
-        started = time.monotonic()
+        started, started_at = time.monotonic(), time.time()
         tables = self._tables()
         self.summary.forgotten = self.store.forget_gone(self.dataset.id, tables)
         with_rows = {info.document_id for info in tables.values() if info.document_id}
@@ -154,13 +156,23 @@ class EntityStage:
                     self._pooled(tasks, progress)
                 progress.update(self.counters, force=True)
             self.catalog.commit()
-        if documents or pending_tables or self.summary.forgotten:
-            self.summary.entities = self.store.refresh(self.dataset.id)
-        else:
-            self.summary.entities = self.store.count(self.dataset.id)
+        self.summary.entities = self._counted(started_at, bool(
+            documents or pending_tables or self.summary.forgotten))
         self.catalog.commit()
         self.summary.seconds = time.monotonic() - started
         return self.summary
+
+    def _counted(self, started_at: float, read: bool) -> int:
+        """The entities' counts, made again when this run read something, or when a path of
+        the dataset changed since they were last made (a copy of a known bulletin found in
+        another folder is a new source of its entities, with nothing new to read)."""
+        since = float(self.catalog.dataset_settings(self.dataset.id).get(COUNTED_SETTING, 0))
+        if read or self.catalog.has_files_updated_since(self.dataset.id, "", since):
+            count = self.store.refresh(self.dataset.id)
+            self.catalog.set_dataset_setting(self.dataset.id, COUNTED_SETTING,
+                                             repr(started_at))
+            return count
+        return self.store.count(self.dataset.id)
 
     def _tables(self) -> dict[int, TableInfo]:
         """The dataset's tables with rows, by id (none if no table was ever loaded)."""
