@@ -86,6 +86,10 @@ def test_urls_are_one_whatever_the_scheme_www_case_fragment_or_slash() -> None:
     assert set(_keys(text, "domain")) == {"example.org"}
     found = [f for f in US.find(text) if f.kind == "url"]
     assert found[0].text == "https://www.Example.org/Reports/2020/"  # no ")" nor ","
+    ported = US.find("the wiki at http://Intranet.Example.org:8080/wiki.")
+    assert [(f.kind, f.key, f.text) for f in ported] == [
+        ("url", "intranet.example.org:8080/wiki", "http://Intranet.Example.org:8080/wiki"),
+        ("domain", "intranet.example.org", "Intranet.Example.org")]
 
 
 def test_bare_domains_but_not_file_names() -> None:

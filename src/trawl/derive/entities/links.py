@@ -110,10 +110,11 @@ def find_urls(text: str) -> Iterator[Found]:
             continue  # "www.irs." at the end of a PDF line: no scheme, no known TLD
         start, end = m.start(), m.start() + len(raw)
         yield Found("url", _url_key(host, path, query), raw, start, end)
-        at = raw.lower().find(host)
+        name = host.split(":", 1)[0]  # the domain's characters: not the port
+        at = raw.lower().find(name)
         if at >= 0:
-            shown = raw[at:at + len(host)]
-            yield Found("domain", _domain_key(host), shown, start + at, start + at + len(host))
+            yield Found("domain", _domain_key(host), raw[at:at + len(name)], start + at,
+                        start + at + len(name))
         account = profile_account(host, path, query)
         if account is not None:
             yield Found("handle", account, raw, start, end)
