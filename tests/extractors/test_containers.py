@@ -126,10 +126,11 @@ def test_gzip_quine_is_unpacked_one_layer(extract):
 def test_symlink_members_are_listed_never_followed(extract, fixture):
     result = extract(corpus_path("ingest-file", fixture))
     assert result.children == []
-    [skipped] = result.metadata["skipped_members"]
-    assert skipped["name"].endswith("secret.txt")
-    assert "symbolic link" in skipped["reason"]
-    assert "/ingestors/tests/fixtures/secret.txt" in skipped["reason"]
+    [skipped] = extract.not_extracted
+    assert skipped.name == "secret.txt" and skipped.kind == "member"
+    assert (skipped.status, skipped.code) == ("skipped", "link")
+    assert "symbolic link" in skipped.reason
+    assert "/ingestors/tests/fixtures/secret.txt" in skipped.reason
 
 
 def test_non_utf8_member_names_are_decoded(extract):
@@ -188,8 +189,9 @@ def test_encrypted_rar_without_password(extract):
 def test_zip_with_one_encrypted_member_keeps_the_other(extract):
     result = extract(corpus_path("tika", "pkg", "testZipEncrypted.zip"))
     assert names(result) == ["unencrypted.txt"]
-    [skipped] = result.metadata["skipped_members"]
-    assert skipped["name"] == "encrypted.txt" and "encrypted" in skipped["reason"]
+    [skipped] = extract.not_extracted
+    assert skipped.name == "encrypted.txt" and "encrypted" in skipped.reason
+    assert (skipped.status, skipped.code) == ("failed", "encrypted")
     assert result.warnings
 
 
@@ -241,7 +243,7 @@ def test_tar_links_are_never_followed(extract, tmp_path, inputs):
         archive.addfile(device)
     result = extract(target)
     assert names(result) == ["ok.txt"]
-    reasons = {s["name"]: s["reason"] for s in result.metadata["skipped_members"]}
+    reasons = {s.name: s.reason for s in extract.not_extracted}
     assert "symbolic link to /etc/passwd" in reasons["passwd"]
     assert "hard link" in reasons["hard"]
     assert "special file" in reasons["null"]

@@ -10,6 +10,10 @@ What libarchive cannot read at all (7z or RAR encryption, ZIP 'implode' or 'defl
 or damaged ZIPs) goes to the `7z` program, whose standard output is cut back into members by
 the sizes it lists: it never writes to disk either. A damaged archive keeps the members read
 before the damage (with a warning): the pipeline drops every child of a failed file.
+
+A member that is not extracted (a link, a special file, an encrypted or unreadable member) is
+still recorded: the pass that reads the archive hands them to `ctx.not_extracted`, and each
+becomes a `files` row of its own, skipped or failed, with why and its code.
 """
 
 from __future__ import annotations
@@ -43,6 +47,8 @@ from trawl.ingestion.extractors.base import (
     ExtractionResult,
     Extractor,
     LimitExceeded,
+    Limits,
+    NotExtracted,
     RetryableError,
     sanitize_member_name,
 )
@@ -52,7 +58,6 @@ from trawl.ingestion.extractors.base import (
 _SAFE_FILTERS = ("gzip", "bzip2", "xz", "lzma", "lzip", "zstd", "compress", "lz4")
 _BLOCK = 64 * 1024
 _ARCHIVE_FAILED = -25  # libarchive: this entry failed, the archive can still be read
-_MAX_SKIPPED_LISTED = 1000  # skipped members listed in metadata (the count is always exact)
 _NAME_ENCODINGS = [  # code pages seen in real archives whose names are not UTF-8
     "utf_8", "cp437", "cp850", "cp866", "cp1252", "cp1250", "cp1251",
     "gb18030", "big5", "cp932", "cp949",
@@ -65,7 +70,7 @@ class _Pending:
 
     raw: bytes
     child: Child | None = None
-    skipped: dict[str, str] | None = None
+    skipped: NotExtracted | None = None
 
 
 @dataclass
@@ -74,8 +79,11 @@ class _Walk:
 
     members: int = 0
     total: int = 0
-    skipped: list[dict[str, str]] = field(default_factory=list)
+    # Members not extracted, recorded as paths of their own. As many as the archive may have
+    # members: past that (a hostile archive of millions of links), only counted.
+    skipped: list[NotExtracted] = field(default_factory=list)
     skipped_count: int = 0
+    max_listed: int = Limits.max_children_count
     encrypted: int = 0  # members no configured password opened
     unreadable: int = 0  # members this reader cannot decode (method or encryption unsupported)
     error: str | None = None  # why the pass stopped before the end
@@ -84,12 +92,14 @@ class _Walk:
     warnings: list[str] = field(default_factory=list)
     pending: list[_Pending] = field(default_factory=list)
 
-    def skip(self, name: str | bytes, reason: str, code: str) -> None:
-        """A member not extracted: why (for a reader) and its trawl.errors code."""
+    def skip(self, name: str | bytes, reason: str, code: str, *, failed: bool = False,
+             mtime: float | None = None) -> None:
+        """A member not extracted: skipped (or `failed`), why (for a reader) and its code."""
         self.skipped_count += 1
-        if len(self.skipped) >= _MAX_SKIPPED_LISTED:
+        if len(self.skipped) >= self.max_listed:
             return
-        entry = {"name": _label(name), "reason": reason, "code": code}
+        entry = NotExtracted(sanitize_member_name(_label(name)), "member",
+                             "failed" if failed else "skipped", reason, code, mtime)
         if isinstance(name, bytes):
             self.pending.append(_Pending(name, skipped=entry))
         self.skipped.append(entry)
@@ -254,7 +264,7 @@ def _walk_archive(
             continue
         skipped = _skip_reason(entry)
         if skipped:
-            walk.skip(name, *skipped)
+            walk.skip(name, *skipped, mtime=entry.mtime)
             continue
         try:
             child = ctx.add_child(
@@ -278,23 +288,23 @@ def _entry_failed(exc: ArchiveError, name: str | bytes, walk: _Walk) -> bool:
     """Record a member libarchive could not read; False if the whole archive is unusable."""
     if _is_unsupported_encryption(exc):
         walk.unreadable += 1
-        walk.skip(name, "encrypted in a way libarchive cannot decrypt", "encrypted")
+        walk.skip(name, "encrypted in a way libarchive cannot decrypt", "encrypted", failed=True)
         return exc.retcode == _ARCHIVE_FAILED
     if exc.retcode != _ARCHIVE_FAILED:
         return False
     if _is_wrong_password(exc):
         walk.encrypted += 1
-        walk.skip(name, "encrypted: no configured password opened it", "encrypted")
+        walk.skip(name, "encrypted: no configured password opened it", "encrypted", failed=True)
     else:
         walk.unreadable += 1
-        walk.skip(name, f"unreadable: {exc.msg}", "corrupt")
+        walk.skip(name, f"unreadable: {exc.msg}", "corrupt", failed=True)
     return True
 
 
 def _libarchive_pass(
     ctx: ExtractionContext, guard: _RatioGuard, formats: Sequence[str], filters: Sequence[str]
 ) -> _Walk:
-    walk = _Walk()
+    walk = _Walk(max_listed=ctx.limits.max_children_count)
     try:
         with _open_archive(ctx.path, formats, filters, ctx.passwords) as archive:
             _walk_archive(ctx, archive, walk, guard)
@@ -320,25 +330,28 @@ def _fix_names(walk: _Walk) -> None:
         if pending.child is not None:
             pending.child.name = sanitize_member_name(name)
         if pending.skipped is not None:
-            pending.skipped["name"] = name
+            pending.skipped.name = sanitize_member_name(name)
 
 
-def _result(walk: _Walk, **metadata: Any) -> ExtractionResult:
-    """The archive's result; an archive whose every member is locked is an encrypted file."""
+def _result(ctx: ExtractionContext, walk: _Walk, **metadata: Any) -> ExtractionResult:
+    """The archive's result; an archive whose every member is locked is an encrypted file.
+    The members it did not extract become the context's, to be recorded as paths."""
     if walk.encrypted and not walk.members:
         raise EncryptedError("archive is encrypted and no configured password opened it")
     if walk.encrypted or walk.unreadable:
-        walk.warnings.append(
-            f"{walk.encrypted + walk.unreadable} members could not be read (see skipped_members)"
-        )
+        walk.warnings.append(f"{walk.encrypted + walk.unreadable} members could not be read")
     _fix_names(walk)
+    ctx.not_extracted.extend(walk.skipped)
     meta: dict[str, Any] = {"member_count": walk.members, "total_size": walk.total}
     meta.update({k: v for k, v in metadata.items() if v is not None})
     if walk.format:
         meta["archive_format"] = walk.format
     if walk.skipped_count:
-        meta["skipped_members"] = walk.skipped
         meta["skipped_count"] = walk.skipped_count
+    if unlisted := walk.skipped_count - len(walk.skipped):
+        meta["unlisted_members"] = unlisted
+        walk.warnings.append(f"{unlisted} more members were not extracted and are not listed "
+                             f"(more than {walk.max_listed})")
     return ExtractionResult(title=None, metadata=meta, warnings=walk.warnings)
 
 
@@ -365,16 +378,16 @@ class ArchiveExtractor(Extractor):
         guard = _RatioGuard(ctx)
         walk = _libarchive_pass(ctx, guard, ["all"], _SAFE_FILTERS)
         if not walk.failed:
-            return _result(walk)
+            return _result(ctx, walk)
         first = walk
         if "zip" in ctx.mime:  # a ZIP whose central directory is broken may still stream
             walk = _libarchive_pass(ctx, guard, ["zip_streamable"], ())
             if not walk.failed:
-                return _result(walk)
+                return _result(ctx, walk)
         walk = SevenZip(ctx, guard).walk()
         if not walk.failed:
-            return _result(walk, encrypted=walk.decrypted or None)
-        reason = first.error or "; ".join(s["reason"] for s in first.skipped[:3])
+            return _result(ctx, walk, encrypted=walk.decrypted or None)
+        reason = first.error or "; ".join(s.reason for s in first.skipped[:3])
         raise ExtractionError(f"cannot read archive: {reason}")
 
 
@@ -485,7 +498,8 @@ class SevenZip:
     def walk(self) -> _Walk:
         password, members, output = self._listing()
         kind = re.search(r"^Type = (.+)$", output, re.MULTILINE)
-        walk = _Walk(format=f"{kind.group(1) if kind else 'unknown'} (read by 7z)")
+        walk = _Walk(format=f"{kind.group(1) if kind else 'unknown'} (read by 7z)",
+                     max_listed=self.ctx.limits.max_children_count)
         if not members:
             walk.error = output.strip().splitlines()[-1] if output.strip() else "7z failed"
             return walk
@@ -516,7 +530,7 @@ class SevenZip:
             reader = _ExactReader(stream, member.size, self.guard)
             if member.kind == "link":
                 reader.drain()  # 7z writes a link's target as its data: read past it
-                walk.skip(member.name, "link (not followed)", "link")
+                walk.skip(member.name, "link (not followed)", "link", mtime=member.mtime)
                 continue
             child = self.ctx.add_child(
                 member.name, reader, kind="member", mtime=member.mtime,
@@ -575,7 +589,7 @@ class CompressedExtractor(Extractor):
         guard = _RatioGuard(ctx)
         walk = _libarchive_pass(ctx, guard, ["tar", "cpio"], [codec])
         if walk.members or (not walk.error and walk.format):
-            return _result(walk, compression=codec)
+            return _result(ctx, walk, compression=codec)
         return self._single(ctx, codec, guard)
 
     def _single(self, ctx: ExtractionContext, codec: str, guard: _RatioGuard) -> ExtractionResult:

@@ -8,6 +8,8 @@ Extractors run inside a worker process that enforces a time and memory limit, so
 simple and synchronous. They never write anywhere but through `ExtractionContext`:
 children go into the content-addressed blob store via `ctx.add_child`, temporary files into
 `ctx.tmp_dir` (emptied after each file). They never interpret a child's name as a path.
+A child found but not extracted (a link, an encrypted member, one past a limit) is recorded
+with `ctx.skip_child`: it becomes a path of its own all the same, skipped or failed.
 
 Errors are typed, as in Hoover's snoop: `ExtractionError` is permanent (the file is broken or
 unsupported in a way a retry will not fix); `EncryptedError` is a permanent error that says the
@@ -103,6 +105,19 @@ class Child:
 
 
 @dataclass
+class NotExtracted:
+    """One thing found inside a file but not extracted (a link, an encrypted member, one past
+    a limit): it still becomes a path of its own, skipped or failed, with why and its code."""
+
+    name: str                  # as for Child: a label inside the container, never a real path
+    kind: str
+    status: str                # "skipped" | "failed"
+    reason: str
+    code: str                  # trawl.errors.CODES
+    mtime: float | None = None
+
+
+@dataclass
 class ExtractionResult:
     """What an extractor found. Either `text` or `pages` (one string per page, 1-based order)."""
 
@@ -161,6 +176,7 @@ class ExtractionContext:
         self.limits = limits or Limits()
         self.passwords = ["", *[p for p in passwords if p]]
         self.children: list[Child] = []
+        self.not_extracted: list[NotExtracted] = []
         self._children_total = 0
         self._blobs: BlobStore | None = None
 
@@ -181,6 +197,14 @@ class ExtractionContext:
         child = Child(sanitize_member_name(name), sha, size, kind, mtime, metadata or {})
         self.children.append(child)
         return child
+
+    def skip_child(self, name: str, kind: str, reason: str, code: str, *, failed: bool = False,
+                   mtime: float | None = None) -> NotExtracted:
+        """Record a child that is not extracted: skipped (or `failed`), with why and its code."""
+        entry = NotExtracted(sanitize_member_name(name), kind, "failed" if failed else "skipped",
+                             reason, code, mtime)
+        self.not_extracted.append(entry)
+        return entry
 
     def _store(self, source: bytes | IO[bytes], compressed_size: int | None) -> tuple[str, int]:
         store = self._blob_store()
