@@ -10,12 +10,14 @@ import shutil
 import sqlite3
 import subprocess
 import tarfile
+import zipfile
 from pathlib import Path
 
 import pytest
 from ingest_helpers import cli_json, ingest, search, trawl_cli
 from shared_corpus import corpus_path
 
+from trawl.ingestion.extractors.base import Limits
 from trawl.storage.catalog import Catalog, ChildEntry, Content
 from trawl.storage.datadir import DataDir
 
@@ -160,3 +162,43 @@ def test_an_older_catalog_gains_the_columns_of_members_not_extracted(tmp_path: P
         assert catalog.content_children("q") == [link]
     finally:
         catalog.close()
+
+
+def test_a_zip_past_a_limit_keeps_its_good_members_and_skips_the_rest(tmp_path: Path) -> None:
+    root = tmp_path / "dump"
+    root.mkdir()
+    shutil.copyfile(corpus_path("ingest-file", "test-documents.zip"), root / "docs.zip")
+    udhr = corpus_path("ingest-file", "udhr_ger.txt").read_bytes()
+    with zipfile.ZipFile(root / "bomb.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("udhr_ger.txt", udhr)
+        with archive.open("zeros.bin", "w", force_zip64=True) as out:
+            for _ in range(200):  # 200 MB of zeros in 200 KB
+                out.write(bytes(1024 * 1024))
+        archive.writestr("after.txt", b"The member after the bomb names the axolotl.\n")
+    data = tmp_path / "data"
+    limits = Limits(max_child_size=20_000_000, ratio_check_min_size=1024**2,
+                    max_compression_ratio=100)
+    ingest(root, data, ocr=False, limits=limits)
+    rows = _rows(data)
+    assert rows["bomb.zip"]["status"] == "indexed"
+    assert rows["bomb.zip/udhr_ger.txt"]["status"] == "indexed"
+    assert rows["bomb.zip/after.txt"]["status"] == "indexed"
+    assert search(data, "axolotl").total == 1
+    bomb = rows["bomb.zip/zeros.bin"]
+    assert (bomb["status"], bomb["code"], bomb["kind"]) == ("skipped", "limit", "member")
+    assert "possible zip bomb" in bomb["error"]
+    blobs = [p.stat().st_size for p in DataDir(data).blob_dir.rglob("*") if p.is_file()]
+    assert max(blobs) < 2 * 1024**2  # the limit protects: nothing large was kept
+    status = _assert_ledger(data)
+    assert {g["code"]: g["count"] for g in status["skipped_by_code"]} == {"limit": 1}
+
+    # A real zip whose two largest members are past a (small) size limit.
+    data = tmp_path / "small"
+    ingest(root, data, ocr=False, limits=Limits(max_child_size=20_000))
+    rows = _rows(data)
+    assert rows["docs.zip"]["status"] == "indexed"
+    assert rows["docs.zip/testWORD.doc"]["status"] == "indexed"
+    for name in ("testPDF.pdf", "testOpenOffice2.odt"):
+        assert (rows[f"docs.zip/{name}"]["status"], rows[f"docs.zip/{name}"]["code"]) == (
+            "skipped", "limit")
+    _assert_ledger(data)

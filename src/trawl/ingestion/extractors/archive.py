@@ -2,9 +2,10 @@
 
 Archives are read through libarchive, one member at a time: each regular file is streamed
 straight into the blob store by `ctx.add_child`, which enforces the size, count and ratio
-limits, so a zip bomb is stopped while it inflates, not after. Nothing is ever written under a
-member's own name: the name is only a label. Links are never followed (they are listed as
-skipped), directories and device files are skipped.
+limits, so a zip bomb is stopped while it inflates, not after. A limit costs the members it
+stops, not the archive: those read before it are kept, the others are skipped members.
+Nothing is ever written under a member's own name: the name is only a label. Links and device
+files are never followed or read (they are skipped members); a directory is no member.
 
 What libarchive cannot read at all (7z or RAR encryption, ZIP 'implode' or 'deflate64', split
 or damaged ZIPs) goes to the `7z` program, whose standard output is cut back into members by
@@ -278,6 +279,11 @@ def _walk_archive(
             if not _entry_failed(exc, name, walk):
                 raise
             continue
+        except LimitExceeded as exc:
+            # This member is too large, or the archive as a whole now is: what came before is
+            # kept. Past an archive-wide limit, every next member stops at its first block.
+            walk.skip(name, str(exc), exc.code, mtime=entry.mtime)
+            continue
         walk.members += 1
         walk.total += child.size
         if isinstance(name, bytes):
@@ -524,7 +530,7 @@ class SevenZip:
         return walk
 
     def _split(self, stream: IO[bytes], members: list[_ListedMember], walk: _Walk) -> None:
-        for member in members:
+        for index, member in enumerate(members):
             if member.kind == "dir":
                 continue
             reader = _ExactReader(stream, member.size, self.guard)
@@ -532,10 +538,18 @@ class SevenZip:
                 reader.drain()  # 7z writes a link's target as its data: read past it
                 walk.skip(member.name, "link (not followed)", "link", mtime=member.mtime)
                 continue
-            child = self.ctx.add_child(
-                member.name, reader, kind="member", mtime=member.mtime,
-                compressed_size=member.packed,
-            )  # fmt: skip
+            try:
+                child = self.ctx.add_child(
+                    member.name, reader, kind="member", mtime=member.mtime,
+                    compressed_size=member.packed,
+                )  # fmt: skip
+            except LimitExceeded as exc:
+                # Reaching the next member means inflating the rest of this one through the
+                # same limits: it and every member after it are skipped, none read.
+                for rest in members[index:]:
+                    if rest.kind != "dir":
+                        walk.skip(rest.name, str(exc), exc.code, mtime=rest.mtime)
+                return
             walk.members += 1
             walk.total += child.size
             walk.decrypted = walk.decrypted or member.encrypted
