@@ -454,25 +454,35 @@ def _7z_time(value: str) -> float | None:
         return None
 
 
+def _password_line(password: str) -> bytes:
+    """A password as 7z reads it when it asks for one: a line of its standard input."""
+    return password.encode("utf-8") + b"\n"
+
+
 class SevenZip:
     """Reads an archive with the `7z` program, never letting it write to disk.
 
     `7z x -so` writes every non-directory member's bytes, in listing order, to standard
-    output; the listing's sizes cut that stream back into members. Passwords go on the
-    command line: 7z reads them nowhere else without a terminal.
+    output; the listing's sizes cut that stream back into members.
+
+    Passwords never go on its command line (`-p...`), which every local user reads in `ps`
+    and /proc/PID/cmdline: without `-p`, 7z asks for the password when it meets encryption
+    and reads it as a line of its standard input, a pipe only it and Trawl hold. The worker
+    runs in a session of its own with no terminal (pool.py), so 7z cannot ask one instead.
+    A password with a line break in it cannot be given that way, and is not tried here.
     """
 
     def __init__(self, ctx: ExtractionContext, guard: _RatioGuard) -> None:
         self.ctx = ctx
         self.guard = guard
+        self.passwords = [p for p in ctx.passwords if "\n" not in p and "\r" not in p]
 
     def _run(self, command: str, password: str, *extra: str) -> tuple[int, str]:
-        args = ["7z", command, f"-p{password}", "-y", "-bd", "-sccUTF-8", *extra, "--",
-                str(self.ctx.path)]  # fmt: skip
+        args = ["7z", command, "-y", "-bd", "-sccUTF-8", *extra, "--", str(self.ctx.path)]
         try:
             done = subprocess.run(
-                args, capture_output=True, stdin=subprocess.DEVNULL, cwd=self.ctx.tmp_dir,
-                timeout=self.ctx.limits.tool_timeout_s, check=False,
+                args, capture_output=True, input=_password_line(password),
+                cwd=self.ctx.tmp_dir, timeout=self.ctx.limits.tool_timeout_s, check=False,
             )  # fmt: skip
         except subprocess.TimeoutExpired as exc:
             raise ExtractionError("7z timed out", code="timeout") from exc
@@ -483,7 +493,7 @@ class SevenZip:
     def _listing(self) -> tuple[str, list[_ListedMember], str]:
         """The password that lists the archive (headers may be encrypted), and its members."""
         output = ""
-        for password in self.ctx.passwords:
+        for password in self.passwords:
             code, output = self._run("l", password, "-slt")
             members = _parse_7z_listing(output)
             if members or code == 0:
@@ -495,7 +505,7 @@ class SevenZip:
         return "", [], output
 
     def _content_password(self, listed: str) -> str:
-        for password in dict.fromkeys([listed, *self.ctx.passwords]):
+        for password in dict.fromkeys([listed, *self.passwords]):
             code, _ = self._run("t", password)  # decrypts and checks CRCs, writes nothing
             if code == 0:
                 return password
@@ -512,11 +522,15 @@ class SevenZip:
         if any(m.encrypted for m in members):
             password = self._content_password(password)
         with subprocess.Popen(
-            ["7z", "x", f"-p{password}", "-y", "-bd", "-so", "--", str(self.ctx.path)],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            ["7z", "x", "-y", "-bd", "-so", "--", str(self.ctx.path)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             cwd=self.ctx.tmp_dir,
         ) as proc:  # fmt: skip
-            assert proc.stdout is not None
+            assert proc.stdin is not None and proc.stdout is not None
+            with suppress(BrokenPipeError):  # one line: it fits the pipe, 7z reads it or not
+                proc.stdin.write(_password_line(password))
+            with suppress(BrokenPipeError):
+                proc.stdin.close()
             try:
                 self._split(proc.stdout, members, walk)
             except ExtractionError as exc:
