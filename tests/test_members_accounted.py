@@ -202,3 +202,75 @@ def test_a_zip_past_a_limit_keeps_its_good_members_and_skips_the_rest(tmp_path: 
         assert (rows[f"docs.zip/{name}"]["status"], rows[f"docs.zip/{name}"]["code"]) == (
             "skipped", "limit")
     _assert_ledger(data)
+
+
+MAILS = [  # real mail containers, each with more than one attachment or message
+    (("tika", "mail", "testRFC822_multipart_attachments.eml"), "attachment"),
+    (("tika", "microsoft", "test-outlook2003.msg"), "attachment"),
+    (("icij-extract", "documents", "pst", "testPST.pst"), "message"),
+    (("tika", "mail", "complex.mbox"), "message"),
+]
+
+
+def test_mail_children_past_a_limit_are_skipped_rows(tmp_path: Path) -> None:
+    root = tmp_path / "dump"
+    root.mkdir()
+    for parts, _kind in MAILS:
+        shutil.copyfile(corpus_path(*parts), root / parts[-1])
+    data = tmp_path / "data"
+    ingest(root, data, ocr=False, limits=Limits(max_children_count=1))
+    rows = _rows(data)
+    for parts, kind in MAILS:
+        name = parts[-1]
+        assert rows[name]["status"] == "indexed", name  # the container is kept ...
+        children = {p: r for p, r in rows.items() if r["parent"] == name}
+        kept = [p for p, r in children.items() if r["status"] == "indexed"]
+        skipped = [r for r in children.values() if r["status"] == "skipped"]
+        assert len(kept) == 1 and skipped, name  # ... with its first child; the others:
+        assert all((r["code"], r["kind"]) == ("limit", kind) for r in skipped), name
+        assert all("more than 1 members" in r["error"] for r in skipped), name
+    pst = {p for p, r in rows.items() if r["parent"] == "testPST.pst"}
+    assert len(pst) == 7  # every message of the mailbox, by its folder and subject
+    assert "testPST.pst/Début du fichier de données Outlook/00007-FW-First-email.eml" in pst
+    assert {p for p, r in rows.items() if r["parent"] == "complex.mbox"} == {
+        f"complex.mbox/message-{n:05d}.eml" for n in (1, 2, 3)}
+    _assert_ledger(data)
+
+
+def test_messages_larger_than_the_limit_are_skipped_rows(tmp_path: Path) -> None:
+    root = tmp_path / "dump"
+    root.mkdir()
+    shutil.copyfile(corpus_path("icij-extract", "documents", "pst", "testPST.pst"),
+                    root / "testPST.pst")
+    data = tmp_path / "data"
+    ingest(root, data, ocr=False, limits=Limits(max_child_size=10_000))
+    rows = _rows(data)
+    big = {p: r for p, r in rows.items() if r["status"] == "skipped"}
+    folder = "testPST.pst/Début du fichier de données Outlook"
+    # A message too large, and an attachment too large of a message attached to another:
+    # left out of that message, it is a path where the message would have had it.
+    forwarded = f"{folder}/00007-FW-First-email.eml/First email.eml"
+    assert set(big) == {f"{folder}/00006-WEBINAR-Introducing-Couchbase-Server-2-5.eml",
+                        f"{forwarded}/attachment.docx"}
+    assert all(r["code"] == "limit" and "larger than" in r["error"] for r in big.values())
+    assert all(r["parent"] == "testPST.pst" for r in big.values())
+    assert big[f"{forwarded}/attachment.docx"]["kind"] == "attachment"
+    assert rows[forwarded]["status"] == "indexed"  # the attached message, read from its .eml
+    assert rows[f"{folder}/00001-Re-Feature-Generators.eml"]["status"] == "indexed"
+    assert rows["testPST.pst"]["status"] == "indexed"
+    _assert_ledger(data)
+
+    # An mbox of three messages of 3.7, 5.2 and 4.8 kB, under a 4 kB limit.
+    mbox = tmp_path / "mbox"
+    mbox.mkdir()
+    shutil.copyfile(corpus_path("tika", "mail", "complex.mbox"), mbox / "complex.mbox")
+    data = tmp_path / "mbox-data"
+    ingest(mbox, data, ocr=False, limits=Limits(max_child_size=4_000))
+    rows = _rows(data)
+    assert rows["complex.mbox"]["status"] == "indexed"
+    assert rows["complex.mbox/message-00001.eml"]["status"] == "indexed"
+    for n in (2, 3):
+        row = rows[f"complex.mbox/message-{n:05d}.eml"]
+        assert (row["status"], row["code"], row["kind"]) == ("skipped", "limit", "message")
+        assert "larger than 4000 bytes" in row["error"]
+    _assert_ledger(data)

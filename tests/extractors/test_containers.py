@@ -340,6 +340,18 @@ def test_size_and_count_limits_skip_the_members_past_them(extract, inputs):
     assert all("more than 10 members" in reason for reason in skipped.values())
 
 
+def test_members_not_extracted_are_listed_up_to_a_limit(extract, inputs):
+    many = inputs / "many.zip"
+    with zipfile.ZipFile(many, "w") as archive:
+        for index in range(20):
+            archive.writestr(f"f{index:02d}.txt", "x")
+    result = extract(many, limits=Limits(max_children_count=5, max_not_extracted=5))
+    assert len(result.children) == 5 and len(extract.not_extracted) == 5
+    assert result.metadata["skipped_count"] == 15
+    assert result.metadata["unlisted_members"] == 10
+    assert any("10 more members were not extracted" in w for w in result.warnings)
+
+
 def test_real_zip_keeps_the_members_under_the_size_limit(extract):
     result = extract(corpus_path("ingest-file", "test-documents.zip"),
                      limits=Limits(max_child_size=20_000))

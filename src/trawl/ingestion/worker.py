@@ -154,6 +154,9 @@ class Worker:
             if content.error:
                 content.error = _without_source(content.error, task)
         children = extracted.children or ctx.children
+        if ctx.unlisted:
+            extracted.warnings.append(f"{ctx.unlisted} more children were not extracted and "
+                                      "are not listed")
         self._fill(content, extracted)
         stage_tables(Path(task.source), content, task.name, self.config.tmp_dir,  # CSV/sheets
                      extracted.sheets)

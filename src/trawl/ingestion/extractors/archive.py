@@ -80,11 +80,11 @@ class _Walk:
 
     members: int = 0
     total: int = 0
-    # Members not extracted, recorded as paths of their own. As many as the archive may have
-    # members: past that (a hostile archive of millions of links), only counted.
+    # Members not extracted, recorded as paths of their own; past a limit (a hostile archive
+    # of millions of links), only counted.
     skipped: list[NotExtracted] = field(default_factory=list)
     skipped_count: int = 0
-    max_listed: int = Limits.max_children_count
+    max_listed: int = Limits.max_not_extracted
     encrypted: int = 0  # members no configured password opened
     unreadable: int = 0  # members this reader cannot decode (method or encryption unsupported)
     error: str | None = None  # why the pass stopped before the end
@@ -310,7 +310,7 @@ def _entry_failed(exc: ArchiveError, name: str | bytes, walk: _Walk) -> bool:
 def _libarchive_pass(
     ctx: ExtractionContext, guard: _RatioGuard, formats: Sequence[str], filters: Sequence[str]
 ) -> _Walk:
-    walk = _Walk(max_listed=ctx.limits.max_children_count)
+    walk = _Walk(max_listed=ctx.limits.max_not_extracted)
     try:
         with _open_archive(ctx.path, formats, filters, ctx.passwords) as archive:
             _walk_archive(ctx, archive, walk, guard)
@@ -515,7 +515,7 @@ class SevenZip:
         password, members, output = self._listing()
         kind = re.search(r"^Type = (.+)$", output, re.MULTILINE)
         walk = _Walk(format=f"{kind.group(1) if kind else 'unknown'} (read by 7z)",
-                     max_listed=self.ctx.limits.max_children_count)
+                     max_listed=self.ctx.limits.max_not_extracted)
         if not members:
             walk.error = output.strip().splitlines()[-1] if output.strip() else "7z failed"
             return walk

@@ -86,6 +86,7 @@ class Limits:
     max_child_size: int = 2 * 1024**3          # one member or attachment
     max_children_total: int = 20 * 1024**3     # all members of one container together
     max_children_count: int = 200_000          # members of one container
+    max_not_extracted: int = 200_000           # members not extracted listed, per container
     max_compression_ratio: float = 200.0       # uncompressed / compressed, for large members
     ratio_check_min_size: int = 10 * 1024**2   # ratios are only checked above this size
     max_text_chars: int = 50_000_000           # extracted text kept per document
@@ -177,6 +178,7 @@ class ExtractionContext:
         self.passwords = ["", *[p for p in passwords if p]]
         self.children: list[Child] = []
         self.not_extracted: list[NotExtracted] = []
+        self.unlisted = 0  # children not extracted past the limit of those listed
         self._children_total = 0
         self._blobs: BlobStore | None = None
 
@@ -191,20 +193,28 @@ class ExtractionContext:
         compressed_size: int | None = None,
     ) -> Child:
         """Store a child's bytes in the blob store (streamed, limits enforced) and record it."""
-        if len(self.children) >= self.limits.max_children_count:
-            raise LimitExceeded(f"more than {self.limits.max_children_count} members")
+        self.check_room()
         sha, size = self._store(source, compressed_size)
         child = Child(sanitize_member_name(name), sha, size, kind, mtime, metadata or {})
         self.children.append(child)
         return child
 
+    def check_room(self) -> None:
+        """Raise LimitExceeded if this container may hold no more children (before a costly
+        child is even read)."""
+        if len(self.children) >= self.limits.max_children_count:
+            raise LimitExceeded(f"more than {self.limits.max_children_count} members")
+
     def skip_child(self, name: str, kind: str, reason: str, code: str, *, failed: bool = False,
-                   mtime: float | None = None) -> NotExtracted:
-        """Record a child that is not extracted: skipped (or `failed`), with why and its code."""
-        entry = NotExtracted(sanitize_member_name(name), kind, "failed" if failed else "skipped",
-                             reason, code, mtime)
-        self.not_extracted.append(entry)
-        return entry
+                   mtime: float | None = None) -> None:
+        """Record a child that is not extracted: skipped (or `failed`), with why and its code.
+        Past a limit (a hostile container of millions of links), only counted."""
+        if len(self.not_extracted) >= self.limits.max_not_extracted:
+            self.unlisted += 1
+            return
+        self.not_extracted.append(NotExtracted(
+            sanitize_member_name(name), kind, "failed" if failed else "skipped", reason, code,
+            mtime))
 
     def _store(self, source: bytes | IO[bytes], compressed_size: int | None) -> tuple[str, int]:
         store = self._blob_store()
