@@ -274,3 +274,29 @@ def test_messages_larger_than_the_limit_are_skipped_rows(tmp_path: Path) -> None
         assert (row["status"], row["code"], row["kind"]) == ("skipped", "limit", "message")
         assert "larger than 4000 bytes" in row["error"]
     _assert_ledger(data)
+
+
+EMBEDDING = [  # real documents with more than one embedded file
+    ("tika", "pdf", "testPDFPackage.pdf"),
+    ("tika", "microsoft", "testWORD_embeded.docx"),
+    ("tika", "microsoft", "testPPT_embeded.pptx"),
+]
+
+
+def test_embedded_files_past_a_limit_are_skipped_rows(tmp_path: Path) -> None:
+    root = tmp_path / "dump"
+    root.mkdir()
+    for parts in EMBEDDING:
+        shutil.copyfile(corpus_path(*parts), root / parts[-1])
+    data = tmp_path / "data"
+    ingest(root, data, ocr=False, limits=Limits(max_children_count=1))
+    rows = _rows(data)
+    for parts in EMBEDDING:
+        name = parts[-1]
+        assert rows[name]["status"] == "indexed", name  # its own text is kept
+        children = [r for r in rows.values() if r["parent"] == name]
+        assert [r["kind"] for r in children] == ["embedded"] * len(children), name
+        assert sum(r["status"] == "indexed" for r in children) == 1, name
+        skipped = [r for r in children if r["status"] == "skipped"]
+        assert skipped and all(r["code"] == "limit" for r in skipped), name
+    _assert_ledger(data)

@@ -199,6 +199,22 @@ class ExtractionContext:
         self.children.append(child)
         return child
 
+    def add_child_or_skip(
+        self,
+        name: str,
+        source: bytes | IO[bytes],
+        kind: str,
+        mtime: float | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> Child | None:
+        """`add_child`, except that a child past a safety limit is recorded as skipped (and
+        None returned): it costs itself, not the container and its other children."""
+        try:
+            return self.add_child(name, source, kind, mtime, metadata)
+        except LimitExceeded as exc:
+            self.skip_child(name, kind, str(exc), exc.code, mtime=mtime)
+            return None
+
     def check_room(self) -> None:
         """Raise LimitExceeded if this container may hold no more children (before a costly
         child is even read)."""

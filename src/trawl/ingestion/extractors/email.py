@@ -341,11 +341,7 @@ def add_attachments(ctx: ExtractionContext, parts: list[Message], mtime: float |
             meta["content_id"] = cid
         if (part.get_content_disposition() or "").lower() == "inline":
             meta["inline"] = True
-        name = names(name)
-        try:
-            ctx.add_child(name, data, kind="attachment", mtime=mtime, metadata=meta)
-        except LimitExceeded as exc:  # the message and its other attachments are kept
-            ctx.skip_child(name, "attachment", str(exc), exc.code, mtime=mtime)
+        ctx.add_child_or_skip(names(name), data, "attachment", mtime=mtime, metadata=meta)
 
 
 # -- one message ------------------------------------------------------------------------------
@@ -482,11 +478,9 @@ class MboxExtractor(Extractor):
             for message in mbox_messages(src, ctx):
                 count += 1
                 name = f"message-{count:05d}.eml"
-                try:
-                    if message is None:
-                        raise LimitExceeded(
-                            f"message larger than {ctx.limits.max_child_size} bytes")
-                    ctx.add_child(name, message, kind="message")
-                except LimitExceeded as exc:  # the mailbox and its other messages are kept
-                    ctx.skip_child(name, "message", str(exc), exc.code)
+                if message is None:  # the mailbox and its other messages are kept
+                    ctx.skip_child(name, "message", f"message larger than "
+                                   f"{ctx.limits.max_child_size} bytes", "limit")
+                else:
+                    ctx.add_child_or_skip(name, message, "message")
         return ExtractionResult(title=None, metadata={"message_count": count})

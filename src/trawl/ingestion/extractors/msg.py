@@ -26,7 +26,6 @@ from trawl.ingestion.extractors.base import (
     ExtractionContext,
     ExtractionResult,
     Extractor,
-    LimitExceeded,
 )
 from trawl.ingestion.extractors.email import (
     HTML_BODY_MAX,
@@ -190,10 +189,7 @@ def add_msg_attachments(
         if cid := _safe(lambda a=attachment: a.cid):
             meta["content_id"] = str(cid).strip("<>")
         meta = {k: v for k, v in meta.items() if v}
-        try:
-            ctx.add_child(name, data, kind="attachment", mtime=mtime, metadata=meta)
-        except LimitExceeded as exc:  # the message and its other attachments are kept
-            ctx.skip_child(name, "attachment", str(exc), exc.code, mtime=mtime)
+        ctx.add_child_or_skip(name, data, "attachment", mtime=mtime, metadata=meta)
 
 
 def _is_pst(path: Path) -> bool:
