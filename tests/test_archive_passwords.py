@@ -91,15 +91,30 @@ def test_passwords_are_stored_and_printed_nowhere(spy: Path, tmp_path: Path) -> 
                     "note.txt"], cwd=work, check=True, capture_output=True)
     spy.unlink()
     data = tmp_path / "data"
+    # Trawl's own command line is public too: the right password comes in a file.
+    password_file = tmp_path / "passwords.txt"
+    password_file.write_text(f"\nnot-this-one\r\n{PASSWORD}\n")
     out = trawl_cli("ingest", str(root), "--dataset", "test", "--password", "wrong-guess",
-                    "--password", PASSWORD, "--no-ocr", data_dir=data)
+                    "--password-file", str(password_file), "--no-ocr", data_dir=data)
     assert search(data, "okapi").total == 1
     doc = cli_json("show", "locked.7z", "--dataset", "test", data_dir=data)
     assert doc["status"] == "indexed" and doc["metadata"]["encrypted"] is True
     assert PASSWORD not in out.stdout + out.stderr
     for line in _command_lines(spy):
         assert PASSWORD not in line and "wrong-guess" not in line, line
+        assert "not-this-one" not in line, line
     secret = PASSWORD.encode()
     for path in data.rglob("*"):  # the catalog, its WAL, the blobs, the index
         if path.is_file():
             assert secret not in path.read_bytes(), path
+
+
+def test_an_unreadable_password_file_stops_the_run_before_it_starts(tmp_path: Path) -> None:
+    root = tmp_path / "dump"
+    root.mkdir()
+    (root / "a.txt").write_text("nothing secret\n")
+    out = trawl_cli("ingest", str(root), "--dataset", "test", "--password-file",
+                    str(tmp_path / "missing.txt"), data_dir=tmp_path / "data", check=False)
+    assert out.returncode == 2
+    assert "cannot read the password file" in out.stderr
+    assert not (tmp_path / "data" / "catalog.sqlite").exists()

@@ -160,7 +160,10 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=int, default=os.cpu_count() or 2,
                    help="worker processes (default: one per core)")
     p.add_argument("--password", action="append", default=[],
-                   help="a password to try on encrypted files (repeatable)")
+                   help="a password to try on encrypted files (repeatable; visible in `ps`: "
+                        "prefer --password-file)")
+    p.add_argument("--password-file", type=Path, action="append", default=[],
+                   metavar="FILE", help="passwords to try, one per line (repeatable)")
     p.add_argument("--timeout", type=float, default=900.0,
                    help="seconds one file may take (default 900)")
     p.add_argument("--memory-limit", type=int, default=3072,
@@ -193,7 +196,7 @@ def _ingester(args: argparse.Namespace):  # noqa: ANN202 (imports the ingestion 
               "files go to the system's temporary folder", file=sys.stderr)
     options = IngestOptions(workers=args.workers, timeout_s=args.timeout,
                             memory_limit=args.memory_limit * 1024 * 1024,
-                            passwords=tuple(args.password), quiet=args.quiet,
+                            passwords=_passwords(args), quiet=args.quiet,
                             ocr=getattr(args, "ocr", None), ocr_languages=args.ocr_languages,
                             ocr_timeout_s=args.ocr_timeout)
     return Ingester(data, args.dataset, options)
@@ -243,6 +246,19 @@ def _print_retry(summary: Any, everything: bool) -> None:
 
 def _files(n: int) -> str:
     return counted(n, "failed file")
+
+
+def _passwords(args: argparse.Namespace) -> tuple[str, ...]:
+    """--password values, then the lines of each --password-file (a file, unlike an argument,
+    is not shown to every local user by `ps`); blank lines are not passwords."""
+    found = list(args.password)
+    for path in args.password_file:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise BadRequest(f"cannot read the password file {path}: {exc}") from None
+        found += [line.rstrip("\r") for line in text.split("\n") if line.strip()]
+    return tuple(dict.fromkeys(found))
 
 
 def _existing_data(args: argparse.Namespace) -> DataDir:
