@@ -145,6 +145,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8080)
     p.add_argument("--proxy", metavar="ADDRESS",
                    help="a reverse proxy (TLS) in front: trust its X-Forwarded-For/-Proto")
+    p.add_argument("--max-active", type=int, metavar="N",
+                   help="requests at work at once (default 16); more wait up to 5 s, and "
+                        "past 64 waiting they get 503 with Retry-After")
     access_commands.register(sub, command)
     audit_commands.register(sub, command)
     return parser
@@ -499,7 +502,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from trawl.web.server import serve  # the web layer is only imported when serving
 
     serve(DataDir.open(args.data_dir, create=False), host=args.host, port=args.port,
-          proxy=args.proxy)
+          proxy=args.proxy, max_active=args.max_active)
     return 0
 
 
