@@ -196,6 +196,10 @@ def parse_search_params(params: QueryParams | Mapping[str, str], strict: bool = 
     for value in filters.get("ocr", []):
         if value not in FACET_VALUES["ocr"]:
             raise QueryError(f"ocr is yes (text read by OCR) or no, not {value[:40]!r}")
+    for value in filters.get("status", []):
+        if value not in FACET_VALUES["status"]:
+            raise QueryError(f"status is one of {', '.join(FACET_VALUES['status'])}, "
+                             f"not {value[:40]!r}")
     sort_name = (multi.get("sort") or "relevance").strip().lower()
     if sort_name not in SORTS:
         raise QueryError(f"unknown sort {sort_name[:40]!r}; use relevance, date_desc or "
