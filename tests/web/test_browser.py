@@ -109,6 +109,7 @@ def test_hostile_email_runs_no_script(page, live_server, docs):
     watch = Watch(page, live_server)
     doc_id = docs["hostile/hostile.eml"]
     page.goto(f"/documents/{doc_id}?q=surveillance")
+    page.locator("details.formatted summary").click()  # the HTML body, folded under its text
     frame_element = page.locator("iframe.html-frame")
     frame_element.scroll_into_view_if_needed()
     assert frame_element.get_attribute("sandbox") == ""

@@ -224,7 +224,9 @@ def _document_context(archive: Archive, view: DocumentView, q: str,
                    "folder_url": documents.folder_url(ds.name, folder_of(path))
                    if f.parent_id is None else None}
                   for f, path in zip(view.files, view.paths, strict=True)],
-        "headers": headers,
+        "headers": [{"key": key, "value": value,
+                     "pieces": documents.address_links(key, value)} for key, value in headers],
+        "is_email": bool(headers) or c.family == "email",
         "metadata": documents.metadata_rows(
             metadata, {k for k, _v in headers} | {"title", "page_count"}),
         "warnings": metadata.get("warnings") or [],

@@ -1,0 +1,56 @@
+"""What a new reader sees on the pages (issue #19, "seen by a new user"): an e-mail's body
+once and its date readable, senders and recipients as searches, readable audit times, the
+unknown-date bucket, and so on; through the app, on the real sample dump."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+from fastapi.testclient import TestClient
+
+
+def french(app, admin_token: str) -> TestClient:
+    """A client of its own, reading French (the shared client must keep its language)."""
+    return TestClient(app, headers={"Authorization": f"Bearer {admin_token}",
+                                    "Accept-Language": "fr"})
+
+
+def test_email_body_once_and_date_readable(client, docs, app, admin_token):
+    doc_id = docs["hostile/hostile.eml"]
+    html = client.get(f"/documents/{doc_id}").text
+    # One body: the text, with the formatted HTML version folded under it, not a panel above.
+    assert html.count('class="html-frame"') == 1
+    assert "<h2>Message as formatted</h2>" not in html
+    body = html[html.index('<section class="panel text-panel">'):]
+    assert body.index("The fusion center surveillance budget is attached") \
+        < body.index('<details class="formatted">') < body.index('class="html-frame"')
+    # The date: readable, to the second, with its zone; the raw ISO only as machine data.
+    assert ">2020-06-16T17:15:00Z<" not in html
+    assert '<time datetime="2020-06-16T17:15:00Z">Jun 16, 2020, 5:15:00\u202fPM\u00a0UTC' \
+        in html
+    with french(app, admin_token) as reader:
+        assert "16 juin 2020, 17:15:00\u00a0UTC" in reader.get(f"/documents/{doc_id}").text
+
+
+def test_html_page_keeps_its_formatted_panel(client, docs):
+    html = client.get(f"/documents/{docs['hostile/hostile.html']}").text
+    assert "<h2>Page as formatted</h2>" in html and '<details class="formatted">' not in html
+
+
+def test_sender_and_recipients_link_to_their_mail(client, docs):
+    html = client.get(f"/documents/{docs['hostile/hostile.eml']}").text
+    sender = re.search(r'<tr class="header-from">.*?</tr>', html).group(0)
+    # The hostile display name stays text; the address is a link to a search.
+    assert "Eve &lt;script&gt;alert(1)&lt;/script&gt; &lt;<a " in sender
+    found = re.findall(r'href="([^"]*)"[^>]*>([^<]*)</a>', sender)
+    assert found == [("/?q=from%3A%22eve%40example.org%22", "eve@example.org")]
+    recipient = re.search(r'<tr class="header-to">.*?</tr>', html).group(0)
+    (url, address), = re.findall(r'href="([^"]*)"[^>]*>([^<]*)</a>', recipient)
+    assert address == "analyst@ncric.example"
+    # Following the links finds this very e-mail.
+    for link in (found[0][0], url):
+        results = client.get(unescape(link)).text
+        assert "hostile/hostile.eml" in results, link
+    other = client.get(f"/documents/{docs['ncric/mail/testEmailWithPNGAtt.eml']}").text
+    assert 'href="/?q=to%3A%22XXXX%40apache.org%22"' in other
