@@ -97,6 +97,9 @@ def _hit_view(hit: IndexHit, q: str) -> dict[str, Any]:
         "name": name,
         "folder": folder_of(hit.path),
         "url": hit_url(hit, q),
+        # The title opens the document at its top (the preview on the hit's page): jumping to
+        # the page's text scrolled the title away. "page N" links still jump there.
+        "title_url": hit_url(hit, q).split("#", 1)[0],
         "snippet": snippet_html(hit.snippet),
         "also": [(p, hit_url(hit, q, p)) for p in hit.pages[1:]],
     }
