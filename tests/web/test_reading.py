@@ -54,3 +54,28 @@ def test_sender_and_recipients_link_to_their_mail(client, docs):
         assert "hostile/hostile.eml" in results, link
     other = client.get(f"/documents/{docs['ncric/mail/testEmailWithPNGAtt.eml']}").text
     assert 'href="/?q=to%3A%22XXXX%40apache.org%22"' in other
+
+
+def test_year_facet_has_an_unknown_date_bucket(client, app, admin_token):
+    everything = client.get("/api/search", params={"q": "*", "limit": 200}).json()
+    undated = {h["id"] for h in everything["hits"] if h["date"] is None}
+    assert undated and len(undated) < everything["total"]
+    years = dict((f["value"], f["count"]) for f in everything["facets"]["year"])
+    assert years["unknown"] == len(undated)
+    assert sum(years.values()) == everything["total"]
+    # The bucket is a filter: the API and the page find the undated documents, and only them.
+    found = client.get("/api/search", params={"q": "*", "year": "unknown", "limit": 200}).json()
+    assert {h["id"] for h in found["hits"]} == undated
+    dated = next(y for y in years if y != "unknown")
+    both = client.get("/api/search", params={"q": "*", "year": ["unknown", dated]}).json()
+    assert both["total"] == len(undated) + years[dated]
+    page = client.get("/", params={"q": "*"}).text
+    facet = re.search(r'data-facet="year".*?</section>', page, re.S).group(0)
+    names = re.findall(r'class="facet-name">([^<]*)<', facet)
+    assert names[-1] == "Unknown date"  # after the years, newest first
+    assert 'href="/?q=%2A&amp;year=unknown"' in facet
+    filtered = client.get("/", params={"q": "*", "year": "unknown"}).text
+    assert f'data-total="{len(undated)}"' in filtered
+    with french(app, admin_token) as reader:
+        assert "Date inconnue" in reader.get("/", params={"q": "*"}).text
+    assert client.get("/api/search", params={"q": "*", "year": "later"}).status_code == 400

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from trawl.errors import UNKNOWN, NotFound
-from trawl.index.base import IndexHit, QueryError
+from trawl.index.base import UNKNOWN_YEAR, IndexHit, QueryError
 from trawl.index.query_syntax import query_problems
 from trawl.paths import folder_of
 from trawl.search.service import Archive, DocumentView
@@ -110,8 +110,8 @@ def _facet_views(params: SearchParams,
     out = []
     for name in ROW_FACETS if params.rows else SHOWN_FACETS:
         values = list(facets.get(name, []))
-        if name == "year":
-            values.sort(key=lambda item: item[0], reverse=True)
+        if name == "year":  # newest first, the documents without a date last
+            values.sort(key=lambda item: (item[0] != UNKNOWN_YEAR, item[0]), reverse=True)
         items = [{"value": v, "count": n, "active": params.is_active(name, v),
                   "url": params.with_filter(name, v)} for v, n in values]
         shown = {v for v, _n in values}
