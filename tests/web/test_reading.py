@@ -79,3 +79,46 @@ def test_year_facet_has_an_unknown_date_bucket(client, app, admin_token):
     with french(app, admin_token) as reader:
         assert "Date inconnue" in reader.get("/", params={"q": "*"}).text
     assert client.get("/api/search", params={"q": "*", "year": "later"}).status_code == 400
+
+
+def test_audit_times_readable_and_action_a_select(client, docs, app, admin_token):
+    from trawl.access.audit import ACTIONS
+
+    client.get(f"/documents/{docs['hostile/hostile.eml']}")  # a "view" entry, at least
+    html = client.get("/admin/audit").text
+    assert not re.search(r">\d{4}-\d\d-\d\dT[\d:.]+Z<", html)  # no raw ISO time shown
+    times = re.findall(r'<time datetime="([^"]+)">([^<]+)</time>', html)
+    assert times
+    for raw, shown in times:
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", raw)
+        # To the second, with the zone: "Jun 16, 2020, 5:15:00 PM UTC".
+        assert shown.endswith("\u00a0UTC") and re.search(r"\d:\d\d:\d\d", shown), shown
+        assert "." not in shown.split(",")[-1]
+    select = re.search(r'<select name="action".*?</select>', html, re.S).group(0)
+    assert re.findall(r'<option value="([^"]*)"', select) == ["", *ACTIONS]
+    chosen = client.get("/admin/audit", params={"action": "view"}).text
+    assert '<option value="view" selected>' in chosen
+    assert set(re.findall(r"<td>(\w+)</td><td>[^<]*</td>\s*<td><code>", chosen)) == {"view"}
+    assert client.get("/admin/audit", params={"action": "veiw"}).status_code == 400
+    with french(app, admin_token) as reader:
+        page = reader.get("/admin/audit").text
+        assert re.search(r'<time datetime="[^"]+">\d{1,2} \w+\.? \d{4}, \d\d:\d\d:\d\d', page)
+
+
+def test_french_names_visibilities_and_units(client, app, admin_token):
+    english = client.get("/admin").text
+    meanings = re.search(r'id="visibility-meanings">([^<]*)<', english).group(1)
+    # What access/policy.py does: admins read every dataset; restricted is private's rule.
+    assert "private: administrators and the accounts and groups it is granted to" in meanings
+    assert "restricted: the same readers as private" in meanings
+    assert "restricted: granted accounts only" not in english
+    with french(app, admin_token) as reader:
+        admin = reader.get("/admin").text
+        options = re.findall(r'<option value="(private|restricted|public)"[^>]*>([^<]*)<',
+                             admin)
+        assert dict(options) == {"private": "privé", "restricted": "restreint",
+                                 "public": "public"}
+        sizes = re.findall(r'<td class="num">([\d,\u202f\u00a0]+\u00a0(\w+))</td>',
+                           reader.get("/datasets").text)
+        assert sizes and {unit for _size, unit in sizes} <= {"o", "Ko", "Mo", "Go", "To"}
+    assert re.search(r'<td class="num">[\d.,]+\u00a0(KB|MB)</td>', client.get("/datasets").text)

@@ -17,9 +17,14 @@ from starlette.responses import HTMLResponse
 
 from trawl.web import i18n
 from trawl.web.auth import ANONYMOUS_CALLER
+from trawl.web.i18n import _
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
-UNITS = ("B", "KB", "MB", "GB", "TB")
+
+
+def units() -> tuple[str, ...]:
+    """Byte units in the reader's language (French writes octets: o, Ko, Mo...)."""
+    return (_("B"), _("KB"), _("MB"), _("GB"), _("TB"))
 
 
 def build_environment() -> Environment:
@@ -44,12 +49,13 @@ def filesize(value: int | None) -> str:
         return "–"
     size = float(value)
     unit = 0
-    while size >= 1000 and unit < len(UNITS) - 1:
+    names = units()
+    while size >= 1000 and unit < len(names) - 1:
         size /= 1000
         unit += 1
     digits = "#,##0" if unit == 0 or size >= 100 else "#,##0.#"
     return f"{format_decimal(size, format=digits, locale=i18n.current_locale())}\u00a0" \
-        f"{UNITS[unit]}"
+        f"{names[unit]}"
 
 
 def number(value: int | float | None) -> str:
