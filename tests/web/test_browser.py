@@ -229,3 +229,28 @@ def test_opening_a_hit_keeps_the_title_in_view(page):
     assert "#" not in page.url and "page=" in page.url
     assert page.evaluate("window.scrollY") == 0
     assert page.locator("h1").is_visible()
+
+
+def test_every_button_is_styled(page, browser, live_server):
+    """No button is left as the browser draws it (grey face, square corners, system font)."""
+    for url in ("/admin", "/admin/audit", "/?q=crime"):
+        page.goto(url)
+        buttons = page.locator("main button")
+        for i in range(buttons.count()):
+            style = buttons.nth(i).evaluate(
+                "b => { const s = getComputedStyle(b); return [s.backgroundColor, "
+                "s.borderTopLeftRadius, s.fontFamily, b.className, b.textContent.trim()]; }")
+            background, radius, font, classes, text = style
+            if "linkish" in classes:
+                continue
+            assert background not in ("rgb(239, 239, 239)", "rgb(240, 240, 240)"), (url, text)
+            assert radius != "0px", (url, text)
+            assert font == page.evaluate("getComputedStyle(document.body).fontFamily"), (url, text)
+    context = browser.new_context(base_url=live_server.url)
+    try:
+        login = context.new_page()
+        login.goto("/login")
+        button = login.locator("main button[type=submit]")
+        assert button.evaluate("b => getComputedStyle(b).borderTopLeftRadius") != "0px"
+    finally:
+        context.close()
