@@ -79,9 +79,11 @@ def test_search_page_groups_pages_of_one_document(client):
                       html, flags=re.S).group(0)
     assert re.search(r'class="page-ref"[^>]*>page \d+<', block)
     assert "also on pages" in block
+    title = unescape(re.search(r'class="hit-title"><a href="([^"]*)"', block).group(1))
+    assert "page=" in title and "#" not in title  # opens at the top, the title in view
     for url in links(block):
-        if url.startswith("/documents/"):
-            assert "page=" in url and "#page-" in url
+        if url.startswith("/documents/") and url != title:
+            assert "page=" in url and "#page-" in url  # "page N" links jump to the page
 
 
 def test_search_page_messages_instead_of_errors(client):

@@ -18,7 +18,7 @@ from trawl import __version__
 from trawl.cli import access_commands, audit_commands
 from trawl.cli.wording import counted
 from trawl.errors import UNKNOWN, BadRequest, NotFound, TrawlError, is_retryable
-from trawl.index.base import FACET_VALUES, FACETS, ROW_FACETS, SearchQuery
+from trawl.index.base import FACET_VALUES, FACETS, ROW_FACETS, UNKNOWN_YEAR, SearchQuery
 from trawl.storage.catalog import Catalog
 from trawl.storage.datadir import DataDir
 
@@ -154,6 +154,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _year(value: str) -> str:
+    if value == UNKNOWN_YEAR:  # the documents without a date
+        return value
     if len(value) != 4 or not value.isascii() or not value.isdigit():
         raise argparse.ArgumentTypeError(f"a year has four digits (2020), not {value!r}")
     return value

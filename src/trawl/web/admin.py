@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from trawl.access.audit import AuditLog
+from trawl.access.audit import ACTIONS, AuditLog
 from trawl.access.policy import VISIBILITIES
 from trawl.access.published import view_is_current
 from trawl.access.store import AccessError, AccessStore
@@ -134,6 +134,9 @@ def change_grant(request: Request, name: str,
 
 # -- the audit log -------------------------------------------------------------------------------
 def _filters(user: str, action: str, dataset: str, since: str, until: str) -> dict[str, Any]:
+    if action and action not in ACTIONS:  # would match nothing: say so rather than show 0
+        raise HTTPException(400, f"unknown action {action[:40]!r}; actions are: "
+                                 + ", ".join(ACTIONS))
     return {"actor": user or None, "action": action or None, "dataset": dataset or None,
             "since": _day(since), "until": _day(until, end=True)}
 
@@ -165,7 +168,7 @@ def audit_page(request: Request, user: AuditFilter = "", action: AuditFilter = "
              "until": until}
     query = urlencode([(k, v) for k, v in shown.items() if v])
     return render_page(request, "audit.html", {
-        "entries": entries, "total": total, "page": page, "shown": shown,
+        "entries": entries, "total": total, "page": page, "shown": shown, "actions": ACTIONS,
         "pages": max(1, -(-total // AUDIT_PAGE)), "query": query,
         "retention": log.retention_days(),
         "export_csv": "/admin/audit/export?" + urlencode([*shown.items(), ("format", "csv")]),

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from trawl.errors import UNKNOWN, NotFound
-from trawl.index.base import IndexHit, QueryError
+from trawl.index.base import UNKNOWN_YEAR, IndexHit, QueryError
 from trawl.index.query_syntax import query_problems
 from trawl.paths import folder_of
 from trawl.search.service import Archive, DocumentView
@@ -97,6 +97,9 @@ def _hit_view(hit: IndexHit, q: str) -> dict[str, Any]:
         "name": name,
         "folder": folder_of(hit.path),
         "url": hit_url(hit, q),
+        # The title opens the document at its top (the preview on the hit's page): jumping to
+        # the page's text scrolled the title away. "page N" links still jump there.
+        "title_url": hit_url(hit, q).split("#", 1)[0],
         "snippet": snippet_html(hit.snippet),
         "also": [(p, hit_url(hit, q, p)) for p in hit.pages[1:]],
     }
@@ -107,8 +110,8 @@ def _facet_views(params: SearchParams,
     out = []
     for name in ROW_FACETS if params.rows else SHOWN_FACETS:
         values = list(facets.get(name, []))
-        if name == "year":
-            values.sort(key=lambda item: item[0], reverse=True)
+        if name == "year":  # newest first, the documents without a date last
+            values.sort(key=lambda item: (item[0] != UNKNOWN_YEAR, item[0]), reverse=True)
         items = [{"value": v, "count": n, "active": params.is_active(name, v),
                   "url": params.with_filter(name, v)} for v, n in values]
         shown = {v for v, _n in values}
@@ -224,7 +227,9 @@ def _document_context(archive: Archive, view: DocumentView, q: str,
                    "folder_url": documents.folder_url(ds.name, folder_of(path))
                    if f.parent_id is None else None}
                   for f, path in zip(view.files, view.paths, strict=True)],
-        "headers": headers,
+        "headers": [{"key": key, "value": value,
+                     "pieces": documents.address_links(key, value)} for key, value in headers],
+        "is_email": bool(headers) or c.family == "email",
         "metadata": documents.metadata_rows(
             metadata, {k for k, _v in headers} | {"title", "page_count"}),
         "warnings": metadata.get("warnings") or [],
