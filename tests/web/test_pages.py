@@ -256,6 +256,27 @@ def test_browse_datasets_folders_and_overview(client):
     assert 'href="/datasets/sample/browse/atlanta/files"' in nested
 
 
+def test_folders_show_dates_and_sort_by_name_date_or_size(client):
+    page = client.get("/datasets/sample/browse/hostile").text
+    assert "<th>" in page and ">Modified</a>" in page and 'href="?sort=date"' in page
+    assert '<time datetime="' in page  # each file on disk has its modification date
+    by_size = client.get("/datasets/sample/browse/hostile", params={"sort": "size"})
+    assert by_size.status_code == 200 and 'aria-sort="descending"' in by_size.text
+    assert client.get("/datasets/sample/browse/hostile",
+                      params={"sort": "path"}).status_code == 400
+    listed = client.get("/api/datasets/sample/browse",
+                        params={"path": "hostile", "sort": "size"}).json()
+    sizes = [f["size"] for f in listed["files"]]
+    known = [size for size in sizes if size is not None]
+    assert sizes == sorted(known, reverse=True) + [None] * (len(sizes) - len(known))
+    # Files on disk have a date; the link and the pipe, never read, have none.
+    undated = {f["name"] for f in listed["files"] if f["modified"] is None}
+    assert undated == {"a-pipe", "passwd-link"}
+    by_date = client.get("/api/datasets/sample/browse", params={"sort": "date"}).json()
+    dates = [f["modified"] for f in by_date["folders"]]
+    assert dates == sorted(dates, reverse=True) and all(dates)
+
+
 def test_languages(client):
     from fastapi.testclient import TestClient
 

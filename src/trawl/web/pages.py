@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -308,20 +309,33 @@ def dataset_page(request: Request, name: str) -> HTMLResponse:
 @router.get("/datasets/{name}/browse", response_class=HTMLResponse)
 @router.get("/datasets/{name}/browse/{folder:path}", response_class=HTMLResponse)
 def folder_page(request: Request, name: str, folder: str = "",
-                page: Annotated[int, Query(ge=1, le=1_000_000)] = 1) -> HTMLResponse:
+                page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+                sort: Annotated[str, Query(pattern="^(name|date|size)$")] = "name"
+                ) -> HTMLResponse:
     archive = reader(request)
     ds = archive.dataset(name)
     listing = archive.folder(ds, browse.normalise_folder(folder), (page - 1) * FOLDER_PAGE,
-                             FOLDER_PAGE)
+                             FOLDER_PAGE, sort)
     pages = max(1, math.ceil(listing.total_files / FOLDER_PAGE))
     crumbs = documents.breadcrumbs(ds.name, f"{listing.path}/" if listing.path else "")
     return render_page(request, "folder.html", {
         "dataset": ds, "listing": listing, "crumbs": crumbs,
-        "files": [_file_link(ds, e.row, e.title) | {"family": e.family}
+        "files": [_file_link(ds, e.row, e.title) | {"family": e.family,
+                                                    "modified": _when(e.row.mtime)}
                   for e in listing.files],
         "folder_url": lambda f: documents.folder_url(ds.name, f),
-        "page": page, "pages": pages,
+        "page": page, "pages": pages, "sort": sort, "when": _when,
     })
+
+
+def _when(mtime: float | None) -> datetime | None:
+    """A file's modification time (epoch seconds) as the date the listing shows."""
+    if mtime is None:
+        return None
+    try:
+        return datetime.fromtimestamp(mtime, UTC)
+    except (OverflowError, OSError, ValueError):  # a bogus time from a hostile archive
+        return None
 
 
 @router.get("/datasets/{name}/problems", response_class=HTMLResponse)
