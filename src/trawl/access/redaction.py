@@ -20,6 +20,16 @@ never tells its length (a black box as long as a name tells how long the name wa
 hold no digit, "@" or ":", so redacting twice changes nothing, and searching the masked text
 for a redacted value finds nothing: the value is simply not in it.
 
+Text as a reader sees it
+------------------------
+The detectors read what a reader reads (reader_text.py): URL-encoding, HTML references and
+quoted-printable decoded, typographic dashes, spaces and fullwidth forms made plain, and the
+two halves of a value that a page break and its footer cut apart joined. Each match is
+masked where it is in the original, in its encoded form (``%28212%29+555-0183`` becomes one
+``[phone]``); a page break or a footer between two halves is never masked (each half gets a
+label), so a document keeps its pages. Where a decoding may be wrong (a ``=41`` that was
+never quoted-printable) the original is read as well.
+
 Detectors, compiled once, and what they knowingly miss. Names of people are not detected in
 free text (no list of names is good enough, and a guess would mask half the words of a
 bulletin): an admin adds them as terms; table columns of names are masked by their name.
@@ -79,7 +89,9 @@ from dataclasses import dataclass, fields
 from functools import lru_cache
 from typing import Any
 
-RULES_VERSION = 2  # part of the fingerprint: a change of the detectors rebuilds the views
+from trawl.access.reader_text import reader_view
+
+RULES_VERSION = 3  # part of the fingerprint: a change of the detectors rebuilds the views
 DETECTORS: tuple[str, ...] = ("email", "phone", "ssn", "dob", "address", "ip")
 LABELS = {"email": "[email]", "phone": "[phone]", "ssn": "[ssn]", "dob": "[date of birth]",
           "address": "[address]", "ip": "[ip]", "term": "[redacted]", "pattern": "[redacted]",
@@ -460,6 +472,24 @@ def _terms_regex(terms: tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)", re.IGNORECASE)
 
 
+def _outside_page_breaks(spans: list[Span], text: str) -> list[Span]:
+    """Spans cut around the page breaks ("\n\f") in them: a mask never joins two pages."""
+    if "\f" not in text:
+        return spans
+    out: list[Span] = []
+    for start, end, kind in spans:
+        at = text.find("\f", start, end)
+        while at >= 0:
+            cut = at - 1 if at > start and text[at - 1] == "\n" else at
+            if cut > start:
+                out.append((start, cut, kind))
+            start = at + 1
+            at = text.find("\f", start, end)
+        if end > start:
+            out.append((start, end, kind))
+    return out
+
+
 def _merge(spans: list[Span]) -> list[Span]:
     """Overlapping matches become one span (their union: no character of either is left
     out), labelled by the longer one."""
@@ -491,9 +521,27 @@ class Redactor:
         self._patterns = [compile_pattern(p) for p in rules.patterns]
 
     def spans(self, text: str) -> list[Span]:
-        """(start, end, kind) of every match, merged: sorted and non-overlapping."""
+        """(start, end, kind) of every match, merged: sorted and non-overlapping. The
+        detectors read the text as a reader does (reader_text.py: decoded, and across page
+        breaks and their footers); each match is mapped back to the original characters
+        that hold it, its encoded form whole, never a page break."""
         if not text:
             return []
+        view = reader_view(text)
+        if view is None:
+            return self._spans(text)
+        found = [(start, end, kind) for v0, v1, kind in self._spans(view.text)
+                 for start, end in view.pieces(v0, v1)]
+        if view.unsure:
+            found += _outside_page_breaks(self._spans(text), text)
+        for join in view.joins():
+            for w0, w1, kind in self._spans(join.text):
+                for v0, v1 in join.crossing(w0, w1) or ():
+                    found += [(start, end, kind) for start, end in view.pieces(v0, v1)]
+        return _merge(found) if len(found) > 1 else found
+
+    def _spans(self, text: str) -> list[Span]:
+        """The detectors, terms and patterns on `text` as it is."""
         found: list[Span] = []
         if self._email and ("@" in text or _AT_HINT.search(text)):
             found += [(s, e, "email") for s, e in _find_email(text)]
