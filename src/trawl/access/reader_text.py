@@ -22,8 +22,9 @@ for the detectors to see what runs across.
 
 Speed: most text needs none of this. `reader_view` returns None, after a few substring tests,
 for a text with no "%", "&", "+", form feed, quoted-printable mark or non-ASCII character;
-otherwise each trigger is looked at where it is (one `find` loop per trigger character, a
-regular expression only over non-ASCII text).
+otherwise each decoder searches for its own literal ("%", "&", "="), and only non-ASCII text
+is scanned for typography. A character folded to one other (a no-break space, a dash) keeps
+every offset, so it needs no stretch of its own: the view's text is simply replaced.
 """
 
 from __future__ import annotations
@@ -219,9 +220,13 @@ def _decode_runs(text: str, runs: re.Pattern[str], decode: Callable[[str], str]
     "=41" ("A"). Where an escape of digits touches a digit, the detectors look at the
     original too."""
     edits, unsure = [], False
+    decoded: dict[str, str] = {}  # =20 and =3D come back thousands of times in a message
     for m in runs.finditer(text):
         start, end = m.span()
-        edits.append((start, end, fold(decode(m.group())), ATOMIC))
+        run = m.group()
+        if run not in decoded:
+            decoded[run] = fold(decode(run))
+        edits.append((start, end, decoded[run], ATOMIC))
         if not unsure and text[start + 1:start + 3].isdigit():
             unsure = text[end:end + 1].isdigit() or text[start - 1:start].isdigit()
     return edits, unsure

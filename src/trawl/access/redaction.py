@@ -34,8 +34,9 @@ Detectors, compiled once, and what they knowingly miss. Names of people are not 
 free text (no list of names is good enough, and a guess would mask half the words of a
 bulletin): an admin adds them as terms; table columns of names are masked by their name.
 Speed: the number-led shapes (phone, SSN, IPv4, street address) are found in one scan of the
-text, the others only around a substring hint ("@", "::", "box", "dob"...): about 24 MB/s of
-e-mail and report text on one core here, so a large dataset's view is rebuilt in minutes.
+text, the others only around a substring hint ("@", "::", "box", "dob"...): about 16 MB/s of
+e-mail and report text on one core here (20 before the reader's view of issue #19: see
+BENCHMARKS.md), so a large dataset's view is rebuilt in minutes.
 
 * ``email``: ``local@domain.tld`` (TLD of letters; a domain needs a letter before its TLD, so
   ``76936@20140224123907.mpg`` file names are left alone), with a space either side of the
@@ -317,8 +318,8 @@ _NUMBER_PARTS = {
     "bare": r"(?P<bare>(?<=[0-9])(?<!-[0-9])[0-9]{8,10}+(?![0-9]|-[0-9]))",
 }
 # A phone word, glued to the number or not (tel555-0143, phone_4155550142, tel=...).
-_PHONE_WORD_BEFORE = re.compile(
-    r"(?:(?<![^\W\d_])(?i:tele?phone|phone|ph|tel|cell(?:phone)?|mobile|mob|fax|pager|call|"
+_PHONE_WORD_BEFORE = re.compile(  # (the lookahead first: most positions fail at once)
+    r"(?=[TtPpCcMmFfDdHhW])(?:(?<![^\W\d_])(?i:tele?phone|phone|ph|tel|cell(?:phone)?|mobile|mob|fax|pager|call|"
     r"dial|contact|hotline)(?![^\W\d_])|\b[TPMFCHW](?=[ \t]?:))"
     r"[ \t.:#\-_=]{0,4}(?i:(?:no|num|number|nbr)(?![^\W\d_])\.?)?[ \t.:#\-_=]{0,3}\Z")
 # What may stand between two phone numbers for the second to be taken as one unlabelled.
@@ -326,6 +327,7 @@ _PHONE_JOINER = re.compile(r"[ \t]*(?:[,;/|&]|or|and|ou)?[ \t]*\Z")
 _BLANK = " \t\r\n\u00a0"
 _YEAR_BEFORE = re.compile(
     r"(?i:\b(?:in|since|of|by|from|until|during|before|after|for|to)[ \t]+)\Z")
+_PLAIN_PHONE_END = re.compile(r"[0-9]{3}[ \u00a0.\-][0-9]{4}\Z")  # 555-0162, no extension
 _PHONE_PARTS = re.compile(
     r"[(\[]?[2-9][0-9OolI]{2}([)\]]?[^0-9OolI]*)[2-9][0-9OolI]{2}([^0-9OolI]*)[0-9OolI]{4}")
 _PHONE_WORD_AFTER = re.compile(
@@ -572,6 +574,9 @@ def _phone_ok(number: str, text: str, start: int) -> bool:
     after a separator or ")" (415-\n555, (415)\n555), or for the separator before the last
     four digits of a number whose area code has a separator of its own (415-555\n0143).
     Other line breaks need a phone word: a column of figures reads like 426 / 521 / 1855."""
+    if _PLAIN_PHONE_END.search(number) and "\n" not in number and \
+            not any(c in number for c in "OolI"):
+        return True  # nearly every number: written plainly, nothing to check
     parts = _PHONE_PARTS.search(number)
     if parts is None or sum(c in "OolI" for c in parts.group()) > 2:
         return False
