@@ -57,6 +57,10 @@ def test_plain_text_search_prints_the_query_warnings(data, capsys):
     assert "unknown field 'nosuch' in the query" in capsys.readouterr().err
     assert trawl(data, "search", "pier") == 0
     assert capsys.readouterr().err == ""
+    # The parser finds three ways to say that `AND OR (` is wrong: the reader gets one.
+    assert trawl(data, "search", "AND OR (") == 0
+    warnings = capsys.readouterr().err.splitlines()
+    assert len(warnings) == 1 and warnings[0].startswith("trawl: warning: syntax error")
 
 
 # -- filters that cannot match ------------------------------------------------------------------

@@ -312,6 +312,30 @@ def test_a_killed_run_leaves_no_temporary_files_outside_the_data_dir(tmp_path: P
     assert search(data, "egret", limit=0).total == 2000
 
 
+def test_a_second_ingestion_into_the_same_data_dir_is_refused_clearly(tmp_path: Path) -> None:
+    source = tmp_path / "source"
+    source.mkdir()
+    for i in range(6000):  # enough that the first run is still at work when the second asks
+        (source / f"note-{i:05}.txt").write_text(f"Note {i}: the ibis saw {i} eels.\n")
+    data = tmp_path / "data"
+    env = {**os.environ, "TRAWL_DATA": str(data)}
+    first = subprocess.Popen([sys.executable, "-m", "trawl.cli.main", "ingest", str(source),
+                              "--dataset", "test", "--quiet", "--workers", "1"], env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while _indexed_so_far(data) < 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        second = trawl_cli("ingest", str(source), "--dataset", "test", "--quiet",
+                           data_dir=data, check=False)
+        assert first.poll() is None, "the first run ended before the second asked"
+        assert second.returncode == 1, second.stderr
+        assert "another process is writing it" in second.stderr
+        assert "Traceback" not in second.stderr
+    finally:
+        assert first.wait(timeout=300) == 0
+    assert search(data, "ibis", limit=0).total == 6000
+
+
 def test_retry_failed_reprocesses_only_failures(tmp_path: Path) -> None:
     root = tmp_path / "dump"
     root.mkdir()

@@ -112,6 +112,20 @@ def test_a_dataset_never_becomes_public_without_its_view(client, data):
     assert client.get("/api/search", params={"q": "zebracorn"}).status_code == 401  # none public
 
 
+def test_the_admin_is_told_in_their_language(client, data):
+    admin = {**_token(data, "admin"), "Accept-Language": "fr"}
+    asked = client.post("/admin/datasets/leak/visibility", data={"visibility": "restricted"},
+                        headers=admin)
+    job_id = client.get("/api/admin/jobs", headers=admin).json()["jobs"][0]["id"]
+    assert client.app.state.jobs.wait(job_id, timeout_s=120).state == "done"
+    shown = client.get(asked.headers["location"], headers=admin).text
+    assert f"leak : passage en restreint (tâche {job_id})" in shown
+    granted = client.post("/admin/datasets/leak/grants", headers=admin,
+                          data={"principal": "user", "who": "reader", "action": "grant"})
+    shown = client.get(granted.headers["location"], headers=admin).text
+    assert "leak : accordé à utilisateur reader" in shown
+
+
 def test_jobs_are_for_admins_only(client, data):
     reader = _token(data, "reader")
     for url in ("/api/admin/jobs", "/api/admin/jobs/1"):

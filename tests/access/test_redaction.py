@@ -50,7 +50,19 @@ def only(kind: str) -> Redactor:
     ("phone", "Orders: 888/501-3145, 800.937.5557x12", "Orders: [phone], [phone]"),
     ("phone", "Paris office +33 1 42 68 53 00, London +44 20 7946 0958.",
      "Paris office [phone], London [phone]."),
+    ("phone", "call (415) 555-0162.0r write, tel555-0143, Phone:(415)555-0162",
+     "call [phone].0r write, tel[phone], Phone:[phone]"),
+    ("phone", "scan_415-555-0162.pdf, [415] 555-0162, 602 - 555 - 0143, 555-O162 x",
+     "scan_[phone].pdf, [phone], [phone], 555-O162 x"),
+    ("phone", "(415) 555-0142 or 555-0143; (415)\n555-0162; 415-555-\n0162",
+     "[phone] or [phone]; [phone]; [phone]"),
+    ("phone", "fax 415-555-O162, (4l5) 5550162", "fax [phone], [phone]"),
+    ("email", "jane(at)example(dot)org, jo at example dot com, kim @ example.org",
+     "[email], [email], [email]"),
+    ("email", "write to jane.doe@\nexample.org or jo@exam-\nple.org",
+     "write to [email] or [email]"),
     ("ssn", "SSN 219-09-9999 and 219 09 9999", "SSN [ssn] and [ssn]"),
+    ("ssn", "SSN219-09-9999, 219-09-\n9999", "SSN[ssn], [ssn]"),
     ("ssn", "Social Security No. 219099999", "Social Security No. [ssn]"),
     ("dob", "DOB: 03/04/1971", "DOB: [date of birth]"),
     ("dob", "D.O.B. 1971-03-04; date of birth is March 4, 1971",
@@ -89,6 +101,8 @@ def test_detector_masks(kind: str, text: str, masked: str) -> None:
     "Area code 123-456-7890 starts with 1; 555-123-4567 has exchange 123.",
     "Serial 123456789 without a label; born in Chicago; Adobe 2020-01-02.",
     "Hundred-block: 6200 BLOCK PRESTON HWY, LOUISVILLE 40219.",
+    "Invoice 555-0143, part 415-5550162, look at example.com, in 2019 Superior Court.",
+    "Columns 426\n521\n1855 and Total 312 455\n2018.",
 ])
 def test_detectors_leave_ordinary_text(text: str) -> None:
     assert DEFAULT.spans(text) == []

@@ -27,6 +27,7 @@ class ExtractHelper:
         assert cls is not None, f"no extractor for {mime} ({path})"
         ctx = ExtractionContext(path, mime, path.name, self.blobs.root, self.tmp, limits,
                                 passwords)
+        self.not_extracted = ctx.not_extracted  # what the pipeline records as skipped/failed
         result = cls().extract(ctx)
         result.children = result.children or ctx.children
         return result

@@ -126,10 +126,11 @@ def test_gzip_quine_is_unpacked_one_layer(extract):
 def test_symlink_members_are_listed_never_followed(extract, fixture):
     result = extract(corpus_path("ingest-file", fixture))
     assert result.children == []
-    [skipped] = result.metadata["skipped_members"]
-    assert skipped["name"].endswith("secret.txt")
-    assert "symbolic link" in skipped["reason"]
-    assert "/ingestors/tests/fixtures/secret.txt" in skipped["reason"]
+    [skipped] = extract.not_extracted
+    assert skipped.name == "secret.txt" and skipped.kind == "member"
+    assert (skipped.status, skipped.code) == ("skipped", "link")
+    assert "symbolic link" in skipped.reason
+    assert "/ingestors/tests/fixtures/secret.txt" in skipped.reason
 
 
 def test_non_utf8_member_names_are_decoded(extract):
@@ -188,8 +189,9 @@ def test_encrypted_rar_without_password(extract):
 def test_zip_with_one_encrypted_member_keeps_the_other(extract):
     result = extract(corpus_path("tika", "pkg", "testZipEncrypted.zip"))
     assert names(result) == ["unencrypted.txt"]
-    [skipped] = result.metadata["skipped_members"]
-    assert skipped["name"] == "encrypted.txt" and "encrypted" in skipped["reason"]
+    [skipped] = extract.not_extracted
+    assert skipped.name == "encrypted.txt" and "encrypted" in skipped.reason
+    assert (skipped.status, skipped.code) == ("failed", "encrypted")
     assert result.warnings
 
 
@@ -241,7 +243,7 @@ def test_tar_links_are_never_followed(extract, tmp_path, inputs):
         archive.addfile(device)
     result = extract(target)
     assert names(result) == ["ok.txt"]
-    reasons = {s["name"]: s["reason"] for s in result.metadata["skipped_members"]}
+    reasons = {s.name: s.reason for s in extract.not_extracted}
     assert "symbolic link to /etc/passwd" in reasons["passwd"]
     assert "hard link" in reasons["hard"]
     assert "special file" in reasons["null"]
@@ -252,30 +254,62 @@ def test_tar_links_are_never_followed(extract, tmp_path, inputs):
 SMALL = Limits(ratio_check_min_size=1024**2, max_compression_ratio=100)
 
 
-def _zip_of_zeros(path: Path, members: int, size: int) -> None:
+def _zip_of_zeros(path: Path, members: int, size: int, before: dict[str, bytes] | None = None,
+                  after: dict[str, bytes] | None = None) -> None:
+    """A zip of `members` members of `size` zeros each, between the members `before` and
+    `after` (real text: what a bomb must not cost)."""
     block = bytes(1024 * 1024)
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in (before or {}).items():
+            archive.writestr(name, data)
         for index in range(members):
             with archive.open(f"zeros-{index}.bin", "w", force_zip64=True) as out:
                 for _ in range(size // len(block)):
                     out.write(block)
+        for name, data in (after or {}).items():
+            archive.writestr(name, data)
 
 
-def test_zip_bomb_stops_while_inflating(extract, tmp_path, inputs):
+def _limit_skips(extract) -> dict[str, str]:
+    """name -> reason of the members skipped for a limit (each a path of its own)."""
+    assert all((n.status, n.code) == ("skipped", "limit") for n in extract.not_extracted)
+    return {n.name: n.reason for n in extract.not_extracted}
+
+
+def _blob_sizes(extract) -> list[int]:
+    return [p.stat().st_size for p in extract.blobs.root.rglob("*") if p.is_file()]
+
+
+def test_zip_bomb_stops_while_inflating_and_keeps_the_other_members(extract, tmp_path, inputs):
+    udhr = corpus_path("ingest-file", "udhr_ger.txt").read_bytes()
+    utf = corpus_path("ingest-file", "utf.txt").read_bytes()
     target = inputs / "bomb.zip"
-    _zip_of_zeros(target, members=1, size=200 * 1024**2)  # 200 MB of zeros in ~200 KB
-    with pytest.raises(LimitExceeded):
-        extract(target, limits=SMALL)
+    _zip_of_zeros(target, members=1, size=200 * 1024**2,  # 200 MB of zeros in ~200 KB
+                  before={"udhr_ger.txt": udhr}, after={"utf.txt": utf})
+    result = extract(target, limits=SMALL)
+    assert sorted(names(result)) == ["udhr_ger.txt", "utf.txt"]
+    assert extract.child_bytes(child(result, "utf.txt")) == utf
+    assert "possible zip bomb" in _limit_skips(extract)["zeros-0.bin"]
+    assert result.metadata["member_count"] == 2 and result.metadata["skipped_count"] == 1
+    assert max(_blob_sizes(extract)) < 2 * 1024**2  # no more than the limit was ever kept
     assert files_outside_blobs(tmp_path, extract) == []
     assert list(extract.blobs.tmp_dir.iterdir()) == []  # the half-written member is gone
 
 
 def test_many_small_members_bomb_is_caught_archive_wide(extract, inputs):
     target = inputs / "flat-bomb.zip"
-    _zip_of_zeros(target, members=40, size=1024**2)  # each under the per-member check size
+    udhr = corpus_path("ingest-file", "udhr_ger.txt").read_bytes()
+    _zip_of_zeros(target, members=40, size=1024**2,  # each under the per-member check size
+                  before={"udhr_ger.txt": udhr}, after={"late.txt": b"after the bomb"})
     limits = Limits(ratio_check_min_size=4 * 1024**2, max_compression_ratio=100)
-    with pytest.raises(LimitExceeded, match="expands"):
-        extract(target, limits=limits)
+    result = extract(target, limits=limits)
+    kept = names(result)
+    # What came before the limit is kept; from there on, every member is a skipped path.
+    assert kept[0] == "udhr_ger.txt" and 3 <= len(kept) <= 6
+    skipped = _limit_skips(extract)
+    assert len(kept) + len(skipped) == 42 and "late.txt" in skipped
+    assert all("expands more than 100 times" in reason for reason in skipped.values())
+    assert sum(c.size for c in result.children) <= 5 * 1024**2
 
 
 def test_gzip_bomb(extract, inputs):
@@ -283,22 +317,72 @@ def test_gzip_bomb(extract, inputs):
     with gzip.open(target, "wb") as out:
         for _ in range(50):
             out.write(bytes(1024 * 1024))
-    with pytest.raises(LimitExceeded):
+    with pytest.raises(LimitExceeded):  # one file inside: the file itself fails
         extract(target, limits=SMALL)
 
 
-def test_size_and_count_limits(extract, inputs):
+def test_size_and_count_limits_skip_the_members_past_them(extract, inputs):
     big = inputs / "big.zip"
     with zipfile.ZipFile(big, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("small.txt", "fits")
         archive.writestr("big.bin", bytes(3 * 1024 * 1024))
-    with pytest.raises(LimitExceeded):
-        extract(big, limits=Limits(max_child_size=1024 * 1024))
+    result = extract(big, limits=Limits(max_child_size=1024 * 1024))
+    assert names(result) == ["small.txt"]
+    assert "larger than the limit" in _limit_skips(extract)["big.bin"]
     many = inputs / "many.zip"
     with zipfile.ZipFile(many, "w") as archive:
         for index in range(20):
-            archive.writestr(f"f{index}.txt", "x")
-    with pytest.raises(LimitExceeded):
-        extract(many, limits=Limits(max_children_count=10))
+            archive.writestr(f"f{index:02d}.txt", "x")
+    result = extract(many, limits=Limits(max_children_count=10))
+    assert names(result) == [f"f{index:02d}.txt" for index in range(10)]
+    skipped = _limit_skips(extract)
+    assert sorted(skipped) == [f"f{index:02d}.txt" for index in range(10, 20)]
+    assert all("more than 10 members" in reason for reason in skipped.values())
+
+
+def test_members_not_extracted_are_listed_up_to_a_limit(extract, inputs):
+    many = inputs / "many.zip"
+    with zipfile.ZipFile(many, "w") as archive:
+        for index in range(20):
+            archive.writestr(f"f{index:02d}.txt", "x")
+    result = extract(many, limits=Limits(max_children_count=5, max_not_extracted=5))
+    assert len(result.children) == 5 and len(extract.not_extracted) == 5
+    assert result.metadata["skipped_count"] == 15
+    assert result.metadata["unlisted_members"] == 10
+    assert any("10 more members were not extracted" in w for w in result.warnings)
+
+
+def test_real_zip_keeps_the_members_under_the_size_limit(extract):
+    result = extract(corpus_path("ingest-file", "test-documents.zip"),
+                     limits=Limits(max_child_size=20_000))
+    assert sorted(names(result)) == sorted(set(TEST_DOCUMENTS) - {"testPDF.pdf",
+                                                                  "testOpenOffice2.odt"})
+    assert sorted(_limit_skips(extract)) == ["testOpenOffice2.odt", "testPDF.pdf"]
+
+
+def test_bomb_read_by_7z_keeps_what_came_before(extract, inputs):
+    if not shutil.which("7z"):
+        pytest.skip("7z not installed")
+    work = inputs / "work"
+    work.mkdir()
+    shutil.copyfile(corpus_path("ingest-file", "udhr_ger.txt"), work / "a-udhr.txt")
+    target = inputs / "locked-bomb.7z"  # encrypted: libarchive cannot read it, 7z does
+    subprocess.run(["7z", "a", "-psecret", "-ms=off", str(target), "a-udhr.txt"], cwd=work,
+                   check=True, capture_output=True)
+    zeros = subprocess.Popen(["7z", "a", "-psecret", "-ms=off", "-sib-zeros.bin", str(target)],
+                             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+    assert zeros.stdin is not None
+    for _ in range(100):
+        zeros.stdin.write(bytes(1024 * 1024))
+    zeros.stdin.close()
+    assert zeros.wait() == 0
+    (work / "c-after.txt").write_text("after the bomb")
+    subprocess.run(["7z", "a", "-psecret", "-ms=off", str(target), "c-after.txt"], cwd=work,
+                   check=True, capture_output=True)
+    result = extract(target, passwords=["secret"], limits=SMALL)
+    assert names(result) == ["a-udhr.txt"]
+    assert sorted(_limit_skips(extract)) == ["b-zeros.bin", "c-after.txt"]
+    assert max(_blob_sizes(extract)) < 2 * 1024**2
 
 
 def test_truncated_tar_keeps_what_came_before(extract, inputs):

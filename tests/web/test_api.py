@@ -134,6 +134,8 @@ def test_pagination(client):
     ({"q": "crime", "date_from": "2021-02-30"}, "date_from"),
     ({"q": "crime", "date_from": "2022", "date_to": "2021"}, "after"),
     ({"q": "crime", "year": "nineteen"}, "year"),
+    ({"q": "crime", "status": "bogus"}, "status is one of indexed, failed, skipped"),
+    ({"q": "crime", "ocr": "maybe"}, "ocr is yes"),
     ({"q": "crime", "dataset": "nope"}, "nope"),
     ({"q": "crime", "filter": "colour:red"}, "unknown filter"),
     ({"q": "crime", "filter": "nocolon"}, "name:value"),

@@ -109,6 +109,7 @@ def test_hostile_email_runs_no_script(page, live_server, docs):
     watch = Watch(page, live_server)
     doc_id = docs["hostile/hostile.eml"]
     page.goto(f"/documents/{doc_id}?q=surveillance")
+    page.locator("details.formatted summary").click()  # the HTML body, folded under its text
     frame_element = page.locator("iframe.html-frame")
     frame_element.scroll_into_view_if_needed()
     assert frame_element.get_attribute("sandbox") == ""
@@ -202,3 +203,54 @@ def test_the_watch_would_see_a_script_run(page, live_server):
     with pytest.raises(AssertionError):
         watch.assert_nothing_ran(page)
     assert watch.requests and any("pwned" in url for url in watch.requests)
+
+
+def test_document_side_never_scrolls_on_its_own(page, docs):
+    """The side panel had a scroll bar of its own, and "Referenced by" hid below it."""
+    page.set_viewport_size({"width": 1280, "height": 500})
+    page.goto(f"/documents/{docs['hostile/hostile.eml']}")  # no preview: panels on the side
+    side = page.locator(".doc-side")
+    assert side.locator(".relations").count() == 1
+    assert side.evaluate("e => getComputedStyle(e).overflowY") == "visible"
+    assert side.evaluate("e => e.scrollHeight <= e.clientHeight + 1")
+    page.goto(f"/documents/{docs['atlanta/files/2021Week16CrimeReport.pdf']}")
+    # A preview stays in view on the side, alone; the panels go under the text.
+    assert page.locator(".doc-side .relations").count() == 0
+    assert page.locator(".doc-main .relations").count() == 1
+    assert side.evaluate("e => getComputedStyle(e).overflowY") == "visible"
+
+
+def test_opening_a_hit_keeps_the_title_in_view(page):
+    page.goto("/?q=crime")
+    hit = page.locator("li.hit", has_text="2021Week16CrimeReport.pdf")
+    assert hit.locator(".page-ref").count() == 1  # a hit on a page of a PDF
+    hit.locator(".hit-title a").click()
+    page.wait_for_load_state()
+    assert "#" not in page.url and "page=" in page.url
+    assert page.evaluate("window.scrollY") == 0
+    assert page.locator("h1").is_visible()
+
+
+def test_every_button_is_styled(page, browser, live_server):
+    """No button is left as the browser draws it (grey face, square corners, system font)."""
+    for url in ("/admin", "/admin/audit", "/?q=crime"):
+        page.goto(url)
+        buttons = page.locator("main button")
+        for i in range(buttons.count()):
+            style = buttons.nth(i).evaluate(
+                "b => { const s = getComputedStyle(b); return [s.backgroundColor, "
+                "s.borderTopLeftRadius, s.fontFamily, b.className, b.textContent.trim()]; }")
+            background, radius, font, classes, text = style
+            if "linkish" in classes:
+                continue
+            assert background not in ("rgb(239, 239, 239)", "rgb(240, 240, 240)"), (url, text)
+            assert radius != "0px", (url, text)
+            assert font == page.evaluate("getComputedStyle(document.body).fontFamily"), (url, text)
+    context = browser.new_context(base_url=live_server.url)
+    try:
+        login = context.new_page()
+        login.goto("/login")
+        button = login.locator("main button[type=submit]")
+        assert button.evaluate("b => getComputedStyle(b).borderTopLeftRadius") != "0px"
+    finally:
+        context.close()

@@ -79,9 +79,11 @@ def test_search_page_groups_pages_of_one_document(client):
                       html, flags=re.S).group(0)
     assert re.search(r'class="page-ref"[^>]*>page \d+<', block)
     assert "also on pages" in block
+    title = unescape(re.search(r'class="hit-title"><a href="([^"]*)"', block).group(1))
+    assert "page=" in title and "#" not in title  # opens at the top, the title in view
     for url in links(block):
-        if url.startswith("/documents/"):
-            assert "page=" in url and "#page-" in url
+        if url.startswith("/documents/") and url != title:
+            assert "page=" in url and "#page-" in url  # "page N" links jump to the page
 
 
 def test_search_page_messages_instead_of_errors(client):
@@ -252,6 +254,27 @@ def test_browse_datasets_folders_and_overview(client):
     assert client.get("/datasets/sample/browse/h_stile").status_code == 404
     nested = client.get("/datasets/sample/browse/atlanta").text
     assert 'href="/datasets/sample/browse/atlanta/files"' in nested
+
+
+def test_folders_show_dates_and_sort_by_name_date_or_size(client):
+    page = client.get("/datasets/sample/browse/hostile").text
+    assert "<th>" in page and ">Modified</a>" in page and 'href="?sort=date"' in page
+    assert '<time datetime="' in page  # each file on disk has its modification date
+    by_size = client.get("/datasets/sample/browse/hostile", params={"sort": "size"})
+    assert by_size.status_code == 200 and 'aria-sort="descending"' in by_size.text
+    assert client.get("/datasets/sample/browse/hostile",
+                      params={"sort": "path"}).status_code == 400
+    listed = client.get("/api/datasets/sample/browse",
+                        params={"path": "hostile", "sort": "size"}).json()
+    sizes = [f["size"] for f in listed["files"]]
+    known = [size for size in sizes if size is not None]
+    assert sizes == sorted(known, reverse=True) + [None] * (len(sizes) - len(known))
+    # Files on disk have a date; the link and the pipe, never read, have none.
+    undated = {f["name"] for f in listed["files"] if f["modified"] is None}
+    assert undated == {"a-pipe", "passwd-link"}
+    by_date = client.get("/api/datasets/sample/browse", params={"sort": "date"}).json()
+    dates = [f["modified"] for f in by_date["folders"]]
+    assert dates == sorted(dates, reverse=True) and all(dates)
 
 
 def test_languages(client):

@@ -255,3 +255,40 @@ def test_refusals(tc, ids) -> None:
     assert tc.get(f"/tables/{sars['id']}/rows/999999").status_code == 404
     assert tc.get(f"/datasets/{DATASET}/tables/union",
                   params={"name": "NoSuchTable"}).status_code == 404
+
+
+# -- what a new reader sees (#19) ---------------------------------------------------------------
+def test_grid_links_file_cells_and_names_joined_facet_values(tc, ids) -> None:
+    documents = ids[("ncric", "Documents")]
+    row = tc.get(f"/api/tables/{documents['id']}/rows/1").json()
+    link = next(link for link in row["links"] if link["column"] == "DocFilename")
+    page = tc.get(f"/tables/{documents['id']}").text
+    first = re.search(rf'<tr><td class="num"><a href="/tables/{documents["id"]}/rows/1">.*?</tr>',
+                      page).group(0)
+    # Each file cell links to the document the table store resolved; other cells stay text.
+    found = re.findall(r'<a href="([^"]*)" class="file-ref">', first)
+    assert f"/documents/{link['document_id']}" in found
+    assert sorted(found) == sorted(f"/documents/{x['document_id']}" for x in row["links"])
+    # The category facet shows the joined table's names, the raw id only as a tooltip.
+    category = ids[("ncric", "DocumentCategory")]
+    names = {r["DocumentCategoryID"]: r["CategoryName"] for r in tc.get(
+        f"/api/tables/{category['id']}", params={"limit": "500"}).json()["rows"]}
+    facet = re.search(r'data-facet="DocumentCategoryID".*?</section>', page, re.S).group(0)
+    shown = re.findall(r'f\.DocumentCategoryID=(\d+)"[^>]*><span class="facet-name" '
+                       r'title="(\d+)">([^<]*)</span>', facet)
+    assert shown, facet
+    for value, title, label in shown:
+        assert value == title and label == names[int(value)]
+
+
+def test_referenced_by_entries_read_as_one_link(tc, ids) -> None:
+    documents = ids[("ncric", "Documents")]
+    row = tc.get(f"/api/tables/{documents['id']}/rows/1").json()
+    link = next(link for link in row["links"] if link["column"] == "DocFilename")
+    page = tc.get(f"/documents/{link['document_id']}").text
+    section = re.search(r'<section class="panel referenced-by".*?</section>', page, re.S)
+    entries = re.findall(r"<li>(.*?)</li>", section.group(0), re.S)
+    assert entries
+    for entry in entries:
+        assert re.match(r'<a href="/tables/\d+/rows/\d+">[^<]+</a> <span', entry), entry
+    assert f"Documents row {row['key']}: {row['cells']['DocTitle']}</a>" in section.group(0)

@@ -257,6 +257,32 @@ def test_folder_listing_treats_percent_and_underscore_literally(tmp_path):
     catalog.close()
 
 
+def test_folder_listing_sorts_by_name_date_or_size_and_dates_folders(tmp_path):
+    catalog = Catalog(tmp_path / "catalog.sqlite")
+    ds = catalog.ensure_dataset("d", str(tmp_path))
+    for path, size, mtime in (("b.txt", 30, 200.0), ("a.txt", 10, 300.0), ("c.txt", 20, None),
+                              ("old/x.txt", 5, 100.0), ("new/y.txt", 50, 400.0),
+                              ("new/z.txt", 1, 150.0)):
+        catalog.upsert_disk_file(ds.id, path, size, mtime)
+    catalog.commit()
+
+    def order(sort):
+        listing = browse.list_folder(catalog, ds.id, "", sort=sort)
+        return [f.name for f in listing.folders], [f.name for f in listing.files]
+
+    assert order("name") == (["new", "old"], ["a.txt", "b.txt", "c.txt"])
+    assert order("date") == (["new", "old"], ["a.txt", "b.txt", "c.txt"])  # no date: last
+    assert order("size") == (["new", "old"], ["b.txt", "c.txt", "a.txt"])
+    folders = {f.name: f for f in browse.list_folder(catalog, ds.id, "").folders}
+    assert folders["new"].modified == 400.0 and folders["old"].modified == 100.0
+    catalog.upsert_disk_file(ds.id, "old/w.txt", 500, 900.0)
+    catalog.commit()
+    assert order("date")[0] == ["old", "new"] and order("size")[0] == ["old", "new"]
+    with pytest.raises(ValueError):
+        browse.list_folder(catalog, ds.id, "", sort="path; DROP TABLE files")
+    catalog.close()
+
+
 # -- the server process ----------------------------------------------------------------------------
 def test_trawl_serve_binds_localhost_and_prints_the_url(data_dir, admin_token):
     with socket.socket() as s:

@@ -6,7 +6,8 @@ is read as the tables it holds (a block per sheet, `Sheet: NAME` lines between t
 split by the block's delimiter) and the cells under a personal header are masked as in
 `tables-redacted.sqlite`; then every detector runs over the whole text, as for any document.
 The same function feeds the redacted index and the pages, so what is searchable and what is
-shown are masked alike.
+shown are masked alike; a paged document's pages are masked together (`mask_pages`), as its
+text is shown.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import re
 from trawl.access.redaction import Redactor
 from trawl.storage.tables import is_table_content
 
+PAGE_BREAK = "\n\f"  # between the pages of a document's text (derive/documents.py)
 _SHEET_LINE = re.compile(r"(?m)^(Sheet: [^\n]*)\n")
 _DELIMITERS = ("\t", ",", ";", "|")
 HEADER_SEARCH_ROWS = 10   # a title or a blank row may come before a sheet's header
@@ -28,6 +30,18 @@ def mask_document_text(text: str, redactor: Redactor, mime: str | None, family: 
     if text and is_table_content(mime, family, name):
         text = mask_table_text(text, redactor)
     return redactor.text(text)
+
+
+def mask_pages(pages: list[str], redactor: Redactor, mime: str | None, family: str | None,
+               name: str = "") -> list[str]:
+    """A paged document's pages, masked as one text (as the document's text is, pages joined
+    by PAGE_BREAK): a number that a page break and its footer cut in two is seen whole. A
+    mask never covers a page break, so the pages stay the same pages."""
+    masked = mask_document_text(PAGE_BREAK.join(pages), redactor, mime, family, name)
+    parts = masked.split(PAGE_BREAK)
+    if len(parts) != len(pages):  # a table file's rows rewritten across pages: one by one
+        return [mask_document_text(p, redactor, mime, family, name) for p in pages]
+    return parts
 
 
 def mask_table_text(text: str, redactor: Redactor) -> str:

@@ -18,7 +18,7 @@ from trawl import __version__
 from trawl.cli import access_commands, audit_commands, entity_commands
 from trawl.cli.wording import counted
 from trawl.errors import UNKNOWN, BadRequest, NotFound, TrawlError, is_retryable
-from trawl.index.base import FACET_VALUES, FACETS, ROW_FACETS, SearchQuery
+from trawl.index.base import FACET_VALUES, FACETS, ROW_FACETS, UNKNOWN_YEAR, SearchQuery
 from trawl.storage.catalog import Catalog
 from trawl.storage.datadir import DataDir
 
@@ -148,6 +148,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8080)
     p.add_argument("--proxy", metavar="ADDRESS",
                    help="a reverse proxy (TLS) in front: trust its X-Forwarded-For/-Proto")
+    p.add_argument("--max-active", type=int, metavar="N",
+                   help="requests at work at once (default 16); more wait up to 5 s, and "
+                        "past 64 waiting they get 503 with Retry-After")
     access_commands.register(sub, command)
     audit_commands.register(sub, command)
     entity_commands.register(command, _run, _add_run_options)
@@ -155,6 +158,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _year(value: str) -> str:
+    if value == UNKNOWN_YEAR:  # the documents without a date
+        return value
     if len(value) != 4 or not value.isascii() or not value.isdigit():
         raise argparse.ArgumentTypeError(f"a year has four digits (2020), not {value!r}")
     return value
@@ -164,7 +169,10 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=int, default=os.cpu_count() or 2,
                    help="worker processes (default: one per core)")
     p.add_argument("--password", action="append", default=[],
-                   help="a password to try on encrypted files (repeatable)")
+                   help="a password to try on encrypted files (repeatable; visible in `ps`: "
+                        "prefer --password-file)")
+    p.add_argument("--password-file", type=Path, action="append", default=[],
+                   metavar="FILE", help="passwords to try, one per line (repeatable)")
     p.add_argument("--timeout", type=float, default=900.0,
                    help="seconds one file may take (default 900)")
     p.add_argument("--memory-limit", type=int, default=3072,
@@ -204,7 +212,7 @@ def _ingester(args: argparse.Namespace):  # noqa: ANN202 (imports the ingestion 
               "files go to the system's temporary folder", file=sys.stderr)
     options = IngestOptions(workers=args.workers, timeout_s=args.timeout,
                             memory_limit=args.memory_limit * 1024 * 1024,
-                            passwords=tuple(args.password), quiet=args.quiet,
+                            passwords=_passwords(args), quiet=args.quiet,
                             ocr=getattr(args, "ocr", None),
                             ocr_languages=getattr(args, "ocr_languages", None),
                             ocr_timeout_s=getattr(args, "ocr_timeout", 120.0),
@@ -257,6 +265,19 @@ def _print_retry(summary: Any, everything: bool) -> None:
 
 def _files(n: int) -> str:
     return counted(n, "failed file")
+
+
+def _passwords(args: argparse.Namespace) -> tuple[str, ...]:
+    """--password values, then the lines of each --password-file (a file, unlike an argument,
+    is not shown to every local user by `ps`); blank lines are not passwords."""
+    found = list(args.password)
+    for path in args.password_file:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise BadRequest(f"cannot read the password file {path}: {exc}") from None
+        found += [line.rstrip("\r") for line in text.split("\n") if line.strip()]
+    return tuple(dict.fromkeys(found))
 
 
 def _existing_data(args: argparse.Namespace) -> DataDir:
@@ -506,7 +527,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from trawl.web.server import serve  # the web layer is only imported when serving
 
     serve(DataDir.open(args.data_dir, create=False), host=args.host, port=args.port,
-          proxy=args.proxy)
+          proxy=args.proxy, max_active=args.max_active)
     return 0
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
-from trawl.access.document_text import mask_document_text
+from trawl.access.document_text import mask_document_text, mask_pages
 from trawl.access.policy import check_visibility
 from trawl.access.published import REDACTION_SETTING, VIEW_SETTING, redaction_rules
 from trawl.access.redacted_tables import build_redacted_tables
@@ -144,9 +144,10 @@ def redact_document(doc: IndexDocument, redactor: Redactor) -> IndexDocument:
     return dataclasses.replace(
         doc, view="redacted", title=text(doc.title), path=text(doc.path),
         paths=[text(p) for p in doc.paths], sources=[text(s) for s in doc.sources],
-        text=body(doc.text), pages=[body(p) for p in doc.pages] if doc.pages is not None
-        else None, sender=text(doc.sender), recipients=text(doc.recipients),
-        meta=text(doc.meta))
+        text=body(doc.text),
+        pages=mask_pages(doc.pages, redactor, doc.mime, doc.family, doc.path)
+        if doc.pages is not None else None,
+        sender=text(doc.sender), recipients=text(doc.recipients), meta=text(doc.meta))
 
 
 def _redact_tables(data: DataDir, catalog: Catalog, dataset: Dataset,

@@ -23,6 +23,9 @@ FACETS = ("dataset", "source", "type", "year", "language", "status", "mime", "oc
 # The facets whose values are a fixed set (the others name what the dump holds): a filter
 # with another value cannot match anything, so it is refused rather than answered with 0.
 FACET_VALUES = {"ocr": ("yes", "no"), "status": ("indexed", "failed", "skipped")}
+# The year facet's bucket (and filter value) of what has no date: without it a reader could
+# not see, or reach, the documents that no date filter ever matches.
+UNKNOWN_YEAR = "unknown"
 # What a row of a table has (record="rows"); the other facets are documents' only.
 ROW_FACETS = ("dataset", "source", "table", "year")
 

@@ -98,8 +98,14 @@ def refuse_negation_only(text: str, warnings: list[str]) -> None:
 
 
 def query_problems(warnings: list[str]) -> list[str]:
-    """The parser's complaints about a query, said for a reader."""
+    """The parser's complaints about a query, said for a reader: one syntax error, however
+    many ways the parser found to say it (`AND OR (` gets three)."""
     out = []
+    syntax = [w for w in warnings if w.startswith("Syntax Error")]
+    if len(syntax) > 1:
+        details = [w.split(":", 1)[1].strip() for w in syntax]
+        warnings = [w for w in warnings if not w.startswith("Syntax Error")]
+        warnings.insert(0, "Syntax Error: " + "; ".join(dict.fromkeys(details)))
     for warning in warnings:
         unknown = re.search(r"Field does not exist: '([^']*)'", warning)
         if unknown:

@@ -26,6 +26,7 @@ from trawl.errors import Busy, TrawlError
 from trawl.index import analysis, query_syntax, ranking
 from trawl.index.base import (
     FIELD_ALIASES,
+    UNKNOWN_YEAR,
     IndexDocument,
     IndexHit,
     IndexResult,
@@ -40,6 +41,7 @@ ANALYZER = analysis.EXACT
 FACET_FIELDS = {"dataset": "dataset", "source": "source", "type": "family", "year": "year",
                 "language": "language", "status": "status", "mime": "mime", "ocr": "ocr",
                 "table": "table", "table_id": "table_id"}
+NO_YEAR = 0  # the year facet's key for what has no date (datetime has no year 0)
 # Exact (unstemmed) fields a query searches; the stemmed ones are added per language
 # (ranking.search_fields, where the boosts are).
 DEFAULT_FIELDS = ranking.EXACT_FIELDS
@@ -351,14 +353,25 @@ class TantivyIndex:
 
     def _any_of(self, field_name: str, values: list[str]) -> Query:
         if field_name == "year":
-            terms = []
-            for value in values:
-                if not str(value).lstrip("-").isdigit():
-                    raise QueryError(f"year must be a number, not {value!r}")
-                terms.append(int(value))
-        else:
-            terms = [str(v) for v in values]
-        return Query.term_set_query(self.schema, field_name, terms)
+            return self._years(values)
+        return Query.term_set_query(self.schema, field_name, [str(v) for v in values])
+
+    def _years(self, values: list[str]) -> Query:
+        """Any of these years; UNKNOWN_YEAR is what has no date (so no year field)."""
+        terms = []
+        for value in values:
+            if value == UNKNOWN_YEAR:
+                continue
+            if not str(value).lstrip("-").isdigit():
+                raise QueryError(f"year must be a number, not {value!r}")
+            terms.append(int(value))
+        dated = Query.term_set_query(self.schema, "year", terms)
+        if UNKNOWN_YEAR not in values:
+            return dated
+        undated = Query.boolean_query([(Occur.Must, Query.all_query()),
+                                       (Occur.MustNot, Query.exists_query("year"))])
+        return Query.boolean_query([(Occur.Should, dated), (Occur.Should, undated)]) \
+            if terms else undated
 
     @staticmethod
     def _and(*queries: Query) -> Query:
@@ -421,12 +434,14 @@ class TantivyIndex:
             if field_name is None:
                 raise QueryError(f"unknown facet: {facet}")
             spec[facet] = {"terms": {"field": field_name, "size": query.facet_size}}
+            if facet == "year":  # no date, so no year: counted as year 0, no real year
+                spec[facet]["terms"]["missing"] = NO_YEAR
         raw = searcher.aggregate(full, spec)
         out: dict[str, list[tuple[str, int]]] = {}
         for facet in query.facets:
             buckets = raw.get(facet, {}).get("buckets", [])
-            out[facet] = [(str(_bucket_key(b["key"])), int(b["doc_count"])) for b in buckets
-                          if str(b["key"]) != ""]
+            out[facet] = [(_facet_value(facet, b["key"]), int(b["doc_count"]))
+                          for b in buckets if str(b["key"]) != ""]
         return out
 
 
@@ -434,6 +449,11 @@ def _bucket_key(key: object) -> object:
     if isinstance(key, float) and key.is_integer():
         return int(key)
     return key
+
+
+def _facet_value(facet: str, key: object) -> str:
+    value = _bucket_key(key)
+    return UNKNOWN_YEAR if facet == "year" and value == NO_YEAR else str(value)
 
 
 _ROW_PREFIX = re.compile(r'"[^"]*"|(?<![\w:])(\w{2,})\*(?=[\s()]|$)')

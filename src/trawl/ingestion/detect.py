@@ -101,7 +101,8 @@ def detect_mime(path: Path, name: str | None = None) -> str:
     if mime in _GENERIC or mime in {"application/csv"}:
         hint = EXTENSION_HINTS.get(Path(name or path).suffix.lower())
         if hint and mime in _HINT_ALLOWED_FROM.get(hint, set()) \
-                and (mime != "text/html" or _reads_as_table(path)):
+                and not (hint in _TABLE_TYPES and mime == "text/html"
+                         and not _reads_as_table(path)):
             return hint
     if Path(name or path).suffix.lower() == ".txt" and mime in _MISTAKEN_FOR_CODE:
         return "text/plain"  # prose that libmagic's code heuristics took for a program
@@ -114,6 +115,9 @@ _MISTAKEN_FOR_CODE = {"text/x-fortran", "text/x-c", "text/x-c++", "text/x-java",
                       "application/javascript", "text/javascript", "text/x-asm",
                       "text/x-pascal", "text/x-makefile", "text/x-script.python",
                       "text/x-perl", "text/x-ruby", "text/x-tex", "text/troff"}
+
+
+_TABLE_TYPES = ("text/csv", "text/tab-separated-values")
 
 
 def _reads_as_table(path: Path) -> bool:

@@ -359,7 +359,11 @@ class Ingester:
         if not row.expanded:
             children = self.catalog.content_children(content.sha256)
             if children:
-                self.counters.total += self.catalog.add_child_files(row, children)
+                added = self.catalog.add_child_files(row, children)
+                self.counters.total += sum(added.values())
+                for status in ("failed", "skipped"):  # not extracted: final at once
+                    for _ in range(added.get(status, 0)):
+                        self._count(status, 0)
 
     def _count(self, status: str, size: int | None) -> None:
         self.counters.done += 1

@@ -161,11 +161,18 @@ class Worker:
             if content.error:
                 content.error = _without_source(content.error, task)
         children = extracted.children or ctx.children
+        if ctx.unlisted:
+            extracted.warnings.append(f"{ctx.unlisted} more children were not extracted and "
+                                      "are not listed")
         self._fill(content, extracted)
         stage_tables(Path(task.source), content, task.name, self.config.tmp_dir,  # CSV/sheets
                      extracted.sheets)
-        return content, [ChildEntry(c.name, c.kind, c.sha256, c.size, c.mtime)
-                         for c in children]
+        # What was found but not extracted is a path too: skipped or failed, saying why.
+        return content, [
+            *(ChildEntry(c.name, c.kind, c.sha256, c.size, c.mtime) for c in children),
+            *(ChildEntry(n.name, n.kind, None, 0, n.mtime, n.status, n.reason[:2000], n.code)
+              for n in ctx.not_extracted),
+        ]
 
     def _fill(self, content: Content, extracted: ExtractionResult) -> None:
         text = extracted.full_text()

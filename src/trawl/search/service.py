@@ -188,12 +188,12 @@ class Archive:
         return dataclasses.replace(found, failures=masked(found.failures),
                                    skipped=masked(found.skipped))
 
-    def folder(self, dataset: Dataset, folder: str, offset: int, limit: int
-               ) -> browse.FolderListing:
+    def folder(self, dataset: Dataset, folder: str, offset: int, limit: int,
+               sort: str = "name") -> browse.FolderListing:
         folder = self._asked_path(dataset, folder)
         if not browse.folder_exists(self.catalog, dataset.id, folder):
             raise NotFound(f"no folder {folder[:200]!r} in dataset {dataset.name!r}")
-        found = browse.list_folder(self.catalog, dataset.id, folder, offset, limit)
+        found = browse.list_folder(self.catalog, dataset.id, folder, offset, limit, sort)
         mask = self.masker(dataset)
         if mask is _same:
             return found

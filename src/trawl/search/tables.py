@@ -284,6 +284,39 @@ class TableReader:
             return []
         return self.store.links_of_row(info.id, number)
 
+    def links_of_rows(self, info: TableInfo, numbers: list[int]
+                      ) -> dict[int, dict[str, dict[str, Any]]]:
+        """row -> column -> its first file link, for the rows of one page of a grid."""
+        out: dict[int, dict[str, dict[str, Any]]] = {}
+        if not self.store:
+            return out
+        for number in numbers:
+            for link in self.store.links_of_row(info.id, number):
+                out.setdefault(number, {}).setdefault(link["column"], link)
+        return out
+
+    def value_labels(self, info: TableInfo, column: str, values: list[Any]) -> dict[Any, str]:
+        """For a column that joins another table's key (DocumentCategoryID ->
+        DocumentCategory), each value's label there (the category's name): what a facet of
+        raw ids shows instead of the ids. Values without a joined row have no label."""
+        if not self.store:
+            return {}
+        labels: dict[Any, str] = {}
+        for join in self.store.joins_of(info.id):
+            if join.from_table != info.id or join.from_column.lower() != column.lower():
+                continue
+            other = self.store.table(join.to_table)
+            if other is None or not other.has_rows or not other.label_column:
+                continue
+            for value in values:
+                if value in labels or value is None or value == "":
+                    continue
+                found = rows_equal(self.store, other, join.to_column, value, 1)
+                label = row_label(other, found[0]) if found else ""
+                if label and label != str(value):
+                    labels[value] = label
+        return labels
+
     def joined(self, info: TableInfo, row: dict[str, Any]) -> list[JoinedRows]:
         if not self.store:
             return []

@@ -23,6 +23,7 @@ class FolderEntry:
     path: str          # the folder's path, no trailing slash
     files: int         # files on disk anywhere below it
     size: int          # their total size in bytes
+    modified: float | None = None  # the newest modification time below it (epoch seconds)
 
 
 @dataclass
@@ -82,25 +83,38 @@ def _range_sql(high: str | None) -> str:
     return "path >= ?" + (" AND path < ?" if high is not None else "")
 
 
+# How a listing may be sorted: by name (A to Z), by date (newest first), by size (largest
+# first); ties, and files without a date, by name.
+FOLDER_SORTS = ("name", "date", "size")
+_FILE_ORDER = {"name": "f.path", "date": "f.mtime IS NULL, f.mtime DESC, f.path",
+               "size": "f.size IS NULL, f.size DESC, f.path"}
+
+
 def list_folder(catalog: Catalog, dataset_id: int, folder: str, offset: int = 0,
-                limit: int = 200) -> FolderListing:
+                limit: int = 200, sort: str = "name") -> FolderListing:
+    if sort not in FOLDER_SORTS:
+        raise ValueError(f"sort is one of {', '.join(FOLDER_SORTS)}")
     folder = normalise_folder(folder)
     low, high = _range(folder)
     bounds = [low] + ([high] if high is not None else [])
     start = len(low) + 1  # 1-based substr position of the part below the folder
     sub = (
-        f"SELECT substr(path, ?) AS rest, size FROM files WHERE dataset_id = ? AND depth = 0 "
+        f"SELECT substr(path, ?) AS rest, size, mtime FROM files WHERE dataset_id = ? "
+        f"AND depth = 0 "
         f"AND kind != 'dir' AND {_range_sql(high)}"
     )
     params = [start, dataset_id, *bounds]
     folders = [
         FolderEntry(r["name"], f"{folder}/{r['name']}" if folder else r["name"], r["n"],
-                    r["bytes"] or 0)
+                    r["bytes"] or 0, r["modified"])
         for r in catalog.db.execute(
             f"SELECT substr(rest, 1, instr(rest, '/') - 1) AS name, COUNT(*) AS n, "
-            f"SUM(size) AS bytes FROM ({sub}) WHERE instr(rest, '/') > 0 "
-            "GROUP BY name ORDER BY name", params)
+            f"SUM(size) AS bytes, MAX(mtime) AS modified FROM ({sub}) "
+            "WHERE instr(rest, '/') > 0 GROUP BY name ORDER BY name", params)
     ]
+    if sort != "name":  # every sub-folder is listed at once: sorted here, names breaking ties
+        key = "modified" if sort == "date" else "size"
+        folders.sort(key=lambda f: (getattr(f, key) is None, -(getattr(f, key) or 0)))
     direct = (
         "FROM files f LEFT JOIN contents c ON c.sha256 = f.sha256 WHERE f.dataset_id = ? "
         f"AND f.depth = 0 AND f.kind != 'dir' AND {_range_sql(high).replace('path', 'f.path')} "
@@ -110,7 +124,8 @@ def list_folder(catalog: Catalog, dataset_id: int, folder: str, offset: int = 0,
     total = catalog.db.execute(f"SELECT COUNT(*) {direct}", direct_params).fetchone()[0]
     rows = catalog.db.execute(
         f"SELECT f.*, c.family AS c_family, c.title AS c_title, c.status AS c_status {direct} "
-        "ORDER BY f.path LIMIT ? OFFSET ?", [*direct_params, limit, offset]).fetchall()
+        f"ORDER BY {_FILE_ORDER[sort]} LIMIT ? OFFSET ?",
+        [*direct_params, limit, offset]).fetchall()
     return FolderListing(folder, folders, [_file_entry(r) for r in rows], total)
 
 

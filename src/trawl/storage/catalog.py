@@ -12,7 +12,9 @@ Design
   key of the extracted text in the blob store). Identical bytes are extracted once, whatever
   the number of paths they appear under.
 * ``content_children``: what a container holds (member name -> child content). A second copy
-  of an archive gets its members' paths from here without being unpacked again.
+  of an archive gets its members' paths from here without being unpacked again. A member that
+  was not extracted (a link, an encrypted member, one past a limit) is here too, with its
+  status, message and code and no content: it is a path of its own all the same.
 * ``documents``: one row per (dataset, content): the unit that the index and the web show.
   ``indexed = 0`` until the index has committed it, so a crash between the catalog commit and
   the index commit is repaired by re-indexing on the next run (index writes are idempotent).
@@ -66,9 +68,12 @@ CREATE TABLE IF NOT EXISTS content_children (
     position INTEGER NOT NULL,
     name TEXT NOT NULL,
     kind TEXT NOT NULL,
-    sha256 TEXT NOT NULL,
+    sha256 TEXT NOT NULL,            -- '' for a member not extracted (it has no content)
     size INTEGER NOT NULL,
     mtime REAL,
+    status TEXT,                     -- NULL: extracted; skipped | failed: not extracted
+    error TEXT,
+    error_code TEXT,
     PRIMARY KEY (parent_sha256, position)
 );
 CREATE TABLE IF NOT EXISTS files (
@@ -214,11 +219,17 @@ class Job:
 
 @dataclass
 class ChildEntry:
+    """One thing a container holds. Not extracted (`status` skipped or failed, with `error`
+    and `error_code`): no content, `sha256` None."""
+
     name: str
     kind: str
-    sha256: str
+    sha256: str | None
     size: int
     mtime: float | None
+    status: str | None = None
+    error: str | None = None
+    error_code: str | None = None
 
 
 class Catalog:
@@ -249,6 +260,11 @@ class Catalog:
         for table in ("files", "contents"):
             if "error_code" not in self._columns(table):
                 self.db.execute(f"ALTER TABLE {table} ADD COLUMN error_code TEXT")
+        # Members not extracted, recorded as children (before, only in the metadata).
+        known = self._columns("content_children")
+        for column in ("status", "error", "error_code"):
+            if column not in known:
+                self.db.execute(f"ALTER TABLE content_children ADD COLUMN {column} TEXT")
         # Here, not in SCHEMA: an old catalog has no column to index until the line above.
         self.db.execute("CREATE INDEX IF NOT EXISTS files_code "
                         "ON files(dataset_id, status, error_code)")
@@ -379,18 +395,23 @@ class Catalog:
         ).fetchall()
         return [FileRow(**dict(r)) for r in rows]
 
-    def add_child_files(self, parent: FileRow, children: list[ChildEntry]) -> int:
-        """Record a container's members as paths of their own, pending. Idempotent."""
+    def add_child_files(self, parent: FileRow, children: list[ChildEntry]) -> dict[str, int]:
+        """Record a container's members as paths of their own: pending, or final at once for
+        those not extracted. Idempotent. Returns the paths added, by status."""
         now = time.time()
-        added = 0
+        added: dict[str, int] = {}
         for child in children:
+            status = child.status or "pending"
             cursor = self.db.execute(
                 "INSERT OR IGNORE INTO files (dataset_id, path, parent_id, kind, depth, size, "
-                "mtime, sha256, status, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
+                "mtime, sha256, status, error, error_code, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (parent.dataset_id, f"{parent.path}/{child.name}", parent.id, child.kind,
-                 parent.depth + 1, child.size, child.mtime, child.sha256, now),
+                 parent.depth + 1, child.size if child.sha256 else None, child.mtime,
+                 child.sha256, status, child.error, child.error_code, now),
             )
-            added += cursor.rowcount
+            if cursor.rowcount:
+                added[status] = added.get(status, 0) + 1
         self.db.execute("UPDATE files SET expanded = 1 WHERE id = ?", (parent.id,))
         return added
 
@@ -412,6 +433,13 @@ class Catalog:
             which += (f" AND (error_code IS NULL OR error_code IN "
                       f"({', '.join('?' * len(codes))}))")
             args += codes
+        # A member that failed with no content of its own (an encrypted member) can only be
+        # read again with its container: the container is extracted again, as if new.
+        members = self.db.execute(
+            f"SELECT parent_id, COUNT(*) FROM files WHERE {which} AND sha256 IS NULL "
+            "AND parent_id IS NOT NULL GROUP BY parent_id", args).fetchall()
+        for parent_id, _count in members:
+            self._extract_again(parent_id)
         self.db.execute(
             "DELETE FROM contents WHERE status = 'failed' AND sha256 IN "
             f"(SELECT sha256 FROM files WHERE {which})", args)
@@ -419,7 +447,22 @@ class Catalog:
             "UPDATE files SET status = 'pending', error = NULL, error_code = NULL, "
             f"updated_at = ? WHERE {which} AND kind != 'dir'", [time.time(), *args])
         self.db.commit()
-        return cursor.rowcount
+        return cursor.rowcount + sum(count for _parent, count in members)
+
+    def _extract_again(self, file_id: int) -> None:
+        """A container back in the queue, its content and its members forgotten: the next
+        run extracts it again (with the passwords it is given) and records its members."""
+        row = self.file(file_id)
+        if row is None:
+            return
+        if row.sha256:
+            self.db.execute("DELETE FROM contents WHERE sha256 = ?", (row.sha256,))
+            self.db.execute("DELETE FROM content_children WHERE parent_sha256 = ?",
+                            (row.sha256,))
+        self.forget_members(file_id)
+        self.db.execute(
+            "UPDATE files SET status = 'pending', error = NULL, error_code = NULL, "
+            "expanded = 0, updated_at = ? WHERE id = ?", (time.time(), file_id))
 
     # -- contents -------------------------------------------------------------------------------
     def content(self, sha256: str) -> Content | None:
@@ -440,15 +483,15 @@ class Catalog:
         self.db.execute("DELETE FROM content_children WHERE parent_sha256 = ?", (content.sha256,))
         self.db.executemany(
             "INSERT INTO content_children (parent_sha256, position, name, kind, sha256, size, "
-            "mtime) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(content.sha256, i, c.name, c.kind, c.sha256, c.size, c.mtime)
-             for i, c in enumerate(children)],
+            "mtime, status, error, error_code) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(content.sha256, i, c.name, c.kind, c.sha256 or "", c.size, c.mtime, c.status,
+              c.error, c.error_code) for i, c in enumerate(children)],
         )
 
     def content_children(self, sha256: str) -> list[ChildEntry]:
         rows = self.db.execute(
-            "SELECT name, kind, sha256, size, mtime FROM content_children "
-            "WHERE parent_sha256 = ? ORDER BY position",
+            "SELECT name, kind, NULLIF(sha256, '') AS sha256, size, mtime, status, error, "
+            "error_code FROM content_children WHERE parent_sha256 = ? ORDER BY position",
             (sha256,),
         ).fetchall()
         return [ChildEntry(**dict(r)) for r in rows]

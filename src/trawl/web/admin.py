@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from trawl.access.audit import AuditLog
+from trawl.access.audit import ACTIONS, AuditLog
 from trawl.access.policy import VISIBILITIES
 from trawl.access.published import view_is_current
 from trawl.access.store import AccessError, AccessStore
@@ -28,7 +28,8 @@ from trawl.derive.jobs import JobRunner
 from trawl.errors import NotFound
 from trawl.search.service import Archive
 from trawl.web.auth import audit, caller, require_admin
-from trawl.web.render import render_page
+from trawl.web.i18n import _
+from trawl.web.render import render_page, use_language
 
 router = APIRouter(include_in_schema=False)
 AUDIT_PAGE = 100
@@ -67,6 +68,13 @@ def _back(message: str = "", error: str = "") -> RedirectResponse:
                             status_code=303)
 
 
+def _said(word: str) -> str:
+    """A visibility or a kind of principal in the reader's language (written out, so that
+    pybabel finds each)."""
+    return {"private": _("private"), "restricted": _("restricted"), "public": _("public"),
+            "user": _("user"), "group": _("group")}.get(word, word)
+
+
 def _dataset_name(request: Request, name: str) -> str:
     archive: Archive = request.app.state.archive
     if archive.catalog.dataset(name) is None:
@@ -84,7 +92,9 @@ def change_visibility(request: Request, name: str,
     runner: JobRunner = request.app.state.jobs
     job = runner.publish(name, visibility, caller(request).principal.actor)
     audit(request, "visibility", dataset=name, detail={"visibility": visibility, "job": job.id})
-    return _back(message=f"{name}: becoming {visibility} (job {job.id})")
+    use_language(request)  # the message is made here, in the reader's language
+    return _back(message=_("%(dataset)s: becoming %(visibility)s (job %(job)s)") % {
+        "dataset": name, "visibility": _said(visibility), "job": job.id})
 
 
 @router.get("/api/admin/jobs", include_in_schema=True, tags=["admin"],
@@ -128,12 +138,17 @@ def change_grant(request: Request, name: str,
     except AccessError as exc:
         return _back(error=str(exc))
     audit(request, action, dataset=name, target=f"{principal}:{who}")
-    done = "granted to" if action == "grant" else "revoked for"
-    return _back(message=f"{name}: {done} {principal} {who}")
+    use_language(request)
+    said = _("%(dataset)s: granted to %(principal)s %(who)s") if action == "grant" \
+        else _("%(dataset)s: revoked for %(principal)s %(who)s")
+    return _back(message=said % {"dataset": name, "principal": _said(principal), "who": who})
 
 
 # -- the audit log -------------------------------------------------------------------------------
 def _filters(user: str, action: str, dataset: str, since: str, until: str) -> dict[str, Any]:
+    if action and action not in ACTIONS:  # would match nothing: say so rather than show 0
+        raise HTTPException(400, f"unknown action {action[:40]!r}; actions are: "
+                                 + ", ".join(ACTIONS))
     return {"actor": user or None, "action": action or None, "dataset": dataset or None,
             "since": _day(since), "until": _day(until, end=True)}
 
@@ -165,7 +180,7 @@ def audit_page(request: Request, user: AuditFilter = "", action: AuditFilter = "
              "until": until}
     query = urlencode([(k, v) for k, v in shown.items() if v])
     return render_page(request, "audit.html", {
-        "entries": entries, "total": total, "page": page, "shown": shown,
+        "entries": entries, "total": total, "page": page, "shown": shown, "actions": ACTIONS,
         "pages": max(1, -(-total // AUDIT_PAGE)), "query": query,
         "retention": log.retention_days(),
         "export_csv": "/admin/audit/export?" + urlencode([*shown.items(), ("format", "csv")]),

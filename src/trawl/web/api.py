@@ -81,7 +81,8 @@ def search(
     dataset: Annotated[list[str] | None, Query(description="restrict to these datasets")] = None,
     source: Annotated[list[str] | None, Query(description="top folder of a path")] = None,
     type: Annotated[list[str] | None, Query(description="file type: pdf, word, email, ...")] = None,
-    year: Annotated[list[str] | None, Query(description="year of the document's date")] = None,
+    year: Annotated[list[str] | None,
+                    Query(description="year of the document's date; unknown: no date")] = None,
     language: Annotated[list[str] | None, Query(description="language code (en, fr, ...)")] = None,
     status: Annotated[list[str] | None, Query(description="indexed, failed or skipped")] = None,
     mime: Annotated[list[str] | None, Query(description="MIME type")] = None,
@@ -179,15 +180,19 @@ def _by_reason(groups: list[browse.CodeGroup]) -> list[dict[str, Any]]:
 def folder(request: Request, name: str,
            path: Annotated[str, Query(max_length=4000)] = "",
            offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
-           limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> JSONResponse:
+           limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+           sort: Annotated[str, Query(pattern="^(name|date|size)$",
+                                      description="name (A-Z), date or size (largest "
+                                                  "first)")] = "name") -> JSONResponse:
     archive = reader(request)
     ds = archive.dataset(name)
-    listing = archive.folder(ds, browse.normalise_folder(path), offset, limit)
+    listing = archive.folder(ds, browse.normalise_folder(path), offset, limit, sort)
     return JSONResponse({
         "path": listing.path,
-        "folders": [{"name": f.name, "path": f.path, "files": f.files, "bytes": f.size}
-                    for f in listing.folders],
+        "folders": [{"name": f.name, "path": f.path, "files": f.files, "bytes": f.size,
+                     "modified": f.modified} for f in listing.folders],
         "files": [{"name": f.name, "path": f.row.path, "size": f.row.size,
+                   "modified": f.row.mtime,
                    "status": f.row.status, "type": f.family, "title": f.title,
                    "url": documents.file_url(ds, f.row)} for f in listing.files],
         "total_files": listing.total_files,

@@ -30,6 +30,7 @@ from trawl.search.service import Archive
 from trawl.storage.datadir import DataDir
 from trawl.web import accounts, admin, api, files, i18n, pages, tables
 from trawl.web.auth import LoginRequired, identify, login_url
+from trawl.web.load import ACTIVE_MAX, RequestLimit
 from trawl.web.previews import Previews
 from trawl.web.render import Renderer, request_language
 from trawl.web.security import SecurityHeaders
@@ -47,7 +48,8 @@ Errors are HTTP 400/404 with a JSON body `{"error": "..."}`.
 """
 
 
-def create_app(datadir: DataDir, allowed_hosts: list[str] | None = None) -> FastAPI:
+def create_app(datadir: DataDir, allowed_hosts: list[str] | None = None,
+               max_active: int = ACTIVE_MAX) -> FastAPI:
     """The app over `datadir`. `allowed_hosts` (as `trawl serve` passes it) refuses requests
     for any other Host, so that a web page cannot reach a local server by DNS rebinding."""
     app = FastAPI(title="Trawl", version=__version__, description=DESCRIPTION,
@@ -63,6 +65,7 @@ def create_app(datadir: DataDir, allowed_hosts: list[str] | None = None) -> Fast
     app.state.previews = Previews(datadir.previews_dir)
     if allowed_hosts:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)
+    app.add_middleware(RequestLimit, active=max_active)  # a bounded queue, then 503
     app.add_middleware(SecurityHeaders)  # added last: outermost, so on every response
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(accounts.router)

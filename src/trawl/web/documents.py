@@ -19,6 +19,9 @@ from trawl.storage.catalog import Dataset, FileRow, document_id
 DOC_ID = re.compile(r"^[0-9a-f]{6,64}$")
 MAX_FRAMED_BYTES = 5 * 1024 * 1024
 EMAIL_HEADERS = ("from", "to", "cc", "bcc", "subject", "date")
+# The query field of each address header: recipients (`to:`) holds To, Cc and Bcc alike.
+ADDRESS_FIELDS = {"from": "from", "to": "to", "cc": "to", "bcc": "to"}
+ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 HIDDEN_METADATA = {"html_body", "warnings", "body_html", "html"}
 
 
@@ -99,6 +102,27 @@ def email_headers(metadata: dict[str, Any]) -> list[tuple[str, str]]:
         if value:
             out.append((key, _flat(value)))
     return out
+
+
+def address_links(key: str, value: str) -> list[tuple[str, str | None]]:
+    """A sender or recipients header as (text, search url or None) pieces: each e-mail
+    address in it links to a search of the mail from (or to) that address. Addresses are
+    found by pattern rather than parsed: a hostile header ('Eve <script>… <eve@x.org>')
+    defeats a parser, and the text around them is shown exactly as it is."""
+    field = ADDRESS_FIELDS.get(key)
+    if field is None:
+        return [(value, None)]
+    pieces: list[tuple[str, str | None]] = []
+    last = 0
+    for match in ADDRESS.finditer(value):
+        if match.start() > last:
+            pieces.append((value[last:match.start()], None))
+        address = match.group(0)
+        pieces.append((address, "/?q=" + quote(f'{field}:"{address}"', safe="")))
+        last = match.end()
+    if last < len(value):
+        pieces.append((value[last:], None))
+    return pieces
 
 
 def metadata_rows(metadata: dict[str, Any], skip: set[str]) -> list[tuple[str, str]]:

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from trawl.errors import UNKNOWN, NotFound
-from trawl.index.base import IndexHit, QueryError
+from trawl.index.base import UNKNOWN_YEAR, IndexHit, QueryError
 from trawl.index.query_syntax import query_problems
 from trawl.paths import folder_of
 from trawl.search.service import Archive, DocumentView
@@ -97,6 +98,9 @@ def _hit_view(hit: IndexHit, q: str) -> dict[str, Any]:
         "name": name,
         "folder": folder_of(hit.path),
         "url": hit_url(hit, q),
+        # The title opens the document at its top (the preview on the hit's page): jumping to
+        # the page's text scrolled the title away. "page N" links still jump there.
+        "title_url": hit_url(hit, q).split("#", 1)[0],
         "snippet": snippet_html(hit.snippet),
         "also": [(p, hit_url(hit, q, p)) for p in hit.pages[1:]],
     }
@@ -107,8 +111,8 @@ def _facet_views(params: SearchParams,
     out = []
     for name in ROW_FACETS if params.rows else SHOWN_FACETS:
         values = list(facets.get(name, []))
-        if name == "year":
-            values.sort(key=lambda item: item[0], reverse=True)
+        if name == "year":  # newest first, the documents without a date last
+            values.sort(key=lambda item: (item[0] != UNKNOWN_YEAR, item[0]), reverse=True)
         items = [{"value": v, "count": n, "active": params.is_active(name, v),
                   "url": params.with_filter(name, v)} for v, n in values]
         shown = {v for v, _n in values}
@@ -224,7 +228,9 @@ def _document_context(archive: Archive, view: DocumentView, q: str,
                    "folder_url": documents.folder_url(ds.name, folder_of(path))
                    if f.parent_id is None else None}
                   for f, path in zip(view.files, view.paths, strict=True)],
-        "headers": headers,
+        "headers": [{"key": key, "value": value,
+                     "pieces": documents.address_links(key, value)} for key, value in headers],
+        "is_email": bool(headers) or c.family == "email",
         "metadata": documents.metadata_rows(
             metadata, {k for k, _v in headers} | {"title", "page_count"}),
         "warnings": metadata.get("warnings") or [],
@@ -303,20 +309,33 @@ def dataset_page(request: Request, name: str) -> HTMLResponse:
 @router.get("/datasets/{name}/browse", response_class=HTMLResponse)
 @router.get("/datasets/{name}/browse/{folder:path}", response_class=HTMLResponse)
 def folder_page(request: Request, name: str, folder: str = "",
-                page: Annotated[int, Query(ge=1, le=1_000_000)] = 1) -> HTMLResponse:
+                page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+                sort: Annotated[str, Query(pattern="^(name|date|size)$")] = "name"
+                ) -> HTMLResponse:
     archive = reader(request)
     ds = archive.dataset(name)
     listing = archive.folder(ds, browse.normalise_folder(folder), (page - 1) * FOLDER_PAGE,
-                             FOLDER_PAGE)
+                             FOLDER_PAGE, sort)
     pages = max(1, math.ceil(listing.total_files / FOLDER_PAGE))
     crumbs = documents.breadcrumbs(ds.name, f"{listing.path}/" if listing.path else "")
     return render_page(request, "folder.html", {
         "dataset": ds, "listing": listing, "crumbs": crumbs,
-        "files": [_file_link(ds, e.row, e.title) | {"family": e.family}
+        "files": [_file_link(ds, e.row, e.title) | {"family": e.family,
+                                                    "modified": _when(e.row.mtime)}
                   for e in listing.files],
         "folder_url": lambda f: documents.folder_url(ds.name, f),
-        "page": page, "pages": pages,
+        "page": page, "pages": pages, "sort": sort, "when": _when,
     })
+
+
+def _when(mtime: float | None) -> datetime | None:
+    """A file's modification time (epoch seconds) as the date the listing shows."""
+    if mtime is None:
+        return None
+    try:
+        return datetime.fromtimestamp(mtime, UTC)
+    except (OverflowError, OSError, ValueError):  # a bogus time from a hostile archive
+        return None
 
 
 @router.get("/datasets/{name}/problems", response_class=HTMLResponse)

@@ -27,7 +27,7 @@ from urllib.parse import urlencode
 from fastapi import Path
 from starlette.datastructures import QueryParams
 
-from trawl.index.base import FACET_VALUES, ROW_FACETS, QueryError, SearchQuery
+from trawl.index.base import FACET_VALUES, ROW_FACETS, UNKNOWN_YEAR, QueryError, SearchQuery
 from trawl.search.tables import MAX_FILTERS, MAX_PAGE, OP_PREFIX, ViewParams
 from trawl.storage.table_queries import Filter, typed_value
 from trawl.storage.tables import ROW, TableInfo
@@ -191,11 +191,16 @@ def parse_search_params(params: QueryParams | Mapping[str, str], strict: bool = 
             raise QueryError(f"a value of the filter {name!r} is too long")
         filters[name] = list(dict.fromkeys(values))
     for value in filters.get("year", []):
-        if not value.isdigit() or len(value) != 4:
-            raise QueryError(f"year must be a four-digit year, not {value[:40]!r}")
+        if value != UNKNOWN_YEAR and (not value.isdigit() or len(value) != 4):
+            raise QueryError(f"year must be a four-digit year or {UNKNOWN_YEAR} (no date), "
+                             f"not {value[:40]!r}")
     for value in filters.get("ocr", []):
         if value not in FACET_VALUES["ocr"]:
             raise QueryError(f"ocr is yes (text read by OCR) or no, not {value[:40]!r}")
+    for value in filters.get("status", []):
+        if value not in FACET_VALUES["status"]:
+            raise QueryError(f"status is one of {', '.join(FACET_VALUES['status'])}, "
+                             f"not {value[:40]!r}")
     sort_name = (multi.get("sort") or "relevance").strip().lower()
     if sort_name not in SORTS:
         raise QueryError(f"unknown sort {sort_name[:40]!r}; use relevance, date_desc or "

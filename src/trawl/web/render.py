@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import math
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
 from babel.core import UnknownLocaleError
-from babel.dates import format_date
+from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from starlette.requests import Request
@@ -17,9 +17,14 @@ from starlette.responses import HTMLResponse
 
 from trawl.web import i18n
 from trawl.web.auth import ANONYMOUS_CALLER
+from trawl.web.i18n import _
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
-UNITS = ("B", "KB", "MB", "GB", "TB")
+
+
+def units() -> tuple[str, ...]:
+    """Byte units in the reader's language (French writes octets: o, Ko, Mo...)."""
+    return (_("B"), _("KB"), _("MB"), _("GB"), _("TB"))
 
 
 def build_environment() -> Environment:
@@ -33,8 +38,8 @@ def build_environment() -> Environment:
     )
     env.install_gettext_callables(  # type: ignore[attr-defined]
         i18n.gettext, i18n.ngettext, newstyle=True)
-    env.filters.update(filesize=filesize, number=number, day=day, urlpath=urlpath,
-                       language_name=language_name)
+    env.filters.update(filesize=filesize, number=number, day=day, moment=moment,
+                       urlpath=urlpath, language_name=language_name)
     env.globals.update(LANGUAGES=i18n.LANGUAGES, query_string=query_string)
     return env
 
@@ -44,12 +49,13 @@ def filesize(value: int | None) -> str:
         return "–"
     size = float(value)
     unit = 0
-    while size >= 1000 and unit < len(UNITS) - 1:
+    names = units()
+    while size >= 1000 and unit < len(names) - 1:
         size /= 1000
         unit += 1
     digits = "#,##0" if unit == 0 or size >= 100 else "#,##0.#"
     return f"{format_decimal(size, format=digits, locale=i18n.current_locale())}\u00a0" \
-        f"{UNITS[unit]}"
+        f"{names[unit]}"
 
 
 def number(value: int | float | None) -> str:
@@ -71,6 +77,34 @@ def day(value: str | date | datetime | None) -> str:
         return format_date(value, format="medium", locale=i18n.current_locale())
     except (ValueError, OverflowError):
         return str(value)
+
+
+def moment(value: str | datetime | None) -> str:
+    """A date and time to the second, as the reader's language writes it, with its time zone
+    (a time without one is UTC, as Trawl stores them): '16 juin 2020, 17:15:00 UTC'."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    try:
+        shown = format_datetime(value, format="medium", tzinfo=value.tzinfo,
+                                locale=i18n.current_locale())
+    except (ValueError, OverflowError):
+        return str(value)
+    return f"{shown}\u00a0{_zone(value.utcoffset() or timedelta(0))}"
+
+
+def _zone(offset: timedelta) -> str:
+    if not offset:
+        return "UTC"
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes > 0 else "\u2212"
+    return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 def urlpath(value: str) -> str:

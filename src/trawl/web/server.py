@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import socket
 import sys
 
 import uvicorn
 
 from trawl.access.audit import AuditError
+from trawl.errors import Busy
 from trawl.storage.datadir import DataDir
 from trawl.web.app import create_app
 
@@ -22,10 +24,13 @@ def allowed_hosts(host: str) -> list[str]:
 
 
 def serve(datadir: DataDir, host: str = "127.0.0.1", port: int = 8080,
-          proxy: str | None = None) -> None:
+          proxy: str | None = None, max_active: int | None = None) -> None:
     """`proxy`: the address of a TLS-terminating reverse proxy whose X-Forwarded-For and
-    -Proto headers are believed (the client's address in the audit log, Secure cookies)."""
-    app = create_app(datadir, allowed_hosts=allowed_hosts(host))
+    -Proto headers are believed (the client's address in the audit log, Secure cookies).
+    `max_active`: requests at work at once, past which they queue briefly, then get 503."""
+    listener = listen(host, port)  # first: a port in use is said before anything else
+    app = create_app(datadir, allowed_hosts=allowed_hosts(host),
+                     **({"max_active": max_active} if max_active else {}))
     _prune_audit_log(app)
     if interrupted := app.state.jobs.recover():
         print(f"trawl: {interrupted} background job(s) were interrupted when the server "
@@ -41,8 +46,25 @@ def serve(datadir: DataDir, host: str = "127.0.0.1", port: int = 8080,
               "`trawl user add NAME --admin`.", file=sys.stderr)
     print(f"Trawl is serving {datadir.root}\nOpen http://{shown}:{port}/ in your browser "
           "(Ctrl+C to stop).", flush=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False,
-                proxy_headers=proxy is not None, forwarded_allow_ips=proxy or "")
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning",
+                            server_header=False, proxy_headers=proxy is not None,
+                            forwarded_allow_ips=proxy or "")
+    uvicorn.Server(config).run(sockets=[listener])
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """The listening socket, bound now; Busy (with the reason) if the port is taken."""
+    family = socket.AF_INET6 if ":" in host.strip("[]") else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host.strip("[]"), port))
+    except OSError as exc:
+        sock.close()
+        raise Busy(f"cannot listen on {host}:{port}: {exc.strerror or exc} (is another "
+                   "server running? choose another --port)") from None
+    sock.listen(2048)
+    return sock
 
 
 def _prune_audit_log(app: object) -> None:

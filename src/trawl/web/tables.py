@@ -301,10 +301,15 @@ def _table_context(request: Request, info: TableInfo, params: ViewParams,
     tables = _reader(request, info.dataset)
     columns = info.columns
     shown_rows = []
-    for row in view.rows if view else []:
+    rows = view.rows if view else []
+    links = tables.links_of_rows(info, [row[ROW] for row in rows])
+    for row in rows:
+        linked = links.get(row[ROW], {})
         shown_rows.append({
             "row": row[ROW], "url": row_url(info, row[ROW]), "flags": row.get(FLAGS),
-            "cells": [short_cell(row.get(c.sql), c) for c in columns],
+            "cells": [{"text": short_cell(row.get(c.sql), c),
+                       "url": _link_url(info, linked[c.sql]) if c.sql in linked else None}
+                      for c in columns],
             "key": row_key(info, row)})
     sort_links = {}
     for column in columns:
@@ -313,9 +318,11 @@ def _table_context(request: Request, info: TableInfo, params: ViewParams,
                                                      "desc": 1 if descending else None})
     facets = []
     for column, values in view.facets if view else []:
+        joined = tables.value_labels(info, column.sql, [v for v, _n in values])
         facets.append({"column": column, "values": [
-            {"value": v, "label": plain(v, column), "count": n,
-             "url": _url(info, params, add=(f"f.{column.sql}", v))} for v, n in values]})
+            {"value": v, "label": joined.get(v) or plain(v, column), "raw": plain(v, column),
+             "count": n, "url": _url(info, params, add=(f"f.{column.sql}", v))}
+            for v, n in values]})
     others = tables.same_name(info)
     export_query = urlencode(params.pairs(after=False))
     return {
@@ -341,6 +348,13 @@ def _table_context(request: Request, info: TableInfo, params: ViewParams,
     }
 
 
+def _link_url(info: TableInfo, link: dict[str, Any]) -> str:
+    """A file a cell names: its document, or its path's page when it has no content."""
+    if link["document_id"]:
+        return f"/documents/{link['document_id']}"
+    return documents.path_url(info.dataset, link["file_path"])
+
+
 @router.get("/tables/{table_id}/rows/{row}", response_class=HTMLResponse)
 def row_page(request: Request, table_id: SqlId, row: SqlId,
              q: Annotated[str, Query(max_length=2000)] = "") -> HTMLResponse:
@@ -354,8 +368,7 @@ def row_page(request: Request, table_id: SqlId, row: SqlId,
     links = tables.links(info, row)
     by_column: dict[str, list[dict[str, Any]]] = {}
     for link in links:
-        link["url"] = f"/documents/{link['document_id']}" if link["document_id"] else \
-            documents.path_url(info.dataset, link["file_path"])
+        link["url"] = _link_url(info, link)
         by_column.setdefault(link["column"], []).append(link)
     cells = [{"column": c, "cell": full_cell(data.get(c.sql), c, patterns),
               "links": by_column.get(c.sql, []),

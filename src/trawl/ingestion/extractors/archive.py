@@ -2,14 +2,19 @@
 
 Archives are read through libarchive, one member at a time: each regular file is streamed
 straight into the blob store by `ctx.add_child`, which enforces the size, count and ratio
-limits, so a zip bomb is stopped while it inflates, not after. Nothing is ever written under a
-member's own name: the name is only a label. Links are never followed (they are listed as
-skipped), directories and device files are skipped.
+limits, so a zip bomb is stopped while it inflates, not after. A limit costs the members it
+stops, not the archive: those read before it are kept, the others are skipped members.
+Nothing is ever written under a member's own name: the name is only a label. Links and device
+files are never followed or read (they are skipped members); a directory is no member.
 
 What libarchive cannot read at all (7z or RAR encryption, ZIP 'implode' or 'deflate64', split
 or damaged ZIPs) goes to the `7z` program, whose standard output is cut back into members by
 the sizes it lists: it never writes to disk either. A damaged archive keeps the members read
 before the damage (with a warning): the pipeline drops every child of a failed file.
+
+A member that is not extracted (a link, a special file, an encrypted or unreadable member) is
+still recorded: the pass that reads the archive hands them to `ctx.not_extracted`, and each
+becomes a `files` row of its own, skipped or failed, with why and its code.
 """
 
 from __future__ import annotations
@@ -43,6 +48,8 @@ from trawl.ingestion.extractors.base import (
     ExtractionResult,
     Extractor,
     LimitExceeded,
+    Limits,
+    NotExtracted,
     RetryableError,
     sanitize_member_name,
 )
@@ -52,7 +59,6 @@ from trawl.ingestion.extractors.base import (
 _SAFE_FILTERS = ("gzip", "bzip2", "xz", "lzma", "lzip", "zstd", "compress", "lz4")
 _BLOCK = 64 * 1024
 _ARCHIVE_FAILED = -25  # libarchive: this entry failed, the archive can still be read
-_MAX_SKIPPED_LISTED = 1000  # skipped members listed in metadata (the count is always exact)
 _NAME_ENCODINGS = [  # code pages seen in real archives whose names are not UTF-8
     "utf_8", "cp437", "cp850", "cp866", "cp1252", "cp1250", "cp1251",
     "gb18030", "big5", "cp932", "cp949",
@@ -65,7 +71,7 @@ class _Pending:
 
     raw: bytes
     child: Child | None = None
-    skipped: dict[str, str] | None = None
+    skipped: NotExtracted | None = None
 
 
 @dataclass
@@ -74,8 +80,11 @@ class _Walk:
 
     members: int = 0
     total: int = 0
-    skipped: list[dict[str, str]] = field(default_factory=list)
+    # Members not extracted, recorded as paths of their own; past a limit (a hostile archive
+    # of millions of links), only counted.
+    skipped: list[NotExtracted] = field(default_factory=list)
     skipped_count: int = 0
+    max_listed: int = Limits.max_not_extracted
     encrypted: int = 0  # members no configured password opened
     unreadable: int = 0  # members this reader cannot decode (method or encryption unsupported)
     error: str | None = None  # why the pass stopped before the end
@@ -84,12 +93,14 @@ class _Walk:
     warnings: list[str] = field(default_factory=list)
     pending: list[_Pending] = field(default_factory=list)
 
-    def skip(self, name: str | bytes, reason: str, code: str) -> None:
-        """A member not extracted: why (for a reader) and its trawl.errors code."""
+    def skip(self, name: str | bytes, reason: str, code: str, *, failed: bool = False,
+             mtime: float | None = None) -> None:
+        """A member not extracted: skipped (or `failed`), why (for a reader) and its code."""
         self.skipped_count += 1
-        if len(self.skipped) >= _MAX_SKIPPED_LISTED:
+        if len(self.skipped) >= self.max_listed:
             return
-        entry = {"name": _label(name), "reason": reason, "code": code}
+        entry = NotExtracted(sanitize_member_name(_label(name)), "member",
+                             "failed" if failed else "skipped", reason, code, mtime)
         if isinstance(name, bytes):
             self.pending.append(_Pending(name, skipped=entry))
         self.skipped.append(entry)
@@ -254,7 +265,7 @@ def _walk_archive(
             continue
         skipped = _skip_reason(entry)
         if skipped:
-            walk.skip(name, *skipped)
+            walk.skip(name, *skipped, mtime=entry.mtime)
             continue
         try:
             child = ctx.add_child(
@@ -268,6 +279,11 @@ def _walk_archive(
             if not _entry_failed(exc, name, walk):
                 raise
             continue
+        except LimitExceeded as exc:
+            # This member is too large, or the archive as a whole now is: what came before is
+            # kept. Past an archive-wide limit, every next member stops at its first block.
+            walk.skip(name, str(exc), exc.code, mtime=entry.mtime)
+            continue
         walk.members += 1
         walk.total += child.size
         if isinstance(name, bytes):
@@ -278,23 +294,23 @@ def _entry_failed(exc: ArchiveError, name: str | bytes, walk: _Walk) -> bool:
     """Record a member libarchive could not read; False if the whole archive is unusable."""
     if _is_unsupported_encryption(exc):
         walk.unreadable += 1
-        walk.skip(name, "encrypted in a way libarchive cannot decrypt", "encrypted")
+        walk.skip(name, "encrypted in a way libarchive cannot decrypt", "encrypted", failed=True)
         return exc.retcode == _ARCHIVE_FAILED
     if exc.retcode != _ARCHIVE_FAILED:
         return False
     if _is_wrong_password(exc):
         walk.encrypted += 1
-        walk.skip(name, "encrypted: no configured password opened it", "encrypted")
+        walk.skip(name, "encrypted: no configured password opened it", "encrypted", failed=True)
     else:
         walk.unreadable += 1
-        walk.skip(name, f"unreadable: {exc.msg}", "corrupt")
+        walk.skip(name, f"unreadable: {exc.msg}", "corrupt", failed=True)
     return True
 
 
 def _libarchive_pass(
     ctx: ExtractionContext, guard: _RatioGuard, formats: Sequence[str], filters: Sequence[str]
 ) -> _Walk:
-    walk = _Walk()
+    walk = _Walk(max_listed=ctx.limits.max_not_extracted)
     try:
         with _open_archive(ctx.path, formats, filters, ctx.passwords) as archive:
             _walk_archive(ctx, archive, walk, guard)
@@ -320,25 +336,28 @@ def _fix_names(walk: _Walk) -> None:
         if pending.child is not None:
             pending.child.name = sanitize_member_name(name)
         if pending.skipped is not None:
-            pending.skipped["name"] = name
+            pending.skipped.name = sanitize_member_name(name)
 
 
-def _result(walk: _Walk, **metadata: Any) -> ExtractionResult:
-    """The archive's result; an archive whose every member is locked is an encrypted file."""
+def _result(ctx: ExtractionContext, walk: _Walk, **metadata: Any) -> ExtractionResult:
+    """The archive's result; an archive whose every member is locked is an encrypted file.
+    The members it did not extract become the context's, to be recorded as paths."""
     if walk.encrypted and not walk.members:
         raise EncryptedError("archive is encrypted and no configured password opened it")
     if walk.encrypted or walk.unreadable:
-        walk.warnings.append(
-            f"{walk.encrypted + walk.unreadable} members could not be read (see skipped_members)"
-        )
+        walk.warnings.append(f"{walk.encrypted + walk.unreadable} members could not be read")
     _fix_names(walk)
+    ctx.not_extracted.extend(walk.skipped)
     meta: dict[str, Any] = {"member_count": walk.members, "total_size": walk.total}
     meta.update({k: v for k, v in metadata.items() if v is not None})
     if walk.format:
         meta["archive_format"] = walk.format
     if walk.skipped_count:
-        meta["skipped_members"] = walk.skipped
         meta["skipped_count"] = walk.skipped_count
+    if unlisted := walk.skipped_count - len(walk.skipped):
+        meta["unlisted_members"] = unlisted
+        walk.warnings.append(f"{unlisted} more members were not extracted and are not listed "
+                             f"(more than {walk.max_listed})")
     return ExtractionResult(title=None, metadata=meta, warnings=walk.warnings)
 
 
@@ -365,16 +384,16 @@ class ArchiveExtractor(Extractor):
         guard = _RatioGuard(ctx)
         walk = _libarchive_pass(ctx, guard, ["all"], _SAFE_FILTERS)
         if not walk.failed:
-            return _result(walk)
+            return _result(ctx, walk)
         first = walk
         if "zip" in ctx.mime:  # a ZIP whose central directory is broken may still stream
             walk = _libarchive_pass(ctx, guard, ["zip_streamable"], ())
             if not walk.failed:
-                return _result(walk)
+                return _result(ctx, walk)
         walk = SevenZip(ctx, guard).walk()
         if not walk.failed:
-            return _result(walk, encrypted=walk.decrypted or None)
-        reason = first.error or "; ".join(s["reason"] for s in first.skipped[:3])
+            return _result(ctx, walk, encrypted=walk.decrypted or None)
+        reason = first.error or "; ".join(s.reason for s in first.skipped[:3])
         raise ExtractionError(f"cannot read archive: {reason}")
 
 
@@ -435,25 +454,35 @@ def _7z_time(value: str) -> float | None:
         return None
 
 
+def _password_line(password: str) -> bytes:
+    """A password as 7z reads it when it asks for one: a line of its standard input."""
+    return password.encode("utf-8") + b"\n"
+
+
 class SevenZip:
     """Reads an archive with the `7z` program, never letting it write to disk.
 
     `7z x -so` writes every non-directory member's bytes, in listing order, to standard
-    output; the listing's sizes cut that stream back into members. Passwords go on the
-    command line: 7z reads them nowhere else without a terminal.
+    output; the listing's sizes cut that stream back into members.
+
+    Passwords never go on its command line (`-p...`), which every local user reads in `ps`
+    and /proc/PID/cmdline: without `-p`, 7z asks for the password when it meets encryption
+    and reads it as a line of its standard input, a pipe only it and Trawl hold. The worker
+    runs in a session of its own with no terminal (pool.py), so 7z cannot ask one instead.
+    A password with a line break in it cannot be given that way, and is not tried here.
     """
 
     def __init__(self, ctx: ExtractionContext, guard: _RatioGuard) -> None:
         self.ctx = ctx
         self.guard = guard
+        self.passwords = [p for p in ctx.passwords if "\n" not in p and "\r" not in p]
 
     def _run(self, command: str, password: str, *extra: str) -> tuple[int, str]:
-        args = ["7z", command, f"-p{password}", "-y", "-bd", "-sccUTF-8", *extra, "--",
-                str(self.ctx.path)]  # fmt: skip
+        args = ["7z", command, "-y", "-bd", "-sccUTF-8", *extra, "--", str(self.ctx.path)]
         try:
             done = subprocess.run(
-                args, capture_output=True, stdin=subprocess.DEVNULL, cwd=self.ctx.tmp_dir,
-                timeout=self.ctx.limits.tool_timeout_s, check=False,
+                args, capture_output=True, input=_password_line(password),
+                cwd=self.ctx.tmp_dir, timeout=self.ctx.limits.tool_timeout_s, check=False,
             )  # fmt: skip
         except subprocess.TimeoutExpired as exc:
             raise ExtractionError("7z timed out", code="timeout") from exc
@@ -464,7 +493,7 @@ class SevenZip:
     def _listing(self) -> tuple[str, list[_ListedMember], str]:
         """The password that lists the archive (headers may be encrypted), and its members."""
         output = ""
-        for password in self.ctx.passwords:
+        for password in self.passwords:
             code, output = self._run("l", password, "-slt")
             members = _parse_7z_listing(output)
             if members or code == 0:
@@ -476,7 +505,7 @@ class SevenZip:
         return "", [], output
 
     def _content_password(self, listed: str) -> str:
-        for password in dict.fromkeys([listed, *self.ctx.passwords]):
+        for password in dict.fromkeys([listed, *self.passwords]):
             code, _ = self._run("t", password)  # decrypts and checks CRCs, writes nothing
             if code == 0:
                 return password
@@ -485,18 +514,23 @@ class SevenZip:
     def walk(self) -> _Walk:
         password, members, output = self._listing()
         kind = re.search(r"^Type = (.+)$", output, re.MULTILINE)
-        walk = _Walk(format=f"{kind.group(1) if kind else 'unknown'} (read by 7z)")
+        walk = _Walk(format=f"{kind.group(1) if kind else 'unknown'} (read by 7z)",
+                     max_listed=self.ctx.limits.max_not_extracted)
         if not members:
             walk.error = output.strip().splitlines()[-1] if output.strip() else "7z failed"
             return walk
         if any(m.encrypted for m in members):
             password = self._content_password(password)
         with subprocess.Popen(
-            ["7z", "x", f"-p{password}", "-y", "-bd", "-so", "--", str(self.ctx.path)],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            ["7z", "x", "-y", "-bd", "-so", "--", str(self.ctx.path)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             cwd=self.ctx.tmp_dir,
         ) as proc:  # fmt: skip
-            assert proc.stdout is not None
+            assert proc.stdin is not None and proc.stdout is not None
+            with suppress(BrokenPipeError):  # one line: it fits the pipe, 7z reads it or not
+                proc.stdin.write(_password_line(password))
+            with suppress(BrokenPipeError):
+                proc.stdin.close()
             try:
                 self._split(proc.stdout, members, walk)
             except ExtractionError as exc:
@@ -510,18 +544,26 @@ class SevenZip:
         return walk
 
     def _split(self, stream: IO[bytes], members: list[_ListedMember], walk: _Walk) -> None:
-        for member in members:
+        for index, member in enumerate(members):
             if member.kind == "dir":
                 continue
             reader = _ExactReader(stream, member.size, self.guard)
             if member.kind == "link":
                 reader.drain()  # 7z writes a link's target as its data: read past it
-                walk.skip(member.name, "link (not followed)", "link")
+                walk.skip(member.name, "link (not followed)", "link", mtime=member.mtime)
                 continue
-            child = self.ctx.add_child(
-                member.name, reader, kind="member", mtime=member.mtime,
-                compressed_size=member.packed,
-            )  # fmt: skip
+            try:
+                child = self.ctx.add_child(
+                    member.name, reader, kind="member", mtime=member.mtime,
+                    compressed_size=member.packed,
+                )  # fmt: skip
+            except LimitExceeded as exc:
+                # Reaching the next member means inflating the rest of this one through the
+                # same limits: it and every member after it are skipped, none read.
+                for rest in members[index:]:
+                    if rest.kind != "dir":
+                        walk.skip(rest.name, str(exc), exc.code, mtime=rest.mtime)
+                return
             walk.members += 1
             walk.total += child.size
             walk.decrypted = walk.decrypted or member.encrypted
@@ -575,7 +617,7 @@ class CompressedExtractor(Extractor):
         guard = _RatioGuard(ctx)
         walk = _libarchive_pass(ctx, guard, ["tar", "cpio"], [codec])
         if walk.members or (not walk.error and walk.format):
-            return _result(walk, compression=codec)
+            return _result(ctx, walk, compression=codec)
         return self._single(ctx, codec, guard)
 
     def _single(self, ctx: ExtractionContext, codec: str, guard: _RatioGuard) -> ExtractionResult:

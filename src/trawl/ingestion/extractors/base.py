@@ -8,6 +8,8 @@ Extractors run inside a worker process that enforces a time and memory limit, so
 simple and synchronous. They never write anywhere but through `ExtractionContext`:
 children go into the content-addressed blob store via `ctx.add_child`, temporary files into
 `ctx.tmp_dir` (emptied after each file). They never interpret a child's name as a path.
+A child found but not extracted (a link, an encrypted member, one past a limit) is recorded
+with `ctx.skip_child`: it becomes a path of its own all the same, skipped or failed.
 
 Errors are typed, as in Hoover's snoop: `ExtractionError` is permanent (the file is broken or
 unsupported in a way a retry will not fix); `EncryptedError` is a permanent error that says the
@@ -84,6 +86,7 @@ class Limits:
     max_child_size: int = 2 * 1024**3          # one member or attachment
     max_children_total: int = 20 * 1024**3     # all members of one container together
     max_children_count: int = 200_000          # members of one container
+    max_not_extracted: int = 200_000           # members not extracted listed, per container
     max_compression_ratio: float = 200.0       # uncompressed / compressed, for large members
     ratio_check_min_size: int = 10 * 1024**2   # ratios are only checked above this size
     max_text_chars: int = 50_000_000           # extracted text kept per document
@@ -100,6 +103,19 @@ class Child:
     kind: str                  # "member" | "attachment" | "message" | "embedded"
     mtime: float | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class NotExtracted:
+    """One thing found inside a file but not extracted (a link, an encrypted member, one past
+    a limit): it still becomes a path of its own, skipped or failed, with why and its code."""
+
+    name: str                  # as for Child: a label inside the container, never a real path
+    kind: str
+    status: str                # "skipped" | "failed"
+    reason: str
+    code: str                  # trawl.errors.CODES
+    mtime: float | None = None
 
 
 @dataclass
@@ -161,6 +177,8 @@ class ExtractionContext:
         self.limits = limits or Limits()
         self.passwords = ["", *[p for p in passwords if p]]
         self.children: list[Child] = []
+        self.not_extracted: list[NotExtracted] = []
+        self.unlisted = 0  # children not extracted past the limit of those listed
         self._children_total = 0
         self._blobs: BlobStore | None = None
 
@@ -175,12 +193,44 @@ class ExtractionContext:
         compressed_size: int | None = None,
     ) -> Child:
         """Store a child's bytes in the blob store (streamed, limits enforced) and record it."""
-        if len(self.children) >= self.limits.max_children_count:
-            raise LimitExceeded(f"more than {self.limits.max_children_count} members")
+        self.check_room()
         sha, size = self._store(source, compressed_size)
         child = Child(sanitize_member_name(name), sha, size, kind, mtime, metadata or {})
         self.children.append(child)
         return child
+
+    def add_child_or_skip(
+        self,
+        name: str,
+        source: bytes | IO[bytes],
+        kind: str,
+        mtime: float | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> Child | None:
+        """`add_child`, except that a child past a safety limit is recorded as skipped (and
+        None returned): it costs itself, not the container and its other children."""
+        try:
+            return self.add_child(name, source, kind, mtime, metadata)
+        except LimitExceeded as exc:
+            self.skip_child(name, kind, str(exc), exc.code, mtime=mtime)
+            return None
+
+    def check_room(self) -> None:
+        """Raise LimitExceeded if this container may hold no more children (before a costly
+        child is even read)."""
+        if len(self.children) >= self.limits.max_children_count:
+            raise LimitExceeded(f"more than {self.limits.max_children_count} members")
+
+    def skip_child(self, name: str, kind: str, reason: str, code: str, *, failed: bool = False,
+                   mtime: float | None = None) -> None:
+        """Record a child that is not extracted: skipped (or `failed`), with why and its code.
+        Past a limit (a hostile container of millions of links), only counted."""
+        if len(self.not_extracted) >= self.limits.max_not_extracted:
+            self.unlisted += 1
+            return
+        self.not_extracted.append(NotExtracted(
+            sanitize_member_name(name), kind, "failed" if failed else "skipped", reason, code,
+            mtime))
 
     def _store(self, source: bytes | IO[bytes], compressed_size: int | None) -> tuple[str, int]:
         store = self._blob_store()

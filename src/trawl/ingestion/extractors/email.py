@@ -341,7 +341,7 @@ def add_attachments(ctx: ExtractionContext, parts: list[Message], mtime: float |
             meta["content_id"] = cid
         if (part.get_content_disposition() or "").lower() == "inline":
             meta["inline"] = True
-        ctx.add_child(names(name), data, kind="attachment", mtime=mtime, metadata=meta)
+        ctx.add_child_or_skip(names(name), data, "attachment", mtime=mtime, metadata=meta)
 
 
 # -- one message ------------------------------------------------------------------------------
@@ -411,13 +411,15 @@ def _spool(ctx: ExtractionContext) -> IO[bytes]:
     return tempfile.SpooledTemporaryFile(_SPOOL_IN_MEMORY, dir=ctx.tmp_dir)  # noqa: SIM115
 
 
-def mbox_messages(src: IO[bytes], ctx: ExtractionContext) -> Iterator[IO[bytes]]:
+def mbox_messages(src: IO[bytes], ctx: ExtractionContext) -> Iterator[IO[bytes] | None]:
     """The messages of an mbox, one at a time, each as a readable file (never all in memory).
 
     A message starts at a 'From ' line at the start of the file or after an empty line; that
-    separator line is dropped, and '>From ' quoting (mboxrd) is undone.
+    separator line is dropped, and '>From ' quoting (mboxrd) is undone. A message larger than
+    the size limit is read past, not kept: None stands for it, so that it is still counted.
     """
     current: IO[bytes] | None = None
+    in_message = False
     size = 0
     at_line_start, after_blank = True, True
     in_separator = False
@@ -428,31 +430,40 @@ def mbox_messages(src: IO[bytes], ctx: ExtractionContext) -> Iterator[IO[bytes]]
                 in_separator = not at_line_start
                 continue
             if line_start and after_blank and chunk.startswith(b"From "):
-                if current is not None:
-                    current.seek(0)
-                    yield current
-                    current.close()
-                current = _spool(ctx)
+                if in_message:
+                    yield _rewound(current)
+                    _close(current)
+                current, in_message = _spool(ctx), True
                 size, after_blank, in_separator = 0, False, not at_line_start
                 continue
-            if current is None and not chunk.strip():
+            if not in_message and not chunk.strip():
                 continue  # blank lines before the first message
-            if current is None:  # no 'From ' line first: read it all as one message
-                current = _spool(ctx)
+            if not in_message:  # no 'From ' line first: read it all as one message
+                current, in_message = _spool(ctx), True
             if line_start and _QUOTED_FROM.match(chunk):
                 chunk = chunk[1:]
             if line_start:
                 after_blank = chunk.strip(b"\r\n") == b""
             size += len(chunk)
-            if size > ctx.limits.max_child_size:
-                raise LimitExceeded(f"message larger than {ctx.limits.max_child_size} bytes")
-            current.write(chunk)
-        if current is not None:
-            current.seek(0)
-            yield current
+            if current is not None and size > ctx.limits.max_child_size:
+                current = _close(current)  # too large: read on to the next message
+            if current is not None:
+                current.write(chunk)
+        if in_message:
+            yield _rewound(current)
     finally:
-        if current is not None:
-            current.close()
+        _close(current)
+
+
+def _rewound(spool: IO[bytes] | None) -> IO[bytes] | None:
+    if spool is not None:
+        spool.seek(0)
+    return spool
+
+
+def _close(spool: IO[bytes] | None) -> None:
+    if spool is not None:
+        spool.close()
 
 
 class MboxExtractor(Extractor):
@@ -466,5 +477,10 @@ class MboxExtractor(Extractor):
         with ctx.path.open("rb") as src:
             for message in mbox_messages(src, ctx):
                 count += 1
-                ctx.add_child(f"message-{count:05d}.eml", message, kind="message")
+                name = f"message-{count:05d}.eml"
+                if message is None:  # the mailbox and its other messages are kept
+                    ctx.skip_child(name, "message", f"message larger than "
+                                   f"{ctx.limits.max_child_size} bytes", "limit")
+                else:
+                    ctx.add_child_or_skip(name, message, "message")
         return ExtractionResult(title=None, metadata={"message_count": count})

@@ -180,15 +180,16 @@ def add_msg_attachments(
     attachments = _safe(lambda: msg.attachments, warnings, "attachments") or []
     for index, attachment in enumerate(attachments, start=1):
         name, data = _attachment_data(attachment)
-        if data is None:
-            warnings.append(f"attachment {index} ({name or 'no name'}) could not be read")
+        name = names(name or f"attachment-{index}")
+        if data is None:  # a path all the same: failed, saying so
+            ctx.skip_child(name, "attachment", "attachment could not be read", "corrupt",
+                           failed=True, mtime=mtime)
             continue
         meta = {"content_type": _safe(lambda a=attachment: a.mimetype)}
         if cid := _safe(lambda a=attachment: a.cid):
             meta["content_id"] = str(cid).strip("<>")
         meta = {k: v for k, v in meta.items() if v}
-        ctx.add_child(names(name or f"attachment-{index}"), data, kind="attachment",
-                      mtime=mtime, metadata=meta)  # fmt: skip
+        ctx.add_child_or_skip(name, data, "attachment", mtime=mtime, metadata=meta)
 
 
 def _is_pst(path: Path) -> bool:

@@ -182,7 +182,7 @@ def _add_objects(zf: zipfile.ZipFile, ctx: ExtractionContext) -> None:
     for name in zf.namelist():
         if _OBJECT.match(name):
             inner_name, data = unwrap_ole_object(name, zf.read(name))
-            ctx.add_child(inner_name, data, "embedded", metadata={"part": name})
+            ctx.add_child_or_skip(inner_name, data, "embedded", metadata={"part": name})
 
 
 class _OdfExtractor(Extractor):

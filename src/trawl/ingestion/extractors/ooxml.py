@@ -184,7 +184,7 @@ def add_embeddings(zf: zipfile.ZipFile, ctx: ExtractionContext, extra: list[str]
         except KeyError:
             continue
         inner_name, inner = unwrap_ole_object(posixpath.basename(name), data)
-        ctx.add_child(inner_name, inner, "embedded", metadata={"part": name})
+        ctx.add_child_or_skip(inner_name, inner, "embedded", metadata={"part": name})
 
 
 # -- text of WordprocessingML and DrawingML ---------------------------------------------------

@@ -186,14 +186,14 @@ def _add_attachments(doc: pymupdf.Document, ctx: ExtractionContext) -> None:
         info = doc.embfile_info(name)
         filename = info.get("ufilename") or info.get("filename") or name
         meta = {"description": info["desc"]} if info.get("desc") else None
-        ctx.add_child(
+        ctx.add_child_or_skip(
             filename, doc.embfile_get(name), "embedded", _epoch(info.get("modDate")), meta
         )
     for page in doc:
         for annot in page.annots(types=(pymupdf.PDF_ANNOT_FILE_ATTACHMENT,)) or ():
             info = annot.file_info
             filename = info.get("filename") or f"page{page.number + 1}-attachment"
-            ctx.add_child(
+            ctx.add_child_or_skip(
                 filename, annot.get_file(), "embedded", metadata={"page": page.number + 1}
             )
 

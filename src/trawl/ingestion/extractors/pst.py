@@ -312,13 +312,23 @@ class _Stats:
             self.warnings.append(message)
 
 
-class _EmlWriter:
-    """Writes one item, streaming attachment bytes base64-encoded."""
+def _part_name(name: str) -> str:
+    """An attachment's name as a path element: '/' in it would read as one more level."""
+    return re.sub(r"[/\\\x00-\x1f]", "_", name).strip() or "attachment"
 
-    def __init__(self, out: IO[bytes], ctx: ExtractionContext, stats: _Stats) -> None:
+
+class _EmlWriter:
+    """Writes one item, streaming attachment bytes base64-encoded.
+
+    An attachment left out (unreadable, too large, nested too deep) is recorded as a path of
+    its own under the item's, `Inbox/00042-Re-meeting.eml/report.pdf`, where it would have
+    been as an attachment of the message, skipped or failed, saying why."""
+
+    def __init__(self, out: IO[bytes], ctx: ExtractionContext, stats: _Stats, where: str) -> None:
         self.out = out
         self.ctx = ctx
         self.stats = stats
+        self.where = where  # the path of the message being written, inside the mailbox
         self.boundaries = 0
 
     def _boundary(self) -> str:
@@ -342,7 +352,8 @@ class _EmlWriter:
             try:
                 attachment = item.get_attachment(index)
             except OSError as exc:
-                self.stats.warn(f"attachment {index + 1} unreadable: {exc}")
+                self._left_out(f"attachment-{index + 1}", f"attachment unreadable: {exc}",
+                               "corrupt", failed=True)
                 continue
             self._attachment(attachment, boundary, depth)
         self.out.write(f"--{boundary}--\r\n".encode())
@@ -378,22 +389,32 @@ class _EmlWriter:
         else:
             self._text_part(boundary, "plain", plain)
 
+    def _left_out(self, name: str, reason: str, code: str, failed: bool = False) -> None:
+        self.ctx.skip_child(f"{self.where}/{_part_name(name)}", "attachment", reason, code,
+                            failed=failed)
+
     def _attachment(self, attachment: Any, boundary: str, depth: int) -> None:
         name, mime, content_id = _attachment_props(attachment)
         embedded = _embedded_message(attachment)
         if embedded is not None:
+            name = name or "message"
             if depth >= _MAX_EMBED_DEPTH:
-                self.stats.warn(f"attached message nested too deep, skipped: {name}")
+                self._left_out(name, f"attached message nested deeper than {_MAX_EMBED_DEPTH} "
+                               "levels", "limit")
                 return
-            self._part_headers(boundary, "message/rfc822", name or "message", ".eml", "")
+            self._part_headers(boundary, "message/rfc822", name, ".eml", "")
+            eml = name if name.lower().endswith(".eml") else f"{name}.eml"
+            where, self.where = self.where, f"{self.where}/{_part_name(eml)}"
             self.message(embedded, depth + 1)
+            self.where = where
             self.stats.attachments += 1
             return
         size = 0
         with suppress(OSError, TypeError):
             size = int(attachment.size or 0)
         if size > self.ctx.limits.max_child_size:
-            self.stats.warn(f"attachment {name!r} larger than the limit, skipped")
+            self._left_out(name or "attachment", f"attachment larger than the limit "
+                           f"({self.ctx.limits.max_child_size} bytes)", "limit")
             return
         self._part_headers(boundary, mime, name or "attachment", "", content_id)
         self.out.write(b"Content-Transfer-Encoding: base64\r\n\r\n")
@@ -501,24 +522,32 @@ class PstExtractor(Extractor):
             return 0
         stored = 0
         for index in range(count):
+            folder_path = f"{path}/" if path else ""
             try:
                 item = folder.get_sub_message(index)
-            except OSError as exc:
-                stats.warn(f"{path or '/'}: item {index + 1} unreadable: {exc}")
+            except OSError as exc:  # still a path of the mailbox: failed, saying why
+                ctx.skip_child(f"{folder_path}{index + 1:05d}-unreadable.eml", "message",
+                               f"item unreadable: {exc}", "corrupt", failed=True)
                 continue
             name = f"{index + 1:05d}-{_slug(_subject(_entries(item)))}.eml"
-            self._store(ctx, f"{path}/{name}" if path else name, item, stats)
-            stored += 1
+            date = _time(_entries(item), "submit_time", "delivery_time", "creation_time")
+            mtime = date.timestamp() if date else None
+            try:
+                self._store(ctx, folder_path + name, item, stats, mtime)
+                stored += 1
+            except LimitExceeded as exc:  # the mailbox and its other messages are kept
+                ctx.skip_child(folder_path + name, "message", str(exc), exc.code, mtime=mtime)
         return stored
 
-    def _store(self, ctx: ExtractionContext, name: str, item: Any, stats: _Stats) -> None:
+    def _store(self, ctx: ExtractionContext, name: str, item: Any, stats: _Stats,
+               mtime: float | None) -> None:
+        ctx.check_room()  # before the item is written out
         with tempfile.SpooledTemporaryFile(_SPOOL_IN_MEMORY, dir=ctx.tmp_dir) as out:
             try:
-                _EmlWriter(out, ctx, stats).message(item)
+                _EmlWriter(out, ctx, stats, name).message(item)
             except (ExtractionError, LimitExceeded, RetryableError, Unsupported, MemoryError):
                 raise
             except Exception as exc:  # one broken item must not cost the whole mailbox
                 stats.warn(f"{name}: {type(exc).__name__}: {exc}"[:300])
             out.seek(0)
-            date = _time(_entries(item), "submit_time", "delivery_time", "creation_time")
-            ctx.add_child(name, out, kind="message", mtime=date.timestamp() if date else None)
+            ctx.add_child(name, out, kind="message", mtime=mtime)

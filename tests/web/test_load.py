@@ -1,0 +1,111 @@
+"""Under load the server says "busy" at once (503 with Retry-After) instead of queueing
+without bound: real HTTP through uvicorn, a real app whose handler waits until the test lets
+it go, so that the places at work are provably full. And `trawl serve` on a port in use says
+so first, without printing an address that does not work."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from live_server import start_live_server
+from starlette.applications import Starlette
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
+
+from trawl.web.load import RequestLimit
+
+
+def _app(release: threading.Event, started: threading.Semaphore) -> RequestLimit:
+    def slow(request):  # a synchronous handler, on the thread pool, as Trawl's are
+        started.release()
+        release.wait(30)
+        return PlainTextResponse("done")
+
+    def quick(request):
+        return PlainTextResponse("quick")
+
+    app = Starlette(routes=[Route("/slow", slow), Route("/quick", quick),
+                            Route("/static/x.css", quick)])
+    return RequestLimit(app, active=1, waiting=1, wait_s=0.5)
+
+
+def _get(url: str) -> tuple[int, dict[str, str], str]:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as answer:
+            return answer.status, dict(answer.headers), answer.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers), exc.read().decode()
+
+
+def test_a_full_server_queues_briefly_then_answers_503_with_retry_after() -> None:
+    release, started = threading.Event(), threading.Semaphore(0)
+    limited = _app(release, started)
+    with start_live_server(limited) as server:
+        results: dict[str, tuple] = {}
+        first = threading.Thread(target=lambda: results.update(first=_get(server.url + "/slow")))
+        first.start()
+        assert started.acquire(timeout=10), "the first request never reached its handler"
+        waited = threading.Thread(
+            target=lambda: results.update(waited=(time.monotonic(), _get(server.url + "/quick"),
+                                                  time.monotonic())))
+        waited.start()
+        deadline = time.monotonic() + 5
+        while limited.waiting < 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert limited.waiting == 1  # the queue (of one) is full: the next is refused at once
+        status, headers, body = _get(server.url + "/quick")
+        assert status == 503 and headers["retry-after"] == "1" and "busy" in body
+        # Static files are never refused: a page keeps its style sheet.
+        assert _get(server.url + "/static/x.css")[0] == 200
+        waited.join(10)
+        began, (status, headers, _body), ended = results["waited"]
+        assert status == 503 and headers["retry-after"] == "1"
+        assert 0.4 <= ended - began < 5  # it waited its half second, not for ever
+        release.set()
+        first.join(10)
+        assert results["first"][0] == 200 and results["first"][2] == "done"
+        status, _headers, body = _get(server.url + "/quick")
+        assert (status, body) == (200, "quick")  # the place is free again
+        assert limited.refused == 2
+
+
+def test_a_waiting_request_gets_the_place_that_frees_up() -> None:
+    release, started = threading.Event(), threading.Semaphore(0)
+    limited = _app(release, started)
+    limited.wait_s = 10.0
+    with start_live_server(limited) as server:
+        results: dict[str, tuple] = {}
+        first = threading.Thread(target=lambda: results.update(first=_get(server.url + "/slow")))
+        first.start()
+        assert started.acquire(timeout=10)
+        second = threading.Thread(
+            target=lambda: results.update(second=_get(server.url + "/quick")))
+        second.start()
+        while limited.waiting < 1:
+            time.sleep(0.01)
+        release.set()
+        first.join(10)
+        second.join(10)
+        assert results["first"][0] == 200 and results["second"][0] == 200
+        assert limited.refused == 0
+
+
+def test_trawl_serve_on_a_port_in_use_says_so_first(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        trawl = Path(sys.executable).parent / "trawl"
+        done = subprocess.run([str(trawl), "serve", "--data-dir", str(tmp_path / "data"),
+                               "--port", str(port)], capture_output=True, text=True,
+                              timeout=60)
+    assert done.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in done.stderr
+    assert "Open http" not in done.stdout + done.stderr
