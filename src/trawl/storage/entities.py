@@ -191,13 +191,19 @@ class EntityStore:
         self.readonly = catalog.readonly
         if not self.readonly:
             self.db.executescript(SCHEMA)
-        self.present = self._present()
+        self._present = False
         self._entity_ids: dict[tuple[int, str, str], int] = {}
         self._spelling_ids: dict[tuple[int, str], int] = {}
 
-    def _present(self) -> bool:
-        return self.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' "
-                               "AND name = 'entity_mentions'").fetchone() is not None
+    @property
+    def present(self) -> bool:
+        """Whether the catalog has the entity tables (a reader opened before the first
+        entity stage sees them once a writer made them)."""
+        if not self._present:
+            self._present = self.db.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' "
+                "AND name = 'entity_mentions'").fetchone() is not None
+        return self._present
 
     # -- what is left to read -----------------------------------------------------------------
     def pending_documents(self, dataset_id: int, recogniser: str
