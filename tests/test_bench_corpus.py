@@ -127,6 +127,28 @@ def test_fictitious_only(tiny):
         assert r[head.index("IPAddress")].startswith(("192.0.2.", "198.51.100.", "203.0.113."))
 
 
+def test_manifest_holds_the_truth_of_entities(tiny):
+    """Every address, phone and IP of a table's row is in the truth, with its site; the
+    truth holds only the generator's fictitious formats, each in the sites it names."""
+    root, m = tiny
+    truth = json.loads(manifest_path(root).read_text())["entities"]
+    assert set(truth) == {"email", "phone", "ip", "url", "domain"}
+    assert all(truth[kind] for kind in truth)
+    for site in site_dirs(root):
+        name = site.relative_to(root).as_posix()
+        rows = read_csv(site / "Registrations.csv")
+        head = rows[0]
+        for r in rows[1:]:
+            assert name in truth["email"][r[head.index("EmailAddress")]]
+            assert name in truth["phone"][r[head.index("WorkPhone")]]
+            assert name in truth["ip"][r[head.index("IPAddress")]]
+    for value, sites in truth["phone"].items():
+        assert value[6:12] == "555-01" and set(sites) <= set(m.sites), value
+    assert all(v.split("@")[1] in {"example.org", "example.com", "example.net"}
+               for v in truth["email"])
+    assert any(v.endswith("-secure-login.example.com") for v in truth["domain"])
+
+
 def test_deterministic(tiny, tmp_path):
     root, _ = tiny
     again = tmp_path / "again"

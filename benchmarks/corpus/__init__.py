@@ -117,6 +117,7 @@ def generate(out: Path, size_bytes: int, seed: int = 1, sites: int | None = None
         target += budget
         Site(run, info, index, target).build()
         m.sites.append(info.path)
+    m.entities = run.truth.to_dict()
     m.elapsed_s = round(time.perf_counter() - start, 3)
     m.cpu_s = round(time.process_time() - cpu, 3)
     m.write(manifest_path(out))

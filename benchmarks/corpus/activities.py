@@ -46,6 +46,7 @@ def documents(site: Site, fmt: str | None = None) -> None:
                                  doc.date, "jpg")
     second = ""
     if rng.random() < 0.08:
+        site.saw(doc.text_lines())
         second = site.files.put("DDF", f"{attach.safe_name(doc.title)}.docx",
                                 formats.docx(text.replace_needle(doc, "")), doc.date, "docx")
     cat = W.TOPICS[doc.topic]["category"][0]
@@ -83,6 +84,7 @@ def email(site: Site) -> None:
     sent = ""
     if rng.random() < 0.4:
         listing = "\r\n".join(rng.sample(site.emails, min(len(site.emails), 60)))
+        site.saw(listing.split("\r\n"))
         sent = site.files.put("EmailBuilder", f"SentEmailList_{eid}.txt", listing.encode(),
                               when, "txt")
     row = {"EmailBuilderID": eid, "EmailName": f"{subject[:40]} {when:%m-%d-%Y}",
@@ -132,6 +134,8 @@ def _eml_upload(site: Site, folder: str, when: datetime) -> tuple[str, str]:
     if rng.random() < 0.5:
         att.append((f"{attach.safe_name(doc.title, 40)}.pdf", attach.text_pdf(doc, rng, None),
                     "application/pdf"))
+        site.saw(doc.text_lines())
+    site.saw([who.email, to.email, body, doc.title])
     data = formats.eml(rng, sender=f"{who.full} <{who.email}>", to=[to.email],
                        subject=f"FW: {doc.title}", when=when, text=body, attachments=att)
     cell = site.files.put(folder, f"FW {attach.safe_name(doc.title, 50)}.eml", data, when, "eml")

@@ -59,8 +59,13 @@ def local_doc(site: Site, topic: str | None = None, count: int | None = None) ->
     return doc
 
 
+TEXT_FORMATS = ("pdf", "docx", "html", "zip")  # whose text a reader can select (xlsx: roster)
+
+
 def render(site: Site, doc: text.Doc, fmt: str) -> bytes:
     rng = site.rng
+    if fmt in TEXT_FORMATS:
+        site.saw(doc.text_lines())
     if fmt == "pdf":
         logo = site.logo if rng.random() < 0.5 else None
         return attach.text_pdf(doc, rng, logo, _figures(rng), site.max_w)
@@ -88,6 +93,7 @@ def roster(site: Site, title: str, when: datetime, needle: str = "") -> bytes:
     for _ in range(site.rng.randrange(5, 120)):
         p = site.person()
         rows.append([p.last, p.first, p.agency, p.email, p.phone, site.rng.randrange(1, 40)])
+        site.saw([p.email, p.phone])
     if needle:
         rows.append(["Reference", needle])
     return attach.roster_xlsx(site.rng, title, rows, site.staff[0].full, when)
@@ -145,6 +151,8 @@ def shared_doc(site: Site, folder: str) -> tuple[str, text.Doc]:
         cell = site.files.put(folder, name, data, doc.date, fmt)
         run.shared_paths[(i, v)] = site.files.last
         run.manifest.near_duplicates += v > 0
+    if fmt != "pdf-scan":  # copied or made, the bulletin is now in this site
+        site.saw(doc.text_lines())
     site.shared_cells[(i, v)] = (cell, doc)
     return cell, doc
 

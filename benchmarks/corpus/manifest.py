@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-VERSION = 1
+VERSION = 2  # 2: the ground truth of entities (truth.py)
 
 
 @dataclass
@@ -27,6 +27,9 @@ class Manifest:
     near_duplicates: int = 0
     shared_corpus_files: int = 0
     needles: list[dict[str, str]] = field(default_factory=list)
+    # {kind: {value: [site, ...]}}: every e-mail, phone, IP, URL and domain written where it
+    # can be read (truth.py)
+    entities: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     elapsed_s: float = 0.0
     cpu_s: float = 0.0
 

@@ -21,6 +21,7 @@ from .manifest import Manifest
 from .names import SiteInfo
 from .tables import Table, generic_rows
 from .text import START, Doc, needle_word, rand_date
+from .truth import Truth
 
 NEEDLE_KINDS = ("pdf", "pdf-scan", "docx", "xlsx", "html", "eml", "jpg", "png", "zip", "csv")
 OFTEN_FILLED = ("EmailAccounts", "EventBuilderOptions", "Associates", "MenuGroup", "Catalog",
@@ -38,6 +39,7 @@ class Run:
     shared_paths: dict[tuple[int, int], Path] = field(default_factory=dict)
     needles: set[str] = field(default_factory=set)
     needle_sites: int = 20
+    truth: Truth = field(default_factory=Truth)
 
 
 class Site:
@@ -105,6 +107,10 @@ class Site:
             entry["inside"] = inside
         self.run.manifest.needles.append(entry)
 
+    def saw(self, texts: object) -> None:
+        """Texts of this site written where they can be read: the truth of entities."""
+        self.run.truth.saw(self.info.path, texts if isinstance(texts, list | tuple) else [texts])
+
     def written(self) -> int:
         return self.run.manifest.bytes + sum(t.chars for t in self.tables.values())
 
@@ -133,7 +139,7 @@ class Site:
         filled = {t for t in extra if t in OFTEN_FILLED and self.rng.random() < 0.85}
         filled |= set(self.rng.sample(extra, self.rng.randrange(8, 50)))
         for name in all_tables:
-            t = Table(self.dir, name, self.encoding, self.rng)
+            t = Table(self.dir, name, self.encoding, self.rng, self.saw)
             if name in content:
                 self.tables[name] = t
                 continue

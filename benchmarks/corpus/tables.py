@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import random
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -37,8 +37,10 @@ class _Counter:
 class Table:
     """One ``<Table>.csv``: header written on open, rows as dicts keyed by column name."""
 
-    def __init__(self, folder: Path, name: str, encoding: str, rng: random.Random) -> None:
+    def __init__(self, folder: Path, name: str, encoding: str, rng: random.Random,
+                 saw: Callable[[Sequence[str]], None] | None = None) -> None:
         self.name = name
+        self.saw = saw  # told every row's cells (the truth of entities)
         self.path = folder / f"{name}.csv"
         self.columns = columns(name)
         self.fmt = rng.choice(DATE_FORMATS)
@@ -66,7 +68,10 @@ class Table:
 
     def add(self, row: dict[str, Any]) -> None:
         cell = self.cell
-        self._w.writerow([cell(row.get(c)) for c in self.columns])
+        cells = [cell(row.get(c)) for c in self.columns]
+        if self.saw is not None:
+            self.saw(cells)
+        self._w.writerow(cells)
         self.rows += 1
 
     def close(self) -> int:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from trawl import __version__
-from trawl.cli import access_commands, audit_commands
+from trawl.cli import access_commands, audit_commands, entity_commands
 from trawl.cli.wording import counted
 from trawl.errors import UNKNOWN, BadRequest, NotFound, TrawlError, is_retryable
 from trawl.index.base import FACET_VALUES, FACETS, ROW_FACETS, UNKNOWN_YEAR, SearchQuery
@@ -80,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dataset", required=True, help="the dataset's name")
     _add_run_options(p)
     _add_ocr_options(p, switch=True)
+    _add_entity_options(p)
 
     p = command("retry", cmd_retry, "Process again the files of a dataset that failed.")
     p.add_argument("--dataset", required=True)
@@ -92,12 +93,14 @@ def build_parser() -> argparse.ArgumentParser:
                             "(after giving a --password, or upgrading Trawl)")
     _add_run_options(p)
     _add_ocr_options(p, switch=True)
+    _add_entity_options(p)
 
     p = command("ocr", cmd_ocr, "OCR the scanned pages and images of a dataset that were not "
                 "OCR'd yet (ingested with --no-ocr, or interrupted); resumable.")
     p.add_argument("--dataset", required=True)
     _add_run_options(p)
     _add_ocr_options(p, switch=False)
+    _add_entity_options(p)
 
     p = command("status", cmd_status, "Counts by state and type, and the latest errors.")
     p.add_argument("--dataset", help="one dataset (default: all)")
@@ -150,6 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "past 64 waiting they get 503 with Retry-After")
     access_commands.register(sub, command)
     audit_commands.register(sub, command)
+    entity_commands.register(command, _run, _add_run_options)
     return parser
 
 
@@ -191,6 +195,13 @@ def _add_ocr_options(p: argparse.ArgumentParser, switch: bool) -> None:
                    help="seconds one page may take to OCR (default 120)")
 
 
+def _add_entity_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--no-entities", dest="entities", action="store_false", default=True,
+                   help="do not look for e-mails, phones, URLs... in this run (run `trawl "
+                        "entities extract` later)")
+    entity_commands.phone_region_option(p)
+
+
 def _ingester(args: argparse.Namespace):  # noqa: ANN202 (imports the ingestion layer lazily)
     from trawl.ingestion.pipeline import Ingester, IngestOptions
     from trawl.ingestion.scratch import use_scratch_in
@@ -202,8 +213,11 @@ def _ingester(args: argparse.Namespace):  # noqa: ANN202 (imports the ingestion 
     options = IngestOptions(workers=args.workers, timeout_s=args.timeout,
                             memory_limit=args.memory_limit * 1024 * 1024,
                             passwords=_passwords(args), quiet=args.quiet,
-                            ocr=getattr(args, "ocr", None), ocr_languages=args.ocr_languages,
-                            ocr_timeout_s=args.ocr_timeout)
+                            ocr=getattr(args, "ocr", None),
+                            ocr_languages=getattr(args, "ocr_languages", None),
+                            ocr_timeout_s=getattr(args, "ocr_timeout", 120.0),
+                            entities=getattr(args, "entities", True),
+                            phone_region=getattr(args, "phone_region", None))
     return Ingester(data, args.dataset, options)
 
 
@@ -288,6 +302,15 @@ def _print_summary(summary: Any) -> None:
               f"{ocr.pages_failed} failed, "
               f"{ocr.pages_skipped} skipped in {ocr.seconds:.1f} s "
               f"({ocr.pages_per_s:.2f} pages/s, {ocr.cpu_seconds:.1f} CPU s)", file=sys.stderr)
+    found = getattr(summary, "entities", None)
+    if found is not None and (found.documents or found.tables or found.forgotten):
+        entities = counted(found.entities, "entity", "entities")
+        print(f"{summary.dataset}: entities: {counted(found.documents, 'document')} and "
+              f"{counted(found.rows, 'table row')} read, "
+              f"{counted(found.mentions, 'mention')} found; {entities} in the dataset "
+              f"({found.seconds:.1f} s, {found.words_per_s:,.0f} words/s, "
+              f"{found.cpu_seconds:.1f} CPU s"
+              + (f", {found.failed} failed" if found.failed else "") + ")", file=sys.stderr)
 
 
 def cmd_status(args: argparse.Namespace) -> int:

@@ -26,6 +26,7 @@ from pathlib import Path
 from trawl.derive.documents import index_contents
 from trawl.errors import UNKNOWN
 from trawl.index.tantivy_backend import TantivyIndex
+from trawl.ingestion.entity_stage import EntityStage, EntitySummary, phone_region
 from trawl.ingestion.extractors.base import Limits
 from trawl.ingestion.ocr import DEFAULT_LANGUAGES, OcrSettings, OcrUnavailable, check_languages
 from trawl.ingestion.ocr_stage import OcrStage, OcrSummary
@@ -61,6 +62,10 @@ class IngestOptions:
     ocr: bool | None = None
     ocr_languages: str | None = None
     ocr_timeout_s: float = 120.0          # one page
+    # Entities (entity_stage.py): off for this run with `--no-entities`; the phone region,
+    # when given, is stored for the dataset's later runs (else US).
+    entities: bool = True
+    phone_region: str | None = None
 
 
 @dataclass
@@ -71,6 +76,7 @@ class IngestSummary:
     files_processed: int
     bytes_processed: int
     ocr: OcrSummary | None = None         # when the OCR stage ran
+    entities: EntitySummary | None = None  # when the entity stage ran
     retried: int | None = None            # `trawl retry`: failures put back in the queue
     # `trawl retry`: the failures left as they were (not retryable), (code, paths)
     not_retried: list[tuple[str, int]] = field(default_factory=list)
@@ -96,8 +102,9 @@ class Ingester:
         if dataset.root is None:
             raise ValueError(f"dataset {self.dataset_name!r} has no root folder: give a PATH")
         ocr = self._ocr_settings(dataset)
+        region = phone_region(self.catalog, dataset, self.options.phone_region)
         self._index = TantivyIndex(self.data.index_dir, writable=True)
-        ocr_summary = None
+        ocr_summary = entity_summary = None
         try:
             with Progress(f"ingest {dataset.name}", self.options.live_progress,
                           self.options.quiet) as progress:
@@ -110,12 +117,14 @@ class Ingester:
                 progress.update(self.counters, force=True)
             if ocr.enabled:  # after extraction: typed text is searchable before scans are read
                 ocr_summary = self._ocr(dataset, ocr)
+            if self.options.entities:  # last: the texts are final (OCR'd), the rows loaded
+                entity_summary = self._entities(dataset, region)
         finally:
             self._index.close()
             self.catalog.commit()
         return IngestSummary(dataset.name, self.catalog.counts_by_status(dataset.id),
                              time.monotonic() - started, self.counters.done,
-                             self.counters.bytes_done, ocr_summary)
+                             self.counters.bytes_done, ocr_summary, entities=entity_summary)
 
     def run_ocr(self) -> IngestSummary:
         """`trawl ocr`: read the pages left for OCR (by `--no-ocr`, or an interrupted run),
@@ -125,14 +134,30 @@ class Ingester:
         if dataset is None:
             raise ValueError(f"no dataset named {self.dataset_name!r}")
         settings = self._ocr_settings(dataset, required=True)
+        region = phone_region(self.catalog, dataset, self.options.phone_region)
         self._index = TantivyIndex(self.data.index_dir, writable=True)
+        entity_summary = None
         try:
             summary = self._ocr(dataset, settings)
+            if self.options.entities:  # the texts OCR changed are read again
+                entity_summary = self._entities(dataset, region)
         finally:
             self._index.close()
             self.catalog.commit()
         return IngestSummary(dataset.name, self.catalog.counts_by_status(dataset.id),
-                             time.monotonic() - started, 0, 0, summary)
+                             time.monotonic() - started, 0, 0, summary,
+                             entities=entity_summary)
+
+    def run_entities(self) -> IngestSummary:
+        """`trawl entities extract`: the entity stage alone, as `trawl ingest` runs it."""
+        started = time.monotonic()
+        dataset = self.catalog.dataset(self.dataset_name)
+        if dataset is None:
+            raise ValueError(f"no dataset named {self.dataset_name!r}")
+        region = phone_region(self.catalog, dataset, self.options.phone_region)
+        summary = self._entities(dataset, region)
+        return IngestSummary(dataset.name, self.catalog.counts_by_status(dataset.id),
+                             time.monotonic() - started, 0, 0, entities=summary)
 
     def retry_failed(self, retryable_only: bool = True) -> IngestSummary:
         """Process the failed files again: those whose failure a retry may cure (a time or
@@ -185,6 +210,14 @@ class Ingester:
         self._index_pending(dataset, force=True)
         self._index_unindexed(dataset)
         return summary
+
+    def _entities(self, dataset: Dataset, region: str) -> EntitySummary:
+        config = WorkerConfig(self.data.blob_dir, self.data.tmp_dir, self.data.catalog_path,
+                              self.options.limits, self.options.passwords)
+        return EntityStage(self.data, self.catalog, dataset, config, region,
+                           self.options.workers, self.options.memory_limit,
+                           self.options.timeout_s, live_progress=self.options.live_progress,
+                           quiet=self.options.quiet).run()
 
     # -- walking ------------------------------------------------------------------------------
     def _walk(self, dataset: Dataset, root: Path) -> None:

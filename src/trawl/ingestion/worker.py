@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from trawl.ingestion.detect import detect_mime
+from trawl.ingestion.entity_tasks import EntityReader, EntityResult, EntityTask
 from trawl.ingestion.extractors.base import (
     EncryptedError,
     ExtractionContext,
@@ -76,6 +77,7 @@ class Worker:
         self.blobs = BlobStore(config.blob_dir)
         self._catalog: Catalog | None = None
         self._pages: PageReader | None = None
+        self._entities: EntityReader | None = None
 
     def _known(self, sha256: str) -> bool:
         """Whether this content was already extracted (by an earlier file or run)."""
@@ -83,9 +85,14 @@ class Worker:
             self._catalog = Catalog(self.config.catalog_path, readonly=True)
         return self._catalog.content(sha256) is not None
 
-    def process(self, task: Task | OcrTask) -> TaskResult | OcrPageResult:
+    def process(self, task: Task | OcrTask | EntityTask
+                ) -> TaskResult | OcrPageResult | EntityResult:
         if isinstance(task, OcrTask):  # one page to OCR (ocr_stage.py)
             return self._ocr(task)
+        if isinstance(task, EntityTask):  # a document's or rows' entities (entity_stage.py)
+            if self._entities is None:
+                self._entities = EntityReader(self.config.blob_dir)
+            return self._entities.read(task)
         started = time.monotonic()
         result = TaskResult(task.file_id, task.sha256)
         try:

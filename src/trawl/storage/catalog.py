@@ -235,6 +235,7 @@ class ChildEntry:
 class Catalog:
     def __init__(self, path: Path, readonly: bool = False) -> None:
         self.path = Path(path)
+        self.readonly = readonly
         if readonly:
             uri = f"file:{self.path}?mode=ro"
             self.db = sqlite3.connect(uri, uri=True, timeout=30, check_same_thread=False)

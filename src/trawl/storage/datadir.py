@@ -1,6 +1,7 @@
 """The data directory: everything Trawl writes lives here, nothing is written elsewhere.
 
-    <data-dir>/catalog.sqlite   files, contents, documents (storage/catalog.py)
+    <data-dir>/catalog.sqlite   files, contents, documents (storage/catalog.py), entities
+                                (storage/entities.py)
     <data-dir>/tables.sqlite    rows of CSV files and sheets, links, joins (storage/tables.py)
     <data-dir>/tables-redacted.sqlite  the same, masked, for public datasets (access/)
     <data-dir>/access.sqlite    accounts, groups, grants, sessions, API tokens (access/)

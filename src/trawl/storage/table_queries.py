@@ -103,6 +103,19 @@ def rows_after(store: TableStore, info: TableInfo, after_row: int, limit: int
         (after_row, limit))]
 
 
+def cells_between(store: TableStore, info: TableInfo, columns: list[str], after_row: int,
+                  last_row: int) -> list[tuple[Any, ...]]:
+    """(row number, then the values of `columns`) of the rows numbered after `after_row` up
+    to `last_row`, in order: a block of a table read from start to end (a rowid range)."""
+    if not info.has_rows or not columns:
+        return []
+    wanted = ", ".join([ROW, *(quote_ident(c) for c in columns)])
+    cursor = store.db.cursor()
+    cursor.row_factory = None  # plain tuples: no Row object per row of a big table
+    return cursor.execute(f"SELECT {wanted} FROM {quote_ident(info.sql_name)} WHERE {ROW} > ? "
+                          f"AND {ROW} <= ? ORDER BY {ROW}", (after_row, last_row)).fetchall()
+
+
 def _where(selection: RowSelection, hint: bool = False) -> tuple[list[str], list[Any]]:
     """The filters as SQL. `hint` writes columns as ``+"col"`` so that SQLite walks the
     sort order's index (or the rows in file order) instead of the filter's index: right

@@ -1,0 +1,208 @@
+"""Entities, step 1 (patterns): speed of the recogniser and of the stage, quality against the
+generator's ground truth.
+
+    python -m benchmarks.entities_bench [--size 20MB] [--seed 1] [--workers 2] [--repeat 3]
+                                        [--json benchmarks/out/entities.json] [--keep DIR]
+
+A. Words per second of `Recogniser.find` on real texts of ../shared/corpus (the Enron
+   messages, the police CSVs, the Cranfield abstracts) and on the text Trawl extracted from
+   the generated corpus: CPU time of one process, best of --repeat passes.
+B. A generated corpus (benchmarks/corpus, which writes the truth of every e-mail, phone,
+   IP, URL and domain it put in readable text into its manifest) is ingested with
+   ``--no-entities --no-ocr`` (timed: extraction, tables, index), then `trawl entities
+   extract` is timed on the same data: the stage's cost next to the extraction's. OCR is off
+   on both sides: text only in pixels is not in the truth.
+C. Precision and recall per kind: the keys of the dataset's entities against the keys of the
+   truth (`expected`), and how many of the entities found in both have the number of
+   sources (top folders) the truth says.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = Path(os.environ.get("TRAWL_TEST_CORPUS", REPO.parent / "shared" / "corpus"))
+KINDS = ("email", "phone", "ip", "url", "domain")
+
+
+# -- ground truth --------------------------------------------------------------------------------
+def truth_key(kind: str, value: str) -> str:
+    """The key Trawl should give a value the generator wrote (its formats: truth.py)."""
+    if kind == "email":
+        return value.lower()
+    if kind == "phone":  # (212) 555-0123
+        return "+1" + "".join(c for c in value if c.isdigit())
+    if kind == "url":  # https://www.example.org/page -> example.org/page
+        rest = value.split("://", 1)[1]
+        return (rest[4:] if rest.startswith("www.") else rest).rstrip("/")
+    return value
+
+
+def expected(truth: dict[str, dict[str, list[str]]]) -> dict[str, dict[str, set[str]]]:
+    """{kind: {key: sources}} of the manifest's truth; a URL's host is a domain too."""
+    out: dict[str, dict[str, set[str]]] = {kind: {} for kind in KINDS}
+    for kind, values in truth.items():
+        for value, sites in values.items():
+            sources = {site.split("/", 1)[0] for site in sites}
+            out[kind].setdefault(truth_key(kind, value), set()).update(sources)
+            if kind == "url":
+                host = truth_key(kind, value).split("/", 1)[0]
+                out["domain"].setdefault(host, set()).update(sources)
+    return out
+
+
+def found(data_dir: Path, dataset: str) -> dict[str, dict[str, int]]:
+    """{kind: {key: sources}} of a dataset's entities, read through the entity store."""
+    from trawl.storage.catalog import Catalog
+    from trawl.storage.entities import EntityStore
+
+    catalog = Catalog(data_dir / "catalog.sqlite", readonly=True)
+    try:
+        ds = catalog.dataset(dataset)
+        assert ds is not None, f"no dataset {dataset}"
+        store = EntityStore(catalog)
+        out: dict[str, dict[str, int]] = {kind: {} for kind in KINDS}
+        for entity in store.entities(ds.id, limit=10**9):
+            out.setdefault(entity.kind, {})[entity.key] = entity.sources
+        return out
+    finally:
+        catalog.close()
+
+
+def score(truth: dict[str, dict[str, set[str]]], got: dict[str, dict[str, int]]
+          ) -> dict[str, dict[str, Any]]:
+    """Per kind: sizes, precision, recall, the false positives and negatives (a few), and
+    the share of entities found in both whose number of sources is right."""
+    out = {}
+    for kind in KINDS:
+        want, have = truth.get(kind, {}), got.get(kind, {})
+        both = set(want) & set(have)
+        right = sum(1 for key in both if have[key] == len(want[key]))
+        out[kind] = {
+            "truth": len(want), "found": len(have),
+            "precision": round(len(both) / len(have), 4) if have else 1.0,
+            "recall": round(len(both) / len(want), 4) if want else 1.0,
+            "sources_right": round(right / len(both), 4) if both else 1.0,
+            "false_positives": sorted(set(have) - set(want))[:20],
+            "false_negatives": sorted(set(want) - set(have))[:20],
+        }
+    return out
+
+
+# -- speed ---------------------------------------------------------------------------------------
+def real_texts() -> dict[str, list[str]]:
+    def read(paths: list[Path]) -> list[str]:
+        return [p.read_text(errors="replace") for p in paths]
+
+    return {
+        "Enron mail": read(sorted(p for p in (CORPUS / "enron-sample" / "maildir").rglob("*")
+                                  if p.is_file())),
+        "police CSV": read(sorted((CORPUS / "pdap-police").rglob("*.csv"))),
+        "Cranfield abstracts": read([CORPUS / "ir-cranfield" / "cran.all.1400"]),
+    }
+
+
+def extracted_texts(data_dir: Path, dataset: str) -> list[str]:
+    from trawl.storage.blobs import BlobStore
+    from trawl.storage.catalog import Catalog
+
+    catalog = Catalog(data_dir / "catalog.sqlite", readonly=True)
+    blobs = BlobStore(data_dir / "blobs")
+    try:
+        ds = catalog.dataset(dataset)
+        assert ds is not None
+        texts = []
+        for _doc_id, sha in catalog.iter_documents(ds.id):
+            content = catalog.content(sha)
+            if content is not None and content.text_key:
+                texts.append(blobs.get_text(content.text_key))
+        return texts
+    finally:
+        catalog.close()
+
+
+def words_per_s(texts: list[str], repeat: int) -> dict[str, Any]:
+    from trawl.derive.entities.patterns import Recogniser
+
+    recogniser = Recogniser("US")
+    words = sum(len(t.split()) for t in texts)
+    chars = sum(len(t) for t in texts)
+    best, mentions = float("inf"), 0
+    for _ in range(repeat):
+        started = time.process_time()
+        mentions = sum(len(recogniser.find(t)) for t in texts)
+        best = min(best, time.process_time() - started)
+    return {"texts": len(texts), "words": words, "mb": round(chars / 1e6, 2),
+            "cpu_s": round(best, 3), "words_per_s": round(words / best) if best else None,
+            "mb_per_s": round(chars / 1e6 / best, 1) if best else None, "mentions": mentions}
+
+
+def trawl(*args: str, data: Path, log: Path) -> dict[str, Any]:
+    """Run a trawl command, measured as the ingestion benchmark measures (its whole process
+    tree: wall, CPU, peak memory); the last line of its output is kept."""
+    from benchmarks.harness.procmon import run_measured
+
+    env = {**os.environ, "TRAWL_DATA": str(data), "PYTHONPATH": str(REPO / "src")}
+    measured = run_measured([sys.executable, "-m", "trawl.cli.main", *args], log, env=env)
+    assert measured.returncode == 0, log.read_text()[-2000:]
+    lines = log.read_text().strip().splitlines()
+    return {"wall_s": measured.wall_s, "cpu_s": measured.cpu_s,
+            "peak_rss_mb": round(measured.peak_rss / 2**20), "said": lines[-1:]}
+
+
+def main(argv: list[str] | None = None) -> int:
+    sys.path.insert(0, str(REPO / "src"))
+    from benchmarks.corpus import generate, parse_size
+
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--size", type=parse_size, default=parse_size("20MB"))
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--json", type=Path, default=REPO / "benchmarks" / "out" / "entities.json")
+    p.add_argument("--keep", type=Path, help="work here (kept) instead of a temporary folder")
+    args = p.parse_args(argv)
+    work = args.keep or Path(tempfile.mkdtemp(prefix="trawl-entities-"))
+    corpus, data = work / "corpus", work / "data"
+    if not corpus.exists():
+        manifest = generate(corpus, args.size, seed=args.seed).to_dict()
+    else:
+        manifest = json.loads((work / "corpus.manifest.json").read_text())
+    shutil.rmtree(data, ignore_errors=True)  # the corpus is kept (--keep), never the data
+    common = ["--dataset", "bench", "--workers", str(args.workers)]
+    ingest = trawl("ingest", str(corpus), *common, "--no-ocr", "--no-entities", data=data,
+                   log=work / "ingest.log")
+    stage = trawl("entities", "extract", *common, data=data, log=work / "stage.log")
+    again = trawl("entities", "extract", *common, data=data, log=work / "again.log")
+    speed = {name: words_per_s(texts, args.repeat) for name, texts in real_texts().items()}
+    speed["generated corpus (extracted text)"] = words_per_s(
+        extracted_texts(data, "bench"), args.repeat)
+    result = {
+        "date": time.strftime("%Y-%m-%d"), "size": args.size, "seed": args.seed,
+        "workers": args.workers, "corpus_files": manifest["files"],
+        "corpus_mb": round(manifest["bytes"] / 1e6, 1), "recogniser": speed,
+        "ingest_no_entities": ingest, "entity_stage": stage, "entity_stage_again": again,
+        "stage_over_ingest": {"wall": round(stage["wall_s"] / ingest["wall_s"], 3),
+                              "cpu": round(stage["cpu_s"] / ingest["cpu_s"], 3)},
+        "quality": score(expected(manifest["entities"]), found(data, "bench")),
+    }
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps({k: v for k, v in result.items() if k != "quality"}, indent=2))
+    for kind, q in result["quality"].items():
+        print(f"{kind:>7}: truth {q['truth']}, found {q['found']}, precision {q['precision']}, "
+              f"recall {q['recall']}, sources right {q['sources_right']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

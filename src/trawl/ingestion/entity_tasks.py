@@ -1,0 +1,143 @@
+"""What a worker process does with one entity task: a batch of documents, or of blocks of
+tables' rows.
+
+The task and its result are small picklable records: the texts are read from the blob store
+and the rows from tables.sqlite by the worker itself, so only the mentions cross the pipe.
+Documents and small tables go in batches (most are small: one round trip each would cost
+more than reading them). The recogniser is built once per process and phone region (its
+patterns compiled once, its phone parses cached), the table store opened once (read-only).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from trawl.derive.entities.extract import document_mentions, readable_columns, row_mentions
+from trawl.derive.entities.patterns import Recogniser
+from trawl.storage.blobs import BlobStore
+from trawl.storage.entities import NewMention
+from trawl.storage.table_queries import cells_between
+from trawl.storage.tables import TableStore
+
+
+@dataclass
+class DocumentItem:
+    document_id: str
+    text_key: str | None
+    paged: bool
+    fields: dict[str, str] = field(default_factory=dict)
+    chars: int = 0
+
+
+@dataclass
+class RowBlock:
+    """The rows of a table numbered after `after_row` up to `last_row`."""
+
+    table_id: int
+    after_row: int
+    last_row: int
+
+
+@dataclass
+class EntityTask:
+    file_id: int                  # a task number, unique in the run (the pool's bookkeeping)
+    region: str                   # the dataset's phone region
+    documents: list[DocumentItem] = field(default_factory=list)
+    blocks: list[RowBlock] = field(default_factory=list)
+    tables_path: str | None = None  # where the blocks' tables are
+
+
+@dataclass
+class DocumentResult:
+    document_id: str
+    mentions: list[NewMention] = field(default_factory=list)
+    error: str | None = None
+
+
+@dataclass
+class BlockResult:
+    block: RowBlock
+    mentions: list[NewMention] = field(default_factory=list)
+    rows: int = 0                 # how many were read
+    error: str | None = None
+
+
+@dataclass
+class EntityResult:
+    file_id: int
+    documents: list[DocumentResult] = field(default_factory=list)
+    blocks: list[BlockResult] = field(default_factory=list)
+    words: int = 0                # of the texts or cells read (for words/s)
+    cpu_seconds: float = 0.0
+
+
+class EntityReader:
+    def __init__(self, blob_dir: Path) -> None:
+        self.blobs = BlobStore(blob_dir)
+        self._recognisers: dict[str, Recogniser] = {}
+        self._tables: tuple[str, TableStore] | None = None
+
+    def read(self, task: EntityTask) -> EntityResult:
+        started = time.process_time()
+        out = EntityResult(task.file_id)
+        recogniser = self._recogniser(task.region)
+        for block in task.blocks:
+            assert task.tables_path is not None
+            out.blocks.append(self._block(task.tables_path, block, recogniser, out))
+        for item in task.documents:
+            out.documents.append(self._document(item, recogniser, out))
+        out.cpu_seconds = round(time.process_time() - started, 3)
+        return out
+
+    def _document(self, item: DocumentItem, recogniser: Recogniser, out: EntityResult
+                  ) -> DocumentResult:
+        result = DocumentResult(item.document_id)
+        try:
+            text = self.blobs.get_text(item.text_key) if item.text_key else ""
+            out.words += len(text.split())
+            result.mentions = document_mentions(recogniser, text, item.paged, item.fields)
+        except MemoryError:
+            result.error = "out of memory (the per-file memory limit was reached)"
+        except Exception as exc:  # a broken blob costs that document, not the batch
+            result.error = f"{type(exc).__name__}: {exc}"[:500]
+        return result
+
+    def _recogniser(self, region: str) -> Recogniser:
+        if region not in self._recognisers:
+            self._recognisers[region] = Recogniser(region)
+        return self._recognisers[region]
+
+    def _block(self, tables_path: str, block: RowBlock, recogniser: Recogniser,
+               out: EntityResult) -> BlockResult:
+        result = BlockResult(block)
+        try:
+            store = self._store(tables_path)
+            info = store.table(block.table_id)
+            if info is None:
+                result.error = "the table is gone (its file changed)"
+                return result
+            columns = readable_columns(info.columns)
+            rows = cells_between(store, info, [sql for sql, _kind in columns], block.after_row,
+                                 block.last_row)
+            result.mentions, words = row_mentions(recogniser, columns, rows)
+            result.rows = len(rows)
+            out.words += words
+        except MemoryError:
+            result.error = "out of memory (the per-file memory limit was reached)"
+        except Exception as exc:  # a broken table costs that block, not the batch
+            result.error = f"{type(exc).__name__}: {exc}"[:500]
+        return result
+
+    def close(self) -> None:
+        if self._tables is not None:
+            self._tables[1].close()
+            self._tables = None
+
+    def _store(self, path: str) -> TableStore:
+        if self._tables is None or self._tables[0] != path:
+            if self._tables is not None:
+                self._tables[1].close()
+            self._tables = (path, TableStore(Path(path), readonly=True))
+        return self._tables[1]
