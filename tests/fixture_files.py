@@ -249,3 +249,48 @@ def zip_bytes(members: Mapping[str, bytes]) -> bytes:
 def write_zip(path: Path, members: Mapping[str, bytes]) -> Path:
     _parent(path).write_bytes(zip_bytes(members))
     return path
+
+
+def zip_with_symlink(name: str, target: str, others: Mapping[str, bytes] | None = None) -> bytes:
+    """A zip whose member `name` is a symbolic link to `target` (as Info-ZIP stores one: the
+    target as the data, S_IFLNK in the Unix mode), after the plain `others`."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        for other, data in (others or {}).items():
+            zf.writestr(zipfile.ZipInfo(other, _ZIP_TIME), data)
+        info = zipfile.ZipInfo(name, _ZIP_TIME)
+        info.create_system = 3  # Unix
+        info.external_attr = (0o120777 << 16)
+        zf.writestr(info, target)
+    return out.getvalue()
+
+
+def nested_zip(levels: int, core: bytes = b"The innermost wombat.\n") -> bytes:
+    """A zip in a zip ... `levels` deep, around one text file."""
+    payload = zip_bytes({"core.txt": core})
+    for level in range(levels):
+        payload = zip_bytes({f"level{level}.zip": payload})
+    return payload
+
+
+def split_7z_first_part(size: int = 64 * 1024) -> bytes:
+    """The first volume of a split 7z (name.7z.001): a valid signature header whose end
+    header lies past the end of this part, then compressed-looking bytes."""
+    import random
+    import struct
+    import zlib
+
+    start = struct.pack("<QQI", size * 3, 120, 0)  # next header offset, size, CRC
+    body = random.Random(7).randbytes(size)
+    return b"7z\xbc\xaf\x27\x1c\x00\x04" + struct.pack("<I", zlib.crc32(start)) + start + body
+
+
+def m4a_bytes() -> bytes:
+    """The start of an AAC audio file in an MP4 container (iTunes' .m4a): a format with no
+    text to index."""
+    import struct
+
+    ftyp = b"ftyp" + b"M4A " + struct.pack(">I", 0) + b"M4A mp42isom"
+    free = b"free" + bytes(64)
+    mdat = b"mdat" + bytes(range(256)) * 8
+    return b"".join(struct.pack(">I", len(box) + 4) + box for box in (ftyp, free, mdat))
