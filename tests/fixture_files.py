@@ -294,3 +294,35 @@ def m4a_bytes() -> bytes:
     free = b"free" + bytes(64)
     mdat = b"mdat" + bytes(range(256)) * 8
     return b"".join(struct.pack(">I", len(box) + 4) + box for box in (ftyp, free, mdat))
+
+
+# -- scans, for OCR --------------------------------------------------------------------------
+def scan(lines: Sequence[str], size: tuple[int, int] = (1700, 2200),
+         font_size: int = 42) -> Image.Image:
+    """A grayscale page of printed text, as a 200 dpi scanner sees a letter-size sheet."""
+    img = Image.new("L", size, 255)
+    draw = ImageDraw.Draw(img)
+    font = ImageFont.load_default(size=font_size)
+    y = font_size * 3
+    for line in lines:
+        draw.text((font_size * 3, y), line, fill=0, font=font)
+        y += int(font_size * 1.7)
+    return img
+
+
+def scanned_report_pdf(typed: Sequence[str], scanned: Mapping[int, Sequence[str]]) -> bytes:
+    """A PDF of typed pages, some replaced by pictures of text (page number -> lines): the
+    annual report a department prints, scans a chart page of, and binds together."""
+    doc = pymupdf.open()
+    for number, text in enumerate(typed, 1):
+        page = doc.new_page()
+        if number in scanned:
+            out = io.BytesIO()
+            scan(scanned[number]).save(out, "PNG")
+            page.insert_image(page.rect, stream=out.getvalue())
+        else:
+            page.insert_textbox(pymupdf.Rect(54, 54, 558, 738), text, fontsize=11,
+                                fontname="helv")
+    data = doc.tobytes(garbage=3, deflate=True)
+    doc.close()
+    return data
