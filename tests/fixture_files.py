@@ -326,3 +326,24 @@ def scanned_report_pdf(typed: Sequence[str], scanned: Mapping[int, Sequence[str]
     data = doc.tobytes(garbage=3, deflate=True)
     doc.close()
     return data
+
+
+class _RawNameInfo(zipfile.ZipInfo):
+    """A member whose name is stored as the given bytes, without the UTF-8 flag: what zip
+    tools of Chinese or Japanese Windows write (zipfile itself writes UTF-8 or ASCII)."""
+
+    def __init__(self, raw: bytes) -> None:
+        super().__init__(raw.decode("latin-1"), _ZIP_TIME)
+        self.raw = raw
+        self.create_system = 0  # MS-DOS
+
+    def _encodeFilenameFlags(self):  # noqa: N802 (zipfile's name)
+        return self.raw, self.flag_bits & ~0x800
+
+
+def zip_with_raw_names(members: Mapping[bytes, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        for raw, data in members.items():
+            zf.writestr(_RawNameInfo(raw), data)
+    return out.getvalue()
