@@ -160,15 +160,18 @@ def pptx_bytes(slides: Sequence[tuple[str, str]], notes: Sequence[str] = (),
 
 
 def rtf_bytes(paragraphs: Iterable[str], title: str = "") -> bytes:
-    """RTF by hand: what a word processor writes, \\uN escapes for what is not ASCII."""
+    """RTF by hand: what a word processor writes, \\uN escapes (UTF-16 code units, signed,
+    a surrogate pair for a character past U+FFFF) for what is not ASCII."""
     def escape(text: str) -> str:
         out = []
         for ch in text:
             if ch in "\\{}":
                 out.append("\\" + ch)
             elif ord(ch) > 127:
-                code = ord(ch) if ord(ch) < 32768 else ord(ch) - 65536
-                out.append(f"\\u{code}?")
+                units = ch.encode("utf-16-le")
+                for i in range(0, len(units), 2):
+                    unit = int.from_bytes(units[i:i + 2], "little")
+                    out.append(f"\\u{unit if unit < 32768 else unit - 65536}?")
             else:
                 out.append(ch)
         return "".join(out)
