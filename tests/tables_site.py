@@ -3,8 +3,9 @@ table tests (tests/test_tables_ingest.py, tests/web/test_tables_web.py): read-on
 
 Two generated sites (benchmarks.corpus: attachment cells with Windows paths, case
 differences, a windows-1252 site, nested files\\SARs\\<year>\\...), plus files written here for
-what a generator does not make (hostile HTML and identifiers, survey answers, formulas), and
-real police CSV/XLS/XLSX files from the shared corpus.
+what a generator does not make (hostile HTML and identifiers, survey answers, formulas, a
+police workbook shaped like Berkeley's stop data), and the real police CSV/XLS/XLSX files of
+the shared corpus when it is there.
 """
 
 from __future__ import annotations
@@ -43,6 +44,30 @@ def _hostile_table(site: Path, attachment: str) -> None:
         out.writerow([2, "Plain name", "Line one\\nLine two", "", "-2+3", ""])
 
 
+# The 24 actions of Berkeley's stop data workbook (one sheet, an id and a label per row).
+ACTIONS = ["Person removed from vehicle by order", "Field sobriety test conducted",
+           "Curbside detention", "Handcuffed or flex cuffed", "Patrol car detention",
+           "Canine removed from vehicle", "Firearm pointed at person", "Baton used",
+           "Chemical spray used", "Impact projectile discharged", "Electronic device used",
+           "Canine bit or held person", "Physical or vehicle contact", "Search of person",
+           "Search of property", "Property seized", "Vehicle impounded", "Warning issued",
+           "Citation issued", "In-field cite and release", "Custodial arrest",
+           "Psychiatric hold", "Admission of contraband", "None"]
+
+
+def _stop_data(path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Action_Taken"
+    sheet.append(["Action_ID", "Action_Taken"])
+    for number, action in enumerate(ACTIONS, 1):
+        sheet.append([number, action])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book.save(path)
+
+
 def build_dump(corpus: Path, out: Path) -> Path:
     if str(REPO) not in sys.path:  # the generator lives in benchmarks/, beside src/
         sys.path.insert(0, str(REPO))
@@ -54,10 +79,10 @@ def build_dump(corpus: Path, out: Path) -> Path:
     pdf = next(p for p in sorted((ncric / "files" / "DDF").iterdir()) if p.suffix == ".pdf")
     _hostile_table(ncric, "FILES\\ddf\\" + pdf.name.upper())
     police = out / "police"
+    _stop_data(police / "stop_data.xlsx")
     for relative in POLICE_FILES:
         source = corpus / "pdap-police" / relative
         if source.exists():
-            police.mkdir(exist_ok=True)
             shutil.copyfile(source, police / source.name)
     return out
 

@@ -1,6 +1,8 @@
-"""Failure codes on real files: each failure and skip records a stable code beside its message
-(in the catalog, `trawl status --json`, the API and the overview), and `trawl retry --failed`
-retries only the failures a retry may cure while `--all` retries every one."""
+"""Failure codes: each failure and skip records a stable code beside its message (in the
+catalog, `trawl status --json`, the API and the overview), and `trawl retry --failed` retries
+only the failures a retry may cure while `--all` retries every one. On files written here, one
+of each kind the shared corpus has a real one of (ingest-file's password-hunter2.pdf,
+500_pages.7z.001, empty.pdf, memo.m4a, badzip.zip); test_corpus_ingest.py ingests those."""
 
 from __future__ import annotations
 
@@ -10,34 +12,50 @@ import shutil
 import sqlite3
 from pathlib import Path
 
+import fixture_files as ff
 import pytest
 from fastapi.testclient import TestClient
 from ingest_helpers import admin_headers, cli_json, ingest, trawl_cli
-from shared_corpus import corpus_path
 
 from trawl.errors import CODES, RETRYABLE_CODES, UNKNOWN, is_retryable
 from trawl.storage import browse
 from trawl.storage.catalog import SCHEMA, Catalog
 from trawl.storage.datadir import DataDir
 
-# (corpus file, status, code): one real file for each code a file of a dump can get.
+# (file, status, code): one file for each code a file of a dump can get.
 FILES = [
-    (("ingest-file", "password-hunter2.pdf"), "failed", "encrypted"),
-    (("ingest-file", "500_pages.7z.001"), "failed", "corrupt"),  # one part of a split 7z
-    (("ingest-file", "empty.pdf"), "skipped", "empty"),          # 0 bytes
-    (("ingest-file", "memo.m4a"), "skipped", "unsupported"),
-    (("ingest-file", "badzip.zip"), "indexed", None),            # a symlink member inside
-    (("tika", "pkg", "droste.zip"), "indexed", None),            # it contains itself
+    ("password-hunter2.pdf", "failed", "encrypted"),
+    ("500_pages.7z.001", "failed", "corrupt"),   # one part of a split 7z
+    ("empty.pdf", "skipped", "empty"),           # 0 bytes
+    ("memo.m4a", "skipped", "unsupported"),
+    ("badzip.zip", "indexed", None),             # a symlink member inside
+    ("matryoshka.zip", "indexed", None),         # zips nested past the depth limit
 ]
 LINK_TARGET = "leak.victim@example.org"  # a message that quotes personal data
+DEPTH = 25  # the default nesting limit (IngestOptions.max_depth)
+
+
+def _write(root: Path, name: str) -> Path:
+    contents = {
+        "password-hunter2.pdf": lambda: ff.pdf_bytes(["A memo behind a password."],
+                                                     password="hunter2"),
+        "500_pages.7z.001": ff.split_7z_first_part,
+        "empty.pdf": lambda: b"",
+        "memo.m4a": ff.m4a_bytes,
+        "badzip.zip": lambda: ff.zip_with_symlink("secret.txt", "/ingestors/tests/fixtures/"
+                                                  "secret.txt"),
+        "matryoshka.zip": lambda: ff.nested_zip(DEPTH + 1),
+    }
+    (root / name).write_bytes(contents[name]())
+    return root / name
 
 
 @pytest.fixture(scope="module")
 def coded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A dump of the FILES and a symbolic link, ingested once; the data directory."""
     root = tmp_path_factory.mktemp("dump")
-    for parts, _status, _code in FILES:
-        shutil.copyfile(corpus_path(*parts), root / parts[-1])
+    for name, _status, _code in FILES:
+        _write(root, name)
     os.symlink(LINK_TARGET, root / "victim-link")
     data = tmp_path_factory.mktemp("data")
     counts = ingest(root, data, ocr=False)
@@ -60,11 +78,13 @@ def _codes(data: Path, dataset: str = "test") -> dict[str, tuple[str, str | None
 
 def test_each_failure_and_skip_records_its_code_in_the_catalog(coded: Path) -> None:
     found = _codes(coded)
-    for parts, status, code in FILES:
-        assert found[parts[-1]] == (status, code), parts[-1]
+    for name, status, code in FILES:
+        assert found[name] == (status, code), name
     assert found["victim-link"] == ("skipped", "link")
-    # A member: the copy of droste.zip inside itself is not unpacked again (a safety limit).
-    assert found["droste.zip/droste.zip"] == ("skipped", "limit")
+    # A member: the zip nested past the limit is not unpacked (a safety limit).
+    [too_deep] = [path for path, (status, _code) in found.items() if status == "skipped"
+                  and path.startswith("matryoshka.zip/")]
+    assert found[too_deep] == ("skipped", "limit") and too_deep.count(".zip") == DEPTH + 2
     assert all(code in CODES for status, code in found.values() if status != "indexed")
     # The content keeps the code too: a copy found later takes it without being read again.
     catalog = Catalog(DataDir(coded).catalog_path, readonly=True)
@@ -171,13 +191,14 @@ def test_retry_failed_retries_the_retryable_and_all_retries_every_one(
     root = tmp_path / "dump"
     root.mkdir()
     for name in ("password-hunter2.pdf", "500_pages.7z.001"):
-        shutil.copyfile(corpus_path("ingest-file", name), root / name)
+        _write(root, name)
     data = tmp_path / "data"
     ingest(root, data, ocr=False)
-    # A large text (the Cranfield collection, 16 times) under a time limit it cannot meet:
-    # a real time-out, recorded as such, which a retry without the limit cures.
-    cranfield = corpus_path("ir-cranfield", "cran.all.1400").read_bytes()
-    (root / "cranfield.txt").write_bytes(cranfield * 16)
+    # A large text (25 MB of abstracts) under a time limit it cannot meet: a real time-out,
+    # recorded as such, which a retry without the limit cures.
+    abstract = (b"An experimental study of the boundary layer on a flat plate at supersonic "
+                b"speed, with heat transfer measured along the wall. ")
+    (root / "cranfield.txt").write_bytes(abstract * 200_000)
     ingest(root, data, ocr=False, timeout_s=0.05)
     assert _codes(data)["cranfield.txt"] == ("failed", "timeout")
 

@@ -1,6 +1,8 @@
-"""OCR end to end, with the real Tesseract on OCR fixtures of the shared corpus: the engine
-(text, rotation, skew, confidence, time limit), the OCR stage of `trawl ingest`, `--no-ocr`
-then `trawl ocr`, the cache, the search filter and the document page.
+"""OCR end to end, with the real Tesseract: the engine (text, rotation, skew, confidence, time
+limit), the OCR stage of `trawl ingest`, `--no-ocr` then `trawl ocr`, the cache, the search
+filter and the document page. On scans drawn here (fixture_files.scan: printed text on a
+page, saved as TIFF, PNG, GIF, JPEG 2000, a PDF), and on the OCR fixtures of the shared
+corpus when it is there (ICIJ extract's test pages, a police annual report).
 
 A few pages only: the whole file runs in well under a minute and a half on two cores."""
 
@@ -10,6 +12,7 @@ import re
 import shutil
 from pathlib import Path
 
+import fixture_files as ff
 import pytest
 from ingest_helpers import admin_headers, ingest, search, trawl_cli
 from PIL import Image
@@ -28,6 +31,18 @@ ANNUAL_REPORT = ("pdap-police", "GA", "cobb_county", "acworth", "acworth_police"
 # What ICIJ extract's own OCR tests expect of its fixtures (Tess4JOCRParserTest).
 ROTATED_SENTENCE = "Its had resolving otherwise she contented therefore"
 TEST_PNG_START = "The (quick) [brown] {fox} jumps!\nOver the $43,456.78 <lazy> #90 dog"
+# The scans drawn here.
+DEMOGRAPHICS = ["Racial Demographics of arrests in 2020", "White 412, Black 388, Hispanic 51,",
+                "Asian 12, other or unknown 9.", "Compiled by the Records Unit of the department",
+                "from the reports filed by patrol officers."]
+REPORT_PAGES = [
+    "Annual report 2020\nA message from the chief of police.",
+    "Budget and staffing\nThe department employs 42 sworn officers and 11 civilians.",
+    "Training\nEvery officer completed 40 hours of in-service training.",
+    "Patrol Division\nThe Patrol Division answered 18,233 calls for service.",
+    "",  # page 5: a scanned chart, no text layer
+    "Criminal Investigations\nDetectives were assigned 612 cases.",
+]
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -51,7 +66,73 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> OcrEngine:
     return OcrEngine(tmp_path_factory.mktemp("ocr-blobs"), OcrSettings())
 
 
-# -- the engine -------------------------------------------------------------------------------
+def heavy_metal() -> Image.Image:
+    return ff.scan(["HEAVY METAL"], size=(1400, 400), font_size=64)
+
+
+def sentences() -> Image.Image:
+    return ff.scan(DEMOGRAPHICS)
+
+
+# -- the engine, on scans drawn here ------------------------------------------------------------
+def test_a_scan_reads_its_words_with_a_confidence(engine: OcrEngine, tmp_path: Path) -> None:
+    heavy_metal().save(tmp_path / "simple.tiff", dpi=(200, 200))
+    gray, dpi = image_frame(tmp_path / "simple.tiff", 1)
+    assert dpi == 200
+    result = engine.read(gray, dpi)
+    assert result.text.split() == ["HEAVY", "METAL"]
+    assert result.confidence is not None and result.confidence > 80
+    assert result.rotation == 0 and not result.cached
+
+
+def test_image_formats_of_one_scan_read_the_same_text(engine: OcrEngine, tmp_path: Path
+                                                      ) -> None:
+    # The same page as PNG (1-bit, 200 dpi), GIF (palette, no DPI) and JPEG 2000.
+    page = sentences()
+    page.convert("1").save(tmp_path / "page.png", dpi=(200, 200))
+    page.convert("P").save(tmp_path / "page.gif")
+    page.save(tmp_path / "page.jp2")
+    for name in ("page.png", "page.gif", "page.jp2"):
+        gray, dpi = image_frame(tmp_path / name, 1)
+        text = engine.read(gray, dpi).text
+        assert text.startswith(DEMOGRAPHICS[0]), name
+        assert overlap(" ".join(DEMOGRAPHICS), text) >= 0.9, name
+
+
+@pytest.mark.parametrize("degrees", [10, -10])
+def test_scans_askew_are_straightened(engine: OcrEngine, degrees: int) -> None:
+    askew = sentences().rotate(degrees, expand=True, fillcolor=255,
+                               resample=Image.Resampling.BICUBIC)
+    result = engine.read(askew, 200)
+    assert abs(abs(result.skew) - 10) <= 0.5
+    assert DEMOGRAPHICS[0] in result.text
+
+
+def test_scans_turned_90_180_270_come_out_right(engine: OcrEngine) -> None:
+    upright = sentences()
+    reference = engine.read(upright, 200).text
+    for degrees, rotation in ((90, 90), (180, 180), (270, 270), (185, 180)):
+        turned = upright.rotate(degrees, expand=True, fillcolor=255,
+                                resample=Image.Resampling.BICUBIC)
+        result = engine.read(turned, 200)
+        assert result.rotation == rotation, degrees  # clockwise, to read it
+        assert overlap(reference, result.text) >= 0.8, degrees
+    assert result.skew
+
+
+def test_each_page_has_a_time_limit(tmp_path: Path) -> None:
+    hasty = OcrEngine(tmp_path, OcrSettings(page_timeout_s=0.001))
+    path = tmp_path / "page.png"
+    sentences().save(path, dpi=(200, 200))
+    gray, dpi = image_frame(path, 1)
+    with pytest.raises(OcrError, match="timed out"):
+        hasty.read(gray, dpi)
+    # In a worker, the page records the error; the run goes on.
+    page = PageReader(hasty).read(OcrTask(1, "0" * 64, str(path), "image", 1))
+    assert page.result is None and "timed out" in (page.error or "")
+
+
+# -- the engine, on the corpus's OCR fixtures ----------------------------------------------------
 def test_simple_tiff_reads_heavy_metal(engine: OcrEngine) -> None:
     gray, dpi = image_frame(corpus_path(*OCR_DIR, "simple.tiff"), 1)
     result = engine.read(gray, dpi)
@@ -94,28 +175,21 @@ def test_pages_turned_90_180_270_come_out_right(engine: OcrEngine) -> None:
     assert result.skew
 
 
-def test_each_page_has_a_time_limit(tmp_path: Path) -> None:
-    hasty = OcrEngine(tmp_path, OcrSettings(page_timeout_s=0.001))
-    gray, dpi = image_frame(corpus_path(*OCR_DIR, "test.png"), 1)
-    with pytest.raises(OcrError, match="timed out"):
-        hasty.read(gray, dpi)
-    # In a worker, the page records the error; the run goes on.
-    page = PageReader(hasty).read(OcrTask(1, "0" * 64, str(corpus_path(*OCR_DIR, "test.png")),
-                                          "image", 1))
-    assert page.result is None and "timed out" in (page.error or "")
-
-
 # -- the OCR stage in ingestion -----------------------------------------------------------------
 @pytest.fixture(scope="module")
 def scans(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A report whose page 5 is a scan among typed pages, a scan as TIFF and the same image
+    as PNG, a two-page TIFF and a typed memo."""
     root = tmp_path_factory.mktemp("scans")
     (root / "reports").mkdir()
-    shutil.copy(corpus_path(*ANNUAL_REPORT), root / "reports" / "annual.pdf")
-    shutil.copy(corpus_path(*OCR_DIR, "simple.tiff"), root / "simple.tiff")
+    (root / "reports" / "annual.pdf").write_bytes(
+        ff.scanned_report_pdf(REPORT_PAGES, {5: DEMOGRAPHICS}))
+    heavy_metal().save(root / "simple.tiff", dpi=(200, 200))
     # The same scan in another file format: other bytes, the same image. Read once.
-    with Image.open(corpus_path(*OCR_DIR, "simple.tiff")) as img:
+    with Image.open(root / "simple.tiff") as img:
         img.save(root / "simple-again.png", dpi=img.info["dpi"])
-    shutil.copy(corpus_path(*OCR_DIR, "test_tiff_multipage.tif"), root / "multipage.tif")
+    first, second = (ff.scan([f"Page {n} of the statement"], size=(1700, 600)) for n in (1, 2))
+    first.save(root / "multipage.tif", save_all=True, append_images=[second], dpi=(200, 200))
     (root / "typed.txt").write_text("A typed memo about heavy rain, nothing scanned.\n")
     return root
 
@@ -152,6 +226,19 @@ def test_image_only_page_is_ocrd_and_typed_pages_are_not(ocr_data: Path) -> None
     # Typed text of the same document is still found on its own page.
     hits = search(ocr_data, '"Patrol Division"').hits
     assert hits and hits[0].page == 4
+
+
+def test_the_real_annual_report_page_5_is_ocrd(tmp_path: Path) -> None:
+    """The police annual report of the corpus the generated one is modelled on."""
+    (tmp_path / "dump").mkdir()
+    shutil.copy(corpus_path(*ANNUAL_REPORT), tmp_path / "dump" / "annual.pdf")
+    data = tmp_path / "data"
+    ingest(tmp_path / "dump", data)
+    meta = _metadata(data, "annual.pdf")
+    assert meta["ocr"] == "done" and "5" in meta["ocr_pages"] and "4" not in meta["ocr_pages"]
+    assert [(h.path, h.page) for h in search(data, '"Racial Demographics"').hits] == \
+        [("annual.pdf", 5)]
+    assert search(data, '"Patrol Division"').hits[0].page == 4
 
 
 def test_identical_scans_are_read_once(ocr_data: Path) -> None:

@@ -1,5 +1,6 @@
 """Structured tables through the real pipeline: a generated BlueLeaks-shaped dump (two sites,
-one exported in windows-1252) plus real police workbooks, ingested once (tables_site.py).
+one exported in windows-1252) and a police workbook, plus the real police files when the
+shared corpus is there, ingested once (tables_site.py).
 
 What a reader relies on: every CSV and sheet is a table with typed columns; attachment cells
 link to their documents whatever their slashes and letter case; joins are found between the
@@ -28,8 +29,6 @@ from trawl.storage.tables import TableStore
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, DataDir]:
-    if not CORPUS.is_dir():
-        pytest.skip(f"shared corpus missing: {CORPUS}")
     return ingested(tmp_path_factory, CORPUS)
 
 
@@ -56,9 +55,19 @@ def test_every_csv_and_sheet_is_a_table(site: tuple[Path, DataDir], store: Table
         empty = [t for t in tables if t.header_only]
         assert len(empty) > len(tables) / 2
         assert all(t.columns and t.row_count == 0 for t in empty)
+    workbook = store.tables(DATASET, folder="police", name="stop_data [Action_Taken]")
+    assert workbook and workbook[0].sheet == "Action_Taken" and workbook[0].row_count == 24
+
+
+def test_real_police_files_are_tables(store: TableStore) -> None:
+    if not CORPUS.is_dir():
+        pytest.skip(f"shared corpus missing: {CORPUS}")
     workbook = store.tables(DATASET, folder="police", name="2021_05_13_action_taken "
                             "[Action_Taken]")
     assert workbook and workbook[0].sheet == "Action_Taken" and workbook[0].row_count == 24
+    names = {t.name for t in store.tables(DATASET, folder="police")}
+    assert "2021_05_13_crime_reports" in names
+    assert any(n.startswith("daily-crime-fire-log-8-3-thru-8-10-20") for n in names)  # XLS
 
 
 def test_types_keys_and_encodings(store: TableStore) -> None:
@@ -163,8 +172,8 @@ def test_trawl_tables_json(site: tuple[Path, DataDir]) -> None:
     assert sars["name"] == "SARs" and sars["rows"] > 0
     assert {"name": "SARsid", "label": "SARsid", "type": "integer"} in sars["columns"]
     assert not any(t["header_only"] for t in listed["tables"])  # hidden unless --all
-    sheet = next(t for t in listed["tables"] if t["sheet"] == "Action_Taken")
-    assert sheet["source"].endswith("2021_05_13_action_taken.xlsx")
+    sheet = next(t for t in listed["tables"] if t["source"].endswith("stop_data.xlsx"))
+    assert sheet["sheet"] == "Action_Taken"
     everything = json.loads(trawl_cli("tables", "--dataset", DATASET, "--all", "--json",
                                       data_dir=data.root).stdout)
     assert len(everything["tables"]) > len(listed["tables"])

@@ -1,8 +1,9 @@
 """One archive with three datasets, one of each visibility, and a caller of each kind.
 
 * `open` (public): a generated BlueLeaks site (registration tables with names, e-mail
-  addresses and phone numbers), real police CSVs and real Enron e-mails from the shared
-  corpus, and a note with personal data written here;
+  addresses and phone numbers), police CSVs and a trader's sent mail shaped like the
+  Louisville tables and the Enron maildir, and a note with personal data, all written here
+  (test_real_redaction.py does the same on the real files, when the shared corpus is there);
 * `shared` (restricted): granted to the account `journalist` and to the group `press`;
 * `secret` (private): no grant at all.
 
@@ -24,7 +25,6 @@ from trawl.storage.datadir import DataDir
 sys.path.insert(0, str(Path(__file__).parent))
 
 from access_site import (  # noqa: E402
-    CORPUS,
     PASSWORD,
     VISIBILITY,
     Caller,
@@ -34,8 +34,6 @@ from access_site import (  # noqa: E402
 
 @pytest.fixture(scope="session")
 def archive(tmp_path_factory: pytest.TempPathFactory) -> DataDir:
-    if not CORPUS.is_dir():
-        pytest.skip(f"shared corpus missing: {CORPUS}")
     from trawl.access.store import AccessStore
     from trawl.derive.redacted_view import set_visibility
     from trawl.ingestion.pipeline import Ingester, IngestOptions

@@ -1,7 +1,8 @@
 """The redacted copy of tables.sqlite, built from a real one: a small BlueLeaks-shaped site
 (Registrations, a 20,000-row SecureMenuLog that gets column indexes, IncidentMap with
-MostWanted and IncidentMapCategory, Documents with an attachment) plus a real police CSV from
-the shared corpus, ingested by the real pipeline next to a second dataset that is not public.
+MostWanted and IncidentMapCategory, Documents with an attachment) and a police CSV shaped like
+Allegheny County's list of departments (and the real one, when the shared corpus is there),
+ingested by the real pipeline next to a second dataset that is not public.
 
 What a public reader relies on: personal columns masked in every row, personal data in free
 text masked, everything else as it was; the same ids, SQL names, types and indexes, so the
@@ -117,6 +118,26 @@ def _documents(site: Path) -> None:
                                            [1, "Bulletins"], [2, "Roundups"]])
 
 
+TOWNS = [("Harwick", "15049"), ("Aspinwall", "15215"), ("Pittsburgh", "15202"),
+         ("Bethel Park", "15102"), ("Carnegie", "15106")]
+STREETS = ["Plate Dr", "Commercial Ave", "California Ave", "Church Rd", "Main St"]
+DEPARTMENTS = ["Riverbend Regional", "Mill Creek", "Oak Hollow", "Stone Ridge", "Cedar Falls",
+               "Pine Township"]
+
+
+def _police_departments(path: Path) -> None:
+    """Department names ending in a street address, phone and fax numbers: the shape of
+    Allegheny County's list (sample_police_departments.csv of the corpus)."""
+    rows: list[list[Any]] = [["Name", "Contact Info", "Jurisdictions Covered"]]
+    for i in range(25):
+        town, zipcode = TOWNS[i % len(TOWNS)]
+        rows.append([f"{DEPARTMENTS[i % len(DEPARTMENTS)]} P.D. {100 + 7 * i} "
+                     f"{STREETS[i % len(STREETS)]} {town}, PA {zipcode}",
+                     f"724-274-{2800 + i} 724-274-{4400 + i} (Fax)",
+                     f"{town} Borough East Deer Township"])
+    _write(path, rows)
+
+
 def build_dump(root: Path) -> Path:
     site = root / "ncric"
     _registrations(site)
@@ -124,16 +145,15 @@ def build_dump(root: Path) -> Path:
     _incidents(site)
     _documents(site)
     police = root / "police"
-    police.mkdir()
-    # Real rows: department names with street addresses, phone and fax numbers.
-    shutil.copyfile(CORPUS / "pdap-police" / POLICE_CSV, police / Path(POLICE_CSV).name)
+    _police_departments(police / "police_departments.csv")
+    real = CORPUS / "pdap-police" / POLICE_CSV
+    if real.is_file():  # real rows as well, when the shared corpus is there
+        shutil.copyfile(real, police / real.name)
     return root
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    if not (CORPUS / "pdap-police" / POLICE_CSV).is_file():
-        pytest.skip(f"shared corpus missing: {CORPUS}")
     base = tmp_path_factory.mktemp("redacted-tables")
     data = base / "data"
     ingest(build_dump(base / "dump"), data, dataset=DATASET)
@@ -264,23 +284,35 @@ def test_cells_past_the_header_are_masked(built: dict[str, Any]) -> None:
     assert extra == ["witness [email]", "[phone]"]
 
 
-def test_real_police_rows_lose_phones_and_street_addresses(built: dict[str, Any]) -> None:
+def _police_rows_lose_phones_and_street_addresses(built: dict[str, Any], name: str
+                                                  ) -> dict[int, dict[str, Any]]:
     original, redacted = built["original"], built["redacted"]
-    info = _table(original, "sample_police_departments")
+    info = _table(original, name)
     before, after = _rows(original, info), _rows(redacted, info)
     assert len(after) > 20
     phones = sum(len(PHONE.findall(str(v))) for row in before.values() for v in row.values())
-    assert phones > 40  # the real file is full of them
+    assert phones > 40  # the file is full of them
     for number, row in after.items():
         text = " ".join(str(v) for v in row.values() if v is not None)
         assert not PHONE.findall(text), text
         assert not EMAIL.findall(text), text
         # What is not personal survives: department names, towns, boroughs, "(Fax)".
-        name = before[number]["Name"]
-        assert name.split()[0] in row["Name"]
-    first = after[1]
-    assert first["Name"] == "Allegheny Valley Regional P.D. [address] Harwick, PA 15049"
+        assert before[number]["Name"].split()[0] in row["Name"]
+    return after
+
+
+def test_police_rows_lose_phones_and_street_addresses(built: dict[str, Any]) -> None:
+    first = _police_rows_lose_phones_and_street_addresses(built, "police_departments")[1]
+    assert first["Name"] == "Riverbend Regional P.D. [address] Harwick, PA 15049"
     assert first["Contact Info"] == "[phone] [phone] (Fax)"
+
+
+def test_real_police_rows_lose_phones_and_street_addresses(built: dict[str, Any]) -> None:
+    if not built["original"].tables(DATASET, name="sample_police_departments"):
+        pytest.skip(f"shared corpus missing: {CORPUS}")
+    after = _police_rows_lose_phones_and_street_addresses(built, "sample_police_departments")
+    assert after[1]["Name"] == "Allegheny Valley Regional P.D. [address] Harwick, PA 15049"
+    assert after[1]["Contact Info"] == "[phone] [phone] (Fax)"
 
 
 # -- statistics, links, joins ----------------------------------------------------------------------

@@ -1,13 +1,15 @@
 """Containers: archives, compressed files, e-mail (EML, EMLX, MBOX, MSG) and PST mailboxes.
 
-Real files from the shared corpus where they exist; hostile inputs (path traversal, links,
-bombs, encryption, truncation) are built here in tmp_path.
+Real files from the shared corpus where they exist (test_generated_containers.py has the
+same capabilities on files written there); hostile inputs (path traversal, links, bombs,
+encryption, truncation) are built here in tmp_path.
 """
 
 from __future__ import annotations
 
 import gzip
 import io
+import random
 import re
 import shutil
 import subprocess
@@ -252,6 +254,13 @@ def test_tar_links_are_never_followed(extract, tmp_path, inputs):
 
 
 SMALL = Limits(ratio_check_min_size=1024**2, max_compression_ratio=100)
+# Text for the members a bomb must not cost: 12 KB of the words of the UDHR's first article
+# in German, in a seeded random order (text that compresses as text does, 3 to 1, not 50).
+_WORDS = ("Alle Menschen sind frei und gleich an Würde und Rechten geboren. Sie sind mit "
+          "Vernunft und Gewissen begabt und sollen einander im Geist der Brüderlichkeit "
+          "begegnen.").split()
+UDHR = " ".join(random.Random(1948).choices(_WORDS, k=1700)).encode()
+UTF = "Unicode: été, Straße, Ελληνικά, Русский, 日本語, 한국어, ✓\n".encode()
 
 
 def _zip_of_zeros(path: Path, members: int, size: int, before: dict[str, bytes] | None = None,
@@ -281,8 +290,7 @@ def _blob_sizes(extract) -> list[int]:
 
 
 def test_zip_bomb_stops_while_inflating_and_keeps_the_other_members(extract, tmp_path, inputs):
-    udhr = corpus_path("ingest-file", "udhr_ger.txt").read_bytes()
-    utf = corpus_path("ingest-file", "utf.txt").read_bytes()
+    udhr, utf = UDHR, UTF
     target = inputs / "bomb.zip"
     _zip_of_zeros(target, members=1, size=200 * 1024**2,  # 200 MB of zeros in ~200 KB
                   before={"udhr_ger.txt": udhr}, after={"utf.txt": utf})
@@ -298,7 +306,7 @@ def test_zip_bomb_stops_while_inflating_and_keeps_the_other_members(extract, tmp
 
 def test_many_small_members_bomb_is_caught_archive_wide(extract, inputs):
     target = inputs / "flat-bomb.zip"
-    udhr = corpus_path("ingest-file", "udhr_ger.txt").read_bytes()
+    udhr = UDHR
     _zip_of_zeros(target, members=40, size=1024**2,  # each under the per-member check size
                   before={"udhr_ger.txt": udhr}, after={"late.txt": b"after the bomb"})
     limits = Limits(ratio_check_min_size=4 * 1024**2, max_compression_ratio=100)
@@ -365,7 +373,7 @@ def test_bomb_read_by_7z_keeps_what_came_before(extract, inputs):
         pytest.skip("7z not installed")
     work = inputs / "work"
     work.mkdir()
-    shutil.copyfile(corpus_path("ingest-file", "udhr_ger.txt"), work / "a-udhr.txt")
+    (work / "a-udhr.txt").write_bytes(UDHR)
     target = inputs / "locked-bomb.7z"  # encrypted: libarchive cannot read it, 7z does
     subprocess.run(["7z", "a", "-psecret", "-ms=off", str(target), "a-udhr.txt"], cwd=work,
                    check=True, capture_output=True)

@@ -1,4 +1,5 @@
-"""Document extractors on real files of the shared corpus: known text out of known files."""
+"""Document extractors on real files of the shared corpus: known text out of known files.
+(test_generated_documents.py checks the same capabilities on files written there.)"""
 
 from __future__ import annotations
 

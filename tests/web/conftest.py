@@ -8,7 +8,6 @@ uvicorn on a free local port for the browser tests, whose `page` signs in throug
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,19 +21,12 @@ from sample_data import ADMIN, ADMIN_PASSWORD, build_sample  # noqa: E402
 
 from trawl.storage.datadir import DataDir  # noqa: E402
 
-REPO = Path(__file__).resolve().parents[2]
-CORPUS = Path(os.environ.get("TRAWL_TEST_CORPUS", REPO.parent / "shared" / "corpus"))
-
 DATASET = "sample"
-
-
 
 
 @pytest.fixture(scope="session")
 def sample_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if not CORPUS.is_dir():
-        pytest.skip(f"shared corpus missing: {CORPUS}")
-    return build_sample(CORPUS, tmp_path_factory.mktemp("dump") / "blueleaks")
+    return build_sample(tmp_path_factory.mktemp("dump") / "blueleaks")
 
 
 @pytest.fixture(scope="session")

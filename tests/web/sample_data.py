@@ -1,19 +1,29 @@
-"""A small BlueLeaks-like dump for the web tests and the screenshots.
+"""A small BlueLeaks-like dump for the web tests and the screenshots, generated here.
 
-Real files copied from the shared corpus (a multi-page PDF, a docx, an e-mail with an
-attachment, a zip, an image, HTML pages with scripts), laid out as one folder per "agency
-portal", plus hostile files written here: an HTML e-mail and an HTML page that try every way
-of running script, and file names made of markup, '%' and '_'.
+One folder per "agency portal": a nine-page crime report PDF and a purchase order (atlanta),
+a docx, an e-mail with a PNG attachment, a zip of one file of each office format, a scanned
+notice (a JPEG with text), a PDF encrypted with the password "hunter2" and a CSV (ncric),
+HTML pages that carry scripts in the ways Tika's test pages do (web), and hostile files: an
+HTML e-mail and an HTML page that try every way of running script, and file names made of
+markup, '%' and '_'. Nothing comes from the shared corpus: `REAL_FILES` names the real files
+of the same kinds that tests/web/test_real_files.py ingests when the corpus is there.
 """
 
 from __future__ import annotations
 
+import base64
 import os
 import shutil
+import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
-# (corpus path, path in the sample)
-CORPUS_FILES = [
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: fixture_files
+
+import fixture_files as ff  # noqa: E402
+
+# (shared corpus path, path in the real-file sample of test_real_files.py)
+REAL_FILES = [
     ("pdap-police/GA/fulton_county/atlanta/atlanta_police/data/cobra/2021Week16CrimeReport.pdf",
      "atlanta/files/2021Week16CrimeReport.pdf"),
     ("ingest-file/example.pdf", "atlanta/files/example.pdf"),
@@ -29,6 +39,122 @@ CORPUS_FILES = [
     ("tika/html/testHTMLGoodScript.html", "web/testHTMLGoodScript.html"),
     ("tika/html/testSrcDoc.html", "web/testSrcDoc.html"),
 ]
+
+# The nine pages of the weekly crime report: "crime" on some pages only, so that a search
+# shows one result with its matching pages, and page 8 has it (a test opens that page).
+_ZONES = ["Zone 1", "Zone 2", "Zone 3", "Zone 4", "Zone 5", "Zone 6"]
+CRIME_REPORT_PAGES = [
+    "COBRA REPORT - Week 16, 2021\nAtlanta Police Department, Crime Analysis Unit\n\n"
+    "Part I crime in the city for the week of April 11 to April 17, 2021, compared with the "
+    "same week of 2020, by zone and by offence.",
+    "Citywide crime summary\nHomicide 3, rape 2, robbery 21, aggravated assault 48, burglary "
+    "39, larceny 212, auto theft 71. Total Part I crime: 396, down 4 percent.",
+    "Violent crime by zone\n" + "\n".join(f"{z}: robbery {3 + i}, aggravated assault {6 + i}"
+                                           for i, z in enumerate(_ZONES)),
+    "Property offences by zone\n" + "\n".join(f"{z}: burglary {5 + i}, larceny {30 + i}"
+                                              for i, z in enumerate(_ZONES)),
+    "Year to date\nViolent crime is up 2 percent on 2020; property offences are down 7 "
+    "percent. Auto theft rose in zones 3 and 6.",
+    "Larceny from vehicles\nMost thefts from vehicles happened in parking decks downtown "
+    "between 6 pm and midnight.",
+    "Calls for service\n14,022 calls were answered this week; the average response time was "
+    "9 minutes 40 seconds.",
+    "Crime trends over 28 days\nRobbery and aggravated assault fell; burglary of businesses "
+    "rose in zone 5.",
+    "Notes\nFigures are preliminary and change as reports are reviewed. Produced weekly by "
+    "the Crime Analysis Unit from the COBRA records system.",
+]
+
+
+def _atlanta(files: Path) -> None:
+    ff.write_pdf(files / "2021Week16CrimeReport.pdf", CRIME_REPORT_PAGES,
+                 title="COBRA REPORT v2021", author="Crime Analysis Unit",
+                 created=datetime(2021, 4, 20, 13, 17, 33, tzinfo=UTC))
+    ff.write_pdf(files / "example.pdf", [
+        "Purchase order 4500118273\nSupplier: Harbor Fleet Services\nDeliver to: Atlanta "
+        "Police Department, motor pool.",
+        "Items\n1. Patrol vehicle tyres, 40 units\n2. Brake pads, 60 sets\nTotal: 18,400 USD",
+    ], title="Purchase order 4500118273", created=datetime(2022, 9, 28, 9, 43, 12, tzinfo=UTC))
+
+
+def _office_documents() -> dict[str, bytes]:
+    """One small file of each office format, as the members of a zip."""
+    return {
+        "testPDF.pdf": ff.pdf_bytes(["Sample PDF document inside an archive: the text of "
+                                     "each member is searchable."], title="Sample PDF"),
+        "testWORD.docx": ff.docx_bytes(["Sample Word document inside an archive."],
+                                       title="Sample Word Document"),
+        "testEXCEL.xlsx": ff.xlsx_bytes({"Sheet1": [["Unit", "Officers"], ["Harbor", 12],
+                                                    ["Airport", 7]]},
+                                        title="Simple Excel document"),
+        "testPPT.pptx": ff.pptx_bytes([("Sample Powerpoint Slide", "Shift briefing notes")]),
+        "testRTF.rtf": ff.rtf_bytes(["Test d’indexation Word: résumé du rapport."],
+                                    title="Test d’indexation Word"),
+        "testODT.odt": ff.odt_bytes(["Sample OpenDocument text inside an archive."],
+                                    title="Sample ODT"),
+        "testHTML.html": b"<html><head><title>Test Indexation Html</title></head><body>"
+                         b"<p>Sample HTML page inside an archive.</p></body></html>",
+        "testTXT.txt": b"Sample plain text inside an archive.\n",
+        "testXML.xml": b'<?xml version="1.0"?><note><to>Records unit</to>'
+                       b"<body>Sample XML inside an archive.</body></note>\n",
+    }
+
+
+COUNTRIES_CSV = """euname,modified,linked_country,iso3,iso2,grc,isonum,country,imperitive
+,,Georgia,,,ABK,,Abkhazia,De Facto; Currency
+AFGHANISTAN,,,AFG,AF,AFG,004,Afganistan,
+,Added 26th October 2010,Finland,ALA,AX,ALA,248,Åland Islands,Postal
+Albania,,,ALB,AL,ALB,008,Albania,
+ALGERIA,,,DZA,DZ,ALG,012,Algeria,
+BELGIUM,,,BEL,BE,BEL,056,Belgium,
+FRANCE,,,FRA,FR,FRA,250,France,
+,,Denmark,GRL,GL,GRN,304,Greenland,
+"""
+
+
+def _ncric(ncric: Path) -> None:
+    files = ncric / "files"
+    ff.write_docx(files / "hello world word.docx", ["Hello world", "A word document."],
+                  created=datetime(2015, 9, 7, 10, 57, tzinfo=UTC))
+    ff.write_zip(files / "test-documents.zip", _office_documents())
+    ff.write_image(files / "regression_jpg.jpg", ["NOTICE OF INSPECTION", "Harbor precinct"])
+    ff.write_pdf(files / "password-hunter2.pdf", ["Hidden memo: only for those who hold the "
+                                                  "password."], password="hunter2")
+    ff.write_eml(ncric / "mail" / "testEmailWithPNGAtt.eml", "Records <records@ncric.example>",
+                 "Analyst <analyst@ncric.example>", "Test Attachment Email",
+                 "The picture of the badge is attached.",
+                 datetime(2016, 7, 20, 16, 35, 2, tzinfo=UTC),
+                 attachments={"testPNG.png": ff.image_bytes(["BADGE 4471"])})
+    (ncric / "countries.csv").write_text(COUNTRIES_CSV, encoding="utf-8")
+
+
+def _logo() -> str:
+    return base64.b64encode(ff.image_bytes(["logo"], size=(60, 30), font_size=12)).decode()
+
+
+# HTML pages that carry scripts the ways Tika's test pages do (a script closed by a bad end
+# tag, one in the body, an image in a script, a plain one, an iframe's srcdoc), made hostile:
+# each would set window.__pwned, which the browser tests watch for.
+SCRIPTED_PAGES = {
+    "testHTMLBadScript.html":
+        '<html><head><script lang="javascript">window.__pwned = "bad"</script language>'
+        "</head><body><p>This is a test.</p></body></html>",
+    "testHTML_script_in_body.html":
+        '<html><body><script lang="javascript">window.__pwned = "body"</script>'
+        "<p>This is a test.</p></body></html>",
+    "testHTML_embedded_img_in_js.html":
+        '<!DOCTYPE html><html lang="en"><head><meta charset="UTF-8"><title>Title</title>'
+        '<script>var logo="data:image/png;base64,{logo}"; window.__pwned = "img";'
+        "document.write('<img src=\"' + logo + '\">');</script></head>"
+        "<body><p>This is a test.</p></body></html>",
+    "testHTMLGoodScript.html":
+        '<html><head><script lang="javascript">window.__pwned = "good"</script></head>'
+        "<body><p>This is a test.</p></body></html>",
+    "testSrcDoc.html":
+        '<html><body>outside<iframe srcdoc="<p>this is the iframe content</p>'
+        '<script>parent.__pwned = 1</script>"></iframe></body></html>',
+}
+
 
 # Everything a page could try. Each attack would set window.__pwned, change the title, open a
 # dialog or request /pwned... on the server: the tests watch for all of them.
@@ -97,13 +223,15 @@ MARKUP_NAME = '"><img src=x onerror=alert(1)>.txt'
 PERCENT_NAME = "100% _done_.txt"
 
 
-def build_sample(corpus: Path, target: Path) -> Path:
+def build_sample(target: Path) -> Path:
     """Write the sample dump under `target` and return it."""
     target.mkdir(parents=True, exist_ok=True)
-    for source, dest in CORPUS_FILES:
-        path = target / dest
+    _atlanta(target / "atlanta" / "files")
+    _ncric(target / "ncric")
+    for name, html in SCRIPTED_PAGES.items():
+        path = target / "web" / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(corpus / source, path)
+        path.write_text(html.replace("{logo}", _logo()), encoding="utf-8")
     hostile = target / "hostile"
     hostile.mkdir(exist_ok=True)
     (hostile / "hostile.html").write_text(HOSTILE_HTML, encoding="utf-8")
@@ -122,4 +250,13 @@ def build_sample(corpus: Path, target: Path) -> Path:
     pipe = hostile / "a-pipe"
     if not pipe.exists():
         os.mkfifo(pipe)
+    return target
+
+
+def build_real_sample(corpus: Path, target: Path) -> Path:
+    """The real files of `REAL_FILES`, copied from the shared corpus to `target`."""
+    for source, dest in REAL_FILES:
+        path = target / dest
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(corpus / source, path)
     return target

@@ -25,8 +25,6 @@ from tables_site import DATASET, ingested  # noqa: E402
 
 @pytest.fixture(scope="module")
 def tc(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
-    if not CORPUS.is_dir():
-        pytest.skip(f"shared corpus missing: {CORPUS}")
     from fastapi.testclient import TestClient
 
     from trawl.web.app import create_app
