@@ -223,3 +223,37 @@ def test_a_closed_log_says_so(tmp_path: Path) -> None:
         log.reader()
     with pytest.raises(AuditError, match="closed"), log.write():
         pass
+
+
+def test_many_threads_opening_a_new_audit_log_at_once_all_succeed(tmp_path):
+    """`PRAGMA journal_mode=WAL` is the one statement SQLite does not retry when another
+    connection is creating the file: without storage/wal.py about one opening in twenty
+    failed with "database is locked" (the audit log lost that thread's entries)."""
+    import threading
+
+    from trawl.access.audit import AuditLog
+
+    for trial in range(100):
+        folder = tmp_path / f"t{trial}"
+        folder.mkdir()
+        logs, errors = [], []
+        start = threading.Barrier(6)
+
+        def open_at_once(folder=folder, logs=logs, errors=errors, start=start):
+            start.wait()
+            try:
+                logs.append(AuditLog(folder / "audit.sqlite", folder / "secret.key"))
+            except Exception as exc:  # noqa: BLE001 (the test reports any failure)
+                errors.append(exc)
+
+        threads = [threading.Thread(target=open_at_once) for _ in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == [] and len(logs) == 6
+        for n, log in enumerate(logs):
+            log.record(f"u{n}", "login")
+        assert logs[0].count() == 6
+        for log in logs:
+            log.close()

@@ -38,6 +38,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from trawl.storage.wal import use_wal
+
 COLUMNS = ("id", "at", "actor", "action", "dataset", "target", "detail", "ip", "prev", "mac")
 _COLUMNS = ", ".join(COLUMNS)
 _BUSY_TIMEOUT_S = 30.0
@@ -107,7 +109,7 @@ def _connect(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(path, timeout=_BUSY_TIMEOUT_S, isolation_level=None,
                            check_same_thread=False)
     conn.execute(f"PRAGMA busy_timeout = {int(_BUSY_TIMEOUT_S * 1000)}")
-    conn.execute("PRAGMA journal_mode = WAL")
+    use_wal(conn)
     conn.execute("PRAGMA synchronous = NORMAL")
     return conn
 

@@ -36,6 +36,7 @@ from typing import Any
 
 from trawl.errors import RETRYABLE_CODES, UNKNOWN
 from trawl.storage.tables import CSV_MIMES, CSV_SUFFIXES, WORKBOOK_MIMES, TableFile
+from trawl.storage.wal import use_wal
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS datasets (
@@ -242,7 +243,7 @@ class Catalog:
         else:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
-            self.db.execute("PRAGMA journal_mode=WAL")
+            use_wal(self.db)
             self.db.executescript(SCHEMA)
             self._migrate()
         self.db.execute("PRAGMA synchronous=NORMAL")

@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from trawl.storage.wal import use_wal
+
 # Contents that hold tables: delimited text and workbooks (ingestion/tables reads them).
 CSV_MIMES = frozenset({"text/csv", "text/tab-separated-values", "application/csv",
                        "text/x-csv", "application/vnd.ms-excel.csv"})
@@ -287,7 +289,7 @@ class TableStore:
             # DDL included, and ATTACH (which needs no open transaction) stays possible.
             self.db = sqlite3.connect(self.path, timeout=30, check_same_thread=False,
                                       isolation_level=None)
-            self.db.execute("PRAGMA journal_mode=WAL")
+            use_wal(self.db)
             self.db.executescript(SCHEMA)
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.row_factory = sqlite3.Row
