@@ -64,15 +64,23 @@ def number(value: int | float | None) -> str:
     return format_decimal(value, locale=i18n.current_locale())
 
 
+def _parsed(value: str | date | datetime) -> str | date | datetime:
+    """An ISO string as a datetime; anything else, and text that is not ISO, as it is."""
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+    return value
+
+
 def day(value: str | date | datetime | None) -> str:
     """A date as the reader's language writes it (ISO strings are parsed, else shown as is)."""
     if not value:
         return ""
+    value = _parsed(value)
     if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return value
+        return value
     try:
         return format_date(value, format="medium", locale=i18n.current_locale())
     except (ValueError, OverflowError):
@@ -84,11 +92,9 @@ def moment(value: str | datetime | None) -> str:
     (a time without one is UTC, as Trawl stores them): '16 juin 2020, 17:15:00 UTC'."""
     if not value:
         return ""
+    value = _parsed(value)
     if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return value
+        return value
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     try:
