@@ -102,6 +102,7 @@ def test_no_entities_then_extract_equals_a_plain_ingest(tmp_path: Path) -> None:
     done = trawl_cli("entities", "extract", "--dataset", "test", "--workers", "2",
                      data_dir=later)
     assert "entities:" in done.stderr
+    assert "0 files" not in done.stderr  # it read no file, and does not say it processed none
     assert entity_state(later) == entity_state(plain)
     assert entity_state(plain)[0]
     again = trawl_cli("entities", "extract", "--dataset", "test", data_dir=later)

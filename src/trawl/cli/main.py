@@ -291,10 +291,12 @@ def _existing_data(args: argparse.Namespace) -> DataDir:
 def _print_summary(summary: Any) -> None:
     c = summary.counts
     rate = summary.files_processed / summary.seconds if summary.seconds else 0
+    # `trawl ocr` and `trawl entities extract` read no file: their own lines say what they did.
+    processed = f" ({counted(summary.files_processed, 'file')}, " \
+        f"{summary.bytes_processed / 1e6:.1f} MB processed in {summary.seconds:.1f} s, " \
+        f"{rate:.1f} files/s)" if summary.files_processed else ""
     print(f"{summary.dataset}: {c['indexed']} indexed, {c['failed']} failed, "
-          f"{c['skipped']} skipped, {c['pending']} pending "
-          f"({counted(summary.files_processed, 'file')}, {summary.bytes_processed / 1e6:.1f} MB "
-          f"processed in {summary.seconds:.1f} s, {rate:.1f} files/s)", file=sys.stderr)
+          f"{c['skipped']} skipped, {c['pending']} pending{processed}", file=sys.stderr)
     ocr = getattr(summary, "ocr", None)
     if ocr is not None and ocr.pages:
         print(f"{summary.dataset}: OCR of {counted(ocr.documents, 'document')}: "
