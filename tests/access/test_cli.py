@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -55,6 +56,10 @@ def test_the_publishers_worked_example(data, capsys, monkeypatch):
     assert trawl(data, "token", "create", "alice", "laptop") == 0
     token = capsys.readouterr().out.strip()
     assert token.startswith("trawl_")
+    assert trawl(data, "token", "list") == 0
+    listed = capsys.readouterr().out
+    # Times say their zone, as the audit log's do: "created 2026-12-03 17:15 UTC".
+    assert re.search(r"laptop .* created \d{4}-\d\d-\d\d \d\d:\d\d UTC", listed), listed
 
     store = AccessStore(data.access_path)
     assert store.authenticate("admin", password, None) is not None

@@ -25,7 +25,6 @@ import getpass
 import json
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from trawl.access.audit import AuditLog
@@ -35,6 +34,7 @@ from trawl.access.redaction import DETECTORS, RedactionRules, Redactor
 from trawl.access.store import AccessStore
 from trawl.cli.audit_commands import cli_actor
 from trawl.cli.groups import Command, command_group
+from trawl.cli.wording import when
 from trawl.errors import NotFound
 from trawl.storage.catalog import Catalog
 from trawl.storage.datadir import DataDir
@@ -175,10 +175,6 @@ def _change(args: argparse.Namespace, change: Callable[[AccessStore], object], m
     return _with_store(args, body)
 
 
-def _when(stamp: float | None) -> str:
-    return datetime.fromtimestamp(stamp, UTC).strftime("%Y-%m-%d %H:%M") if stamp else "-"
-
-
 # -- users ----------------------------------------------------------------------------------------
 def cmd_user_add(args: argparse.Namespace) -> int:
     def body(store: AccessStore, data: DataDir) -> int:
@@ -217,7 +213,7 @@ def cmd_user_list(args: argparse.Namespace) -> int:
         users = store.users()
         if args.json:
             print(json.dumps([{"name": u.name, "admin": u.is_admin, "groups": sorted(u.groups),
-                               "created": _when(u.created_at)} for u in users], indent=2))
+                               "created": when(u.created_at)} for u in users], indent=2))
             return 0
         for u in users:
             groups = ", ".join(sorted(u.groups))
@@ -260,7 +256,7 @@ def cmd_token_create(args: argparse.Namespace) -> int:
     def body(store: AccessStore, data: DataDir) -> int:
         secret, token = store.create_token(args.user, args.name, args.days)
         _record(data, "token_create", target=f"{token.name}@{token.user}",
-                detail={"expires": _when(token.expires_at)})
+                detail={"expires": when(token.expires_at)})
         print(secret)
         print(f"(the token of {token.user} named {token.name}; it is shown only now)",
               file=sys.stderr)
@@ -278,8 +274,8 @@ def cmd_token_list(args: argparse.Namespace) -> int:
     def body(store: AccessStore, data: DataDir) -> int:
         for t in store.tokens(args.user):
             state = "revoked" if t.revoked_at else "active"
-            print(f"{t.user:<20} {t.name:<24} {state:<8} created {_when(t.created_at)} "
-                  f"expires {_when(t.expires_at)} used {_when(t.last_used_at)}")
+            print(f"{t.user:<20} {t.name:<24} {state:<8} created {when(t.created_at)} "
+                  f"expires {when(t.expires_at)} used {when(t.last_used_at)}")
         return 0
     return _with_store(args, body)
 
