@@ -27,7 +27,7 @@ from trawl.storage.catalog import Catalog, Dataset
 from trawl.storage.datadir import DataDir
 from trawl.storage.entities import KINDS, PHONE_REGION_SETTING, Entity, EntityStore
 
-Runner = Callable[[argparse.Namespace, Callable[[Any], Any]], int]
+Runner = Callable[..., int]  # main._run(args, step, reads_files=...)
 
 
 def register(command: Command, run: Runner, run_options: Callable[[Any], None]) -> None:
@@ -49,7 +49,8 @@ def register(command: Command, run: Runner, run_options: Callable[[Any], None]) 
     x.add_argument("--dataset", required=True)
     phone_region_option(x)
     run_options(x)
-    x.set_defaults(handler=lambda args: run(args, lambda ingester: ingester.run_entities()))
+    x.set_defaults(handler=lambda args: run(args, lambda ingester: ingester.run_entities(),
+                                            reads_files=False))
 
     p = command("entity", cmd_entity, "One entity (by id, or by value: an address, a number "
                 "in any spelling, a URL, twitter:name) with where it is mentioned and the "

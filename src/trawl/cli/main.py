@@ -232,10 +232,10 @@ def cmd_retry(args: argparse.Namespace) -> int:
 
 
 def cmd_ocr(args: argparse.Namespace) -> int:
-    return _run(args, lambda ingester: ingester.run_ocr())
+    return _run(args, lambda ingester: ingester.run_ocr(), reads_files=False)
 
 
-def _run(args: argparse.Namespace, step: Any) -> int:
+def _run(args: argparse.Namespace, step: Any, reads_files: bool = True) -> int:
     """Open the dataset's ingester, run one step of it, always close, print the summary;
     then, if the dataset is public, bring its redacted view up to date with the new data."""
     ingester = _ingester(args)
@@ -244,7 +244,7 @@ def _run(args: argparse.Namespace, step: Any) -> int:
     finally:
         ingester.close()
     _print_retry(summary, getattr(args, "all", False))
-    _print_summary(summary)
+    _print_summary(summary, reads_files)
     _refresh_public_views(ingester.data, [args.dataset])
     return 0
 
@@ -288,13 +288,13 @@ def _existing_data(args: argparse.Namespace) -> DataDir:
     return data
 
 
-def _print_summary(summary: Any) -> None:
+def _print_summary(summary: Any, reads_files: bool = True) -> None:
     c = summary.counts
     rate = summary.files_processed / summary.seconds if summary.seconds else 0
     # `trawl ocr` and `trawl entities extract` read no file: their own lines say what they did.
     processed = f" ({counted(summary.files_processed, 'file')}, " \
         f"{summary.bytes_processed / 1e6:.1f} MB processed in {summary.seconds:.1f} s, " \
-        f"{rate:.1f} files/s)" if summary.files_processed else ""
+        f"{rate:.1f} files/s)" if reads_files else ""
     print(f"{summary.dataset}: {c['indexed']} indexed, {c['failed']} failed, "
           f"{c['skipped']} skipped, {c['pending']} pending{processed}", file=sys.stderr)
     ocr = getattr(summary, "ocr", None)
