@@ -285,7 +285,8 @@ def test_the_scoped_archive_gives_tables_only_inside_the_scope(archive, tables):
 @pytest.mark.parametrize("who", CALLERS)
 def test_administration_is_for_admins(web, callers, who):
     caller = callers[who]
-    for url in ("/admin", "/admin/audit", "/admin/audit/export", "/api/admin/audit"):
+    for url in ("/admin", "/admin/audit", "/admin/audit/export", "/api/admin/audit",
+                "/api/admin/jobs"):
         response = get(web, caller, url)
         if who == "admin":
             assert response.status_code == 200, url
