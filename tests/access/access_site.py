@@ -72,6 +72,7 @@ def write_dump(root: Path, name: str) -> Path:
         "PersonID,FirstName,LastName,EmailAddress,Notes\n"
         f"1,Ada,Quill,ada.quill@{name}.example,zebracorn {name} row one\n"
         f"2,Bo,Reed,bo.reed@{name}.example,zebracorn {name} row two\n")
+    _write_media(folder / "media", name)
     if name == "open":
         if str(REPO) not in sys.path:  # the generator lives in benchmarks/, beside src/
             sys.path.insert(0, str(REPO))
@@ -85,6 +86,18 @@ def write_dump(root: Path, name: str) -> Path:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(_maildir_message(number, *message), encoding="ascii")
     return folder
+
+
+def _write_media(folder: Path, name: str) -> None:
+    """A page, a PDF and a photo: what the routes of HTML frames, page images and image
+    previews serve (test_route_table.py probes them)."""
+    import fixture_files as ff
+
+    folder.mkdir()
+    (folder / f"{name}-page.html").write_text(
+        f"<html><body><p>Bulletin page of {name}.</p></body></html>", encoding="utf-8")
+    ff.write_pdf(folder / f"{name}-bulletin.pdf", [f"Bulletin of {name}, page one."])
+    ff.write_image(folder / f"{name}-photo.png", [f"photo of {name}"])
 
 
 def _write_csv(path: Path, rows: list[list[str]]) -> None:

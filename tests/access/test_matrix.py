@@ -14,39 +14,9 @@ from urllib.parse import quote
 import pytest
 from access_site import VISIBILITY, Caller
 
-from trawl.storage.catalog import Catalog
-from trawl.storage.tables import TableStore
-
 CALLERS = ("anonymous", "reader", "journalist", "member", "admin")
 DATASETS = tuple(VISIBILITY)
 MISSING_DOC = "f" * 64
-
-
-@pytest.fixture(scope="session")
-def notes(archive) -> dict[str, str]:
-    """The document id of each dataset's zebracorn note."""
-    catalog = Catalog(archive.catalog_path, readonly=True)
-    out = {}
-    for name in DATASETS:
-        ds = catalog.dataset(name)
-        row = catalog.file_by_path(ds.id, f"notes/{name}-note.txt")
-        from trawl.storage.catalog import document_id
-
-        out[name] = document_id(name, row.sha256)
-    catalog.close()
-    return out
-
-
-@pytest.fixture(scope="session")
-def tables(archive) -> dict[str, int]:
-    """The `people` table of each dataset."""
-    store = TableStore.open_readonly(archive.root / "tables.sqlite")
-    out = {}
-    for name in DATASETS:
-        out[name] = next(t.id for t in store.tables(name, include_empty=False)
-                         if t.name == "people")
-    store.close()
-    return out
 
 
 def get(web, caller: Caller, url: str, **kwargs):
