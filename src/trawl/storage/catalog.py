@@ -545,6 +545,22 @@ class Catalog:
             "SELECT id, sha256 FROM documents WHERE dataset_id = ? ORDER BY id", (dataset_id,)
         )
 
+    def blob_keys(self) -> Iterator[tuple[str, str]]:
+        """(key, what) of every blob the catalog names: extracted texts, and the bytes of
+        the archive members and attachments that were extracted (`trawl verify`)."""
+        yield from ((r[0], "text") for r in self.db.execute(
+            "SELECT DISTINCT text_key FROM contents WHERE text_key IS NOT NULL"))
+        yield from ((r[0], "member") for r in self.db.execute(
+            "SELECT DISTINCT sha256 FROM content_children WHERE sha256 != '' "
+            "AND status IS NULL"))
+
+    def walked_files(self, dataset_id: int) -> Iterator[tuple[str, str]]:
+        """(path, sha256) of the dataset's files read from disk (not members), for checking
+        the originals against their hashes."""
+        yield from ((r[0], r[1]) for r in self.db.execute(
+            "SELECT path, sha256 FROM files WHERE dataset_id = ? AND parent_id IS NULL "
+            "AND kind = 'file' AND sha256 IS NOT NULL ORDER BY id", (dataset_id,)))
+
     def count_documents(self, dataset_id: int) -> int:
         return self.db.execute("SELECT COUNT(*) FROM documents WHERE dataset_id = ?",
                                (dataset_id,)).fetchone()[0]
