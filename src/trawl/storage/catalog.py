@@ -360,6 +360,12 @@ class Catalog:
         ).fetchone()
         return FileRow(**dict(row)) if row else None
 
+    def dataset_files(self, dataset_id: int) -> Iterator[FileRow]:
+        """Every file row of a dataset (walked files, members, attachments, folders)."""
+        for row in self.db.execute("SELECT * FROM files WHERE dataset_id = ? ORDER BY id",
+                                   (dataset_id,)):
+            yield FileRow(**dict(row))
+
     def pending_files(self, dataset_id: int, after_id: int = 0, limit: int = 1000) -> list[FileRow]:
         rows = self.db.execute(
             "SELECT * FROM files WHERE dataset_id = ? AND status = 'pending' AND id > ? "
