@@ -351,6 +351,11 @@ class TantivyIndex:
                 raise QueryError(f"unknown filter: {facet}")
             if values:
                 clauses.append((Occur.Must, self._any_of(field_name, values)))
+        for facet, value in query.required:
+            field_name = FACET_FIELDS.get(facet)
+            if field_name is None:
+                raise QueryError(f"unknown filter: {facet}")
+            clauses.append((Occur.Must, self._any_of(field_name, [value])))
         if query.date_from or query.date_to:
             clauses.append((Occur.Must, Query.range_query(
                 self.schema, "date", tantivy.FieldType.Date,
