@@ -27,19 +27,27 @@ import dataclasses
 import re
 import unicodedata
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from trawl.access.entities import entity_visible
 from trawl.access.policy import Access
-from trawl.derive.entities.patterns import keys_of
-from trawl.derive.rows import entity_store
+from trawl.access.redaction import Redactor
 from trawl.index.base import ENTITY_KINDS, EntityFacet, IndexResult, QueryError, SearchQuery
 from trawl.index.tantivy_backend import entity_field
-from trawl.storage.catalog import Dataset
-from trawl.storage.entities import PHONE_REGION_SETTING, Entity
+from trawl.storage.catalog import Catalog, Dataset
+from trawl.storage.entities import PHONE_REGION_SETTING, Entity, EntityStore
 
-if TYPE_CHECKING:
-    from trawl.search.service import Archive
+
+class Archive(Protocol):
+    """What of search/service.py's Archive this needs (it imports this module)."""
+
+    catalog: Catalog
+
+    def datasets(self) -> list[Dataset]: ...
+
+    def access(self, dataset: str) -> Access: ...
+
+    def redactor(self, dataset: Dataset) -> Redactor | None: ...
 
 NAMED_KINDS = ("person", "org", "place")  # found by name: key or spelling
 FIELDS = ("entity", *ENTITY_KINDS)
@@ -60,7 +68,7 @@ class EntityFilters:
 
     def __init__(self, archive: Archive, datasets: list[str] | None) -> None:
         self.archive = archive
-        self.store = entity_store(archive.catalog)
+        self.store = EntityStore(archive.catalog)  # read-only: nothing to set up
         readable = archive.datasets()
         self.datasets = [ds for ds in readable if datasets is None or ds.name in datasets]
         self._by_id = {ds.id: ds for ds in readable}
@@ -99,6 +107,10 @@ class EntityFilters:
             return self.store.with_names(ds.id, kind, [spaced, _folded(spaced)])
         if kind == "handle" and ":" not in value and not value.startswith("@"):
             value = "@" + value  # handle:jdoe is the account jdoe on any platform
+        # Only for a lookup: the recognisers load phonenumbers (a search without entity
+        # terms, and `trawl search` starting, do without).
+        from trawl.derive.entities.patterns import keys_of
+
         region = self.archive.catalog.dataset_settings(ds.id).get(PHONE_REGION_SETTING, "US")
         try:
             keys = keys_of(value, region)
