@@ -327,6 +327,12 @@ def _print_summary(summary: Any, reads_files: bool = True) -> None:
               f"({found.seconds:.1f} s, {found.words_per_s:,.0f} words/s, "
               f"{found.cpu_seconds:.1f} CPU s"
               + (f", {found.failed} failed" if found.failed else "") + ")", file=sys.stderr)
+    if found is not None and (found.reindexed_documents or found.reindexed_rows):
+        # The search entries whose entities changed, written again (facets, filters).
+        print(f"{summary.dataset}: entities: index entries of "
+              f"{counted(found.reindexed_documents, 'document')} and "
+              f"{counted(found.reindexed_rows, 'table row')} written again with their "
+              f"entities in {found.index_seconds:.1f} s", file=sys.stderr)
 
 
 def cmd_status(args: argparse.Namespace) -> int:
