@@ -258,3 +258,36 @@ def test_archive_search_needs_no_entity_stage(tmp_path: Path) -> None:
         assert archive.search(SearchQuery(text="email:desk@example.org")).total == 0
     finally:
         archive.close()
+
+
+def test_entries_marked_by_a_stage_cut_short_are_written_by_the_next_run(tmp_path: Path
+                                                                          ) -> None:
+    """The stage's marks are in the catalog (documents) and tables.sqlite (tables) before
+    its records: a run killed after the stage and before the rewrite leaves them, and the
+    next run, with nothing left to read, writes those entries."""
+    from trawl.ingestion.entity_stage import EntityStage
+    from trawl.ingestion.worker import WorkerConfig
+
+    source = tmp_path / "source"
+    source.mkdir()
+    (source / "desk.txt").write_text(FIVE_SPELLINGS)
+    (source / "people.csv").write_text("Name,Email\nAda,ada@example.org\n")
+    data_dir = tmp_path / "data"
+    ingest(source, data_dir, ocr=False, entities=False)
+    data = DataDir.open(data_dir)
+    catalog = Catalog(data.catalog_path)
+    try:  # the stage alone, as a run killed before the rewrite leaves it
+        ds = catalog.dataset("test")
+        config = WorkerConfig(data.blob_dir, data.tmp_dir, data.catalog_path)
+        summary = EntityStage(data, catalog, ds, config, "US", 1, None, 60.0,
+                              quiet=True).run()
+        assert summary.changed == 2  # the note, the table
+    finally:
+        catalog.close()
+    assert search(data_dir, "email:desk@example.org").total == 0  # not written yet
+    assert search(data_dir, "email:ada@example.org", record="rows").total == 0
+    again = _entities_extract(data_dir).entities
+    assert (again.documents, again.rows) == (0, 0)  # nothing to read
+    assert (again.reindexed_documents, again.reindexed_rows) == (1, 1)
+    assert search(data_dir, "email:desk@example.org").total == 1
+    assert search(data_dir, "email:ada@example.org", record="rows").total == 1
