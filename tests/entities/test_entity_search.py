@@ -102,7 +102,8 @@ def test_any_spelling_of_a_phone_or_an_address_filters_the_same(mixed: Path) -> 
 
 def test_what_does_not_exist_matches_nothing(mixed: Path) -> None:
     for text in ["email:nobody@nowhere.example", 'phone:"(999) 555-0000"', "entity:999999999",
-                 "entity:abc", 'person:"Nobody At All"', "handle:@nobody_here"]:
+                 "entity:abc", "entity:²", 'person:"Nobody At All"',
+                 "handle:@nobody_here"]:
         assert search(mixed, text).total == 0, text
     assert search(mixed, "*", filters={"entity": ["999999999"]}).total == 0
     # Excluding an entity that does not exist excludes nothing.

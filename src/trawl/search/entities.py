@@ -49,6 +49,7 @@ class Archive(Protocol):
 
     def redactor(self, dataset: Dataset) -> Redactor | None: ...
 
+
 NAMED_KINDS = ("person", "org", "place")  # found by name: key or spelling
 FIELDS = ("entity", *ENTITY_KINDS)
 # A field of FIELDS and its value ("quoted" or up to a space or a bracket), outside quotes.
@@ -72,6 +73,7 @@ class EntityFilters:
         readable = archive.datasets()
         self.datasets = [ds for ds in readable if datasets is None or ds.name in datasets]
         self._by_id = {ds.id: ds for ds in readable}
+        self._access: dict[int, tuple[Access, Redactor | None]] = {}
 
     # -- filters ------------------------------------------------------------------------------
     def rewrite(self, text: str) -> str:
@@ -93,9 +95,7 @@ class EntityFilters:
     def named(self, field: str, value: str) -> list[Entity]:
         """The entities, visible to the caller, that `field:value` names."""
         if field == "entity":
-            if not value.isdigit() or len(value) > 18:
-                return []
-            return self.with_ids([int(value)])
+            return self.with_ids([int(value)]) if is_id(value) else []
         found: list[Entity] = []
         for ds in self.datasets:
             found += [e for e in self._lookup(ds, field, value) if self._visible(ds, e)]
@@ -128,15 +128,18 @@ class EntityFilters:
     def required(self, ids: list[str]) -> list[tuple[str, str]] | None:
         """The (kind, id) terms of `entity` parameters, each one required; None when one of
         them names nothing the caller may see (so nothing can match)."""
-        wanted = [int(i) for i in ids if i.isdigit() and len(i) <= 18]
+        wanted = [int(i) for i in ids if is_id(i)]
         found = {e.id: e for e in self.with_ids(wanted)}
         if len(wanted) != len(ids) or any(i not in found for i in wanted):
             return None
         return [(found[i].kind, str(i)) for i in wanted]
 
     def _visible(self, ds: Dataset, entity: Entity) -> bool:
-        access = self.archive.access(ds.name)
-        redactor = self.archive.redactor(ds) if access is Access.REDACTED else None
+        if ds.id not in self._access:  # once per dataset and search (rules are read)
+            access = self.archive.access(ds.name)
+            self._access[ds.id] = (access, self.archive.redactor(ds)
+                                   if access is Access.REDACTED else None)
+        access, redactor = self._access[ds.id]
         return entity_visible(access, entity.kind, entity.value, redactor)
 
     # -- facets -------------------------------------------------------------------------------
@@ -144,12 +147,18 @@ class EntityFilters:
         """Move the entity kinds out of `result.facets` into `result.entity_facets`, as the
         caller may see them."""
         raw = {kind: result.facets.pop(kind) for kind in ENTITY_KINDS if kind in result.facets}
-        ids = [int(v) for values in raw.values() for v, _n in values if v.isdigit()]
+        ids = [int(v) for values in raw.values() for v, _n in values if is_id(v)]
         seen = {e.id: e for e in self.with_ids(ids)}
         for kind, values in raw.items():
             shown = [EntityFacet(int(v), kind, seen[int(v)].value, n) for v, n in values
-                     if v.isdigit() and int(v) in seen and seen[int(v)].kind == kind]
+                     if is_id(v) and int(v) in seen and seen[int(v)].kind == kind]
             result.entity_facets[kind] = shown[:SHOWN_PER_KIND]
+
+
+def is_id(value: str) -> bool:
+    """An entity id as a request writes it: ASCII digits ("²" is a digit to isdigit), and
+    few enough for SQLite's integers."""
+    return value.isascii() and value.isdigit() and len(value) <= 18
 
 
 def _terms(entities: list[Entity]) -> str:

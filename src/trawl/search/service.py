@@ -30,6 +30,7 @@ from trawl.errors import UNKNOWN, NotFound
 from trawl.index.base import ENTITY_KINDS, IndexResult, QueryError, SearchQuery
 from trawl.index.tantivy_backend import TantivyIndex
 from trawl.search.entities import EntityFilters
+from trawl.search.entities import is_id as is_entity_id
 from trawl.search.entities import prepare as prepare_entities
 from trawl.search.tables import TableReader
 from trawl.storage import browse
@@ -265,7 +266,7 @@ class Archive:
                        ) -> dict[str, Entity]:
         """The entities of these ids (as strings, from a request) that this caller may see:
         what an active filter shows instead of a number."""
-        wanted = [int(i) for i in ids if i.isdigit() and len(i) <= 18]
+        wanted = [int(i) for i in ids if is_entity_id(i)]
         return {str(e.id): e for e in EntityFilters(self, datasets).with_ids(wanted)}
 
     # -- documents ----------------------------------------------------------------------------
