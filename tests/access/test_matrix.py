@@ -14,6 +14,10 @@ from urllib.parse import quote
 import pytest
 from access_site import VISIBILITY, Caller
 
+from trawl.index.base import ENTITY_KINDS
+from trawl.storage.catalog import Catalog
+from trawl.storage.entities import EntityStore
+
 CALLERS = ("anonymous", "reader", "journalist", "member", "admin")
 DATASETS = tuple(VISIBILITY)
 MISSING_DOC = "f" * 64
@@ -85,6 +89,101 @@ def test_search_pages_show_no_unreadable_dataset(web, callers):
     for hidden in ("shared", "secret"):
         assert f"{hidden}-note" not in page.text
         assert f'dataset={hidden}"' not in page.text
+
+
+# -- entities in search ---------------------------------------------------------------------------
+PERSONAL = ("email", "phone", "ip", "handle", "person")
+NO_ENTITY = "999999999"
+
+
+@pytest.fixture(scope="session")
+def entities(archive) -> dict[int, tuple[str, str, str]]:
+    """Every entity of the archive: id -> (dataset, kind, value)."""
+    catalog = Catalog(archive.catalog_path, readonly=True)
+    try:
+        store = EntityStore(catalog)
+        return {e.id: (name, e.kind, e.value) for name in DATASETS
+                for e in store.entities(catalog.dataset(name).id, limit=10**6)}
+    finally:
+        catalog.close()
+
+
+def _entity_id(entities, dataset: str, kind: str, value: str) -> int:
+    return next(i for i, found in entities.items() if found == (dataset, kind, value))
+
+
+@pytest.mark.parametrize("record", ["documents", "rows"])
+@pytest.mark.parametrize("who", CALLERS)
+def test_entity_facets_show_only_what_the_caller_may_see(web, callers, entities, who,
+                                                         record):
+    caller = callers[who]
+    facets = get(web, caller, "/api/search",
+                 params={"q": "*", "record": record, "limit": 1}).json()["facets"]
+    shown = [v for kind in ENTITY_KINDS for v in facets[kind]]
+    assert shown
+    for value in shown:
+        dataset, kind, written = entities[value["id"]]
+        assert (value["kind"], value["value"]) == (kind, written)
+        assert caller.reads[dataset] != "none", value
+        if caller.reads[dataset] == "redacted":  # a public dataset's redacted view
+            assert kind not in PERSONAL, value
+    if "full" not in caller.reads.values():
+        assert not any(facets[kind] for kind in PERSONAL)
+    page = get(web, caller, "/", params={"q": "*", "record": record}).text
+    for entity_id, (dataset, kind, _value) in entities.items():
+        if caller.reads[dataset] == "none" or (caller.reads[dataset] == "redacted"
+                                               and kind in PERSONAL):
+            assert f'data-entity="{entity_id}"' not in page
+
+
+@pytest.mark.parametrize(("who", "dataset"), each_caller_and_dataset())
+def test_entity_filters_find_nothing_the_caller_may_not_see(web, callers, entities, who,
+                                                            dataset):
+    caller = callers[who]
+    full = {d for d, a in caller.reads.items() if a == "full"}
+    # The note's address, one entity in each dataset: found where it is read in full only.
+    by_value = get(web, caller, "/api/search", params={
+        "q": "email:leak.victim@example.org", "limit": 50}).json()
+    assert {h["dataset"] for h in by_value["hits"]} == full
+    phone = get(web, caller, "/api/search", params={
+        "q": 'phone:"502.555.0147"', "limit": 50}).json()
+    assert {h["dataset"] for h in phone["hits"]} == full
+    entity_id = str(_entity_id(entities, dataset, "email", "leak.victim@example.org"))
+    for params, control in (
+            ({"q": "*", "entity": entity_id}, {"q": "*", "entity": NO_ENTITY}),
+            ({"q": f"entity:{entity_id}"}, {"q": f"entity:{NO_ENTITY}"}),
+            ({"q": "*", "entity": entity_id, "record": "rows"},
+             {"q": "*", "entity": NO_ENTITY, "record": "rows"})):
+        response = get(web, caller, "/api/search", params=params)
+        if caller.reads[dataset] == "full" and params.get("record") != "rows":
+            assert {h["dataset"] for h in response.json()["hits"]} == {dataset}
+        else:
+            # The very answer an entity that does not exist gets (the query echoed aside).
+            other = get(web, caller, "/api/search", params=control)
+            assert response.status_code == other.status_code == 200
+            answer, expected = response.json(), other.json()
+            assert answer.pop("query").replace(entity_id, NO_ENTITY) == expected.pop("query")
+            assert answer == expected
+            assert answer["total"] == 0
+
+
+@pytest.mark.parametrize("who", CALLERS)
+def test_a_public_datasets_rows_are_not_found_by_their_hidden_entities(web, callers, who):
+    caller = callers[who]
+    found = get(web, caller, "/api/search", params={
+        "q": "email:ada.quill@open.example", "record": "rows"}).json()
+    assert found["total"] == (1 if caller.reads["open"] == "full" else 0)
+
+
+def test_a_redacted_reader_sees_and_filters_by_what_redaction_leaves(web, callers,
+                                                                       entities):
+    anonymous = callers["anonymous"]
+    facets = get(web, anonymous, "/api/search", params={"q": "*", "limit": 1}).json()["facets"]
+    visible = [v for kind in ("url", "domain") for v in facets[kind]]
+    assert visible  # the generated portal links to sites: not personal, not masked
+    one = visible[0]
+    found = get(web, anonymous, "/api/search", params={"q": "*", "entity": str(one["id"])})
+    assert found.json()["total"] == one["count"] > 0
 
 
 # -- documents, their bytes and their pages ----------------------------------------------------

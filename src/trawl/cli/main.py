@@ -18,7 +18,14 @@ from trawl import __version__
 from trawl.cli import access_commands, audit_commands, backup_commands, entity_commands
 from trawl.cli.wording import counted
 from trawl.errors import UNKNOWN, BadRequest, NotFound, TrawlError, is_retryable
-from trawl.index.base import FACET_VALUES, FACETS, ROW_FACETS, UNKNOWN_YEAR, SearchQuery
+from trawl.index.base import (
+    ENTITY_KINDS,
+    FACET_VALUES,
+    FACETS,
+    ROW_FACETS,
+    UNKNOWN_YEAR,
+    SearchQuery,
+)
 from trawl.storage.catalog import Catalog
 from trawl.storage.datadir import DataDir
 
@@ -107,7 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
 
     p = command("search", cmd_search, "Search the archive.")
-    p.add_argument("query", help='e.g. \'"exact phrase" AND type:pdf\', \'protest*\'')
+    p.add_argument("query", help='e.g. \'"exact phrase" AND type:pdf\', \'protest*\', '
+                   "'email:jane@example.org', 'phone:\"(212) 555-0123\"', "
+                   "'person:\"Jane Doe\"', 'entity:ID'")
     p.add_argument("--dataset", action="append", help="restrict to a dataset (repeatable)")
     p.add_argument("--limit", type=int, default=10)
     p.add_argument("--offset", type=int, default=0)
@@ -121,6 +130,11 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument(f"--{facet}", action="append", help=f"filter on {facet}", **checked)
     p.add_argument("--rows", action="store_true",
                    help="search the rows of tables (CSV files, sheets) instead of documents")
+    p.add_argument("--entity", action="append", type=_entity_id, metavar="ID",
+                   help="only results that mention this entity (an id of `trawl entities`; "
+                        "repeatable: each one must be mentioned)")
+    p.add_argument("--facets", action="store_true",
+                   help="also print the entities the results mention most, by kind")
     p.add_argument("--json", action="store_true", help="print JSON")
 
     p = command("show", cmd_show, "Show one document, by id or by path.")
@@ -314,6 +328,12 @@ def _print_summary(summary: Any, reads_files: bool = True) -> None:
               f"({found.seconds:.1f} s, {found.words_per_s:,.0f} words/s, "
               f"{found.cpu_seconds:.1f} CPU s"
               + (f", {found.failed} failed" if found.failed else "") + ")", file=sys.stderr)
+    if found is not None and (found.reindexed_documents or found.reindexed_rows):
+        # The search entries whose entities changed, written again (facets, filters).
+        print(f"{summary.dataset}: entities: index entries of "
+              f"{counted(found.reindexed_documents, 'document')} and "
+              f"{counted(found.reindexed_rows, 'table row')} written again with their "
+              f"entities in {found.index_seconds:.1f} s", file=sys.stderr)
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -383,8 +403,10 @@ def cmd_search(args: argparse.Namespace) -> int:
     from trawl.search.service import Archive
 
     filters = {f: getattr(args, f) for f in FACETS if f != "dataset" and getattr(args, f)}
+    if args.entity:
+        filters["entity"] = args.entity
     for name in filters:  # a filter of the other kind of record would match nothing
-        if args.rows and name not in ROW_FACETS:
+        if args.rows and name not in (*ROW_FACETS, "entity"):
             raise BadRequest(f"--{name} filters documents, not rows of tables (rows have "
                              + ", ".join(f"--{f}" for f in ROW_FACETS) + ")")
         if not args.rows and name == "table":
@@ -394,7 +416,8 @@ def cmd_search(args: argparse.Namespace) -> int:
     record = "rows" if args.rows else "documents"
     result = archive.search(SearchQuery(text=args.query, datasets=args.dataset,
                                         filters=filters, sort=args.sort, offset=args.offset,
-                                        limit=args.limit, record=record))
+                                        limit=args.limit, record=record,
+                                        facets=ENTITY_KINDS if args.facets else ()))
     _audit_search(data, args.query, {**({"dataset": args.dataset} if args.dataset else {}),
                                      **filters}, record, result.total)
     if args.json:
@@ -406,6 +429,9 @@ def cmd_search(args: argparse.Namespace) -> int:
                       "type": h.family, "snippet": h.snippet.text, "page": h.page,
                       "pages": h.pages, "score": h.score, "record": h.record,
                       "table_id": h.table_id, "row": h.row} for h in result.hits],
+            **({"facets": {kind: [e.as_json() for e in values]
+                           for kind, values in result.entity_facets.items()}}
+               if args.facets else {}),
         }, indent=2, ensure_ascii=False))
         return 0
     for problem in query_problems(result.warnings):  # else `"unclosed` says only 0 documents
@@ -422,7 +448,25 @@ def cmd_search(args: argparse.Namespace) -> int:
         if h.title:
             print(f"  {h.title}")
         print("  " + " ".join(h.snippet.marked().split()))
+    _print_entity_facets(result.entity_facets)
     return 0
+
+
+def _print_entity_facets(facets: dict[str, list[Any]]) -> None:
+    """The entities the results mention most, by kind (`--facets`)."""
+    shown = {kind: values for kind, values in facets.items() if values}
+    if shown:
+        print("\nentities of these results (results that mention each):")
+    for kind, values in shown.items():
+        print(f"  {kind}:")
+        for e in values:
+            print(f"    {e.id:>7}  {e.value}  ({e.count})")
+
+
+def _entity_id(value: str) -> str:
+    if not value.isascii() or not value.isdigit() or len(value) > 18:
+        raise argparse.ArgumentTypeError(f"an entity's id is a whole number, not {value!r}")
+    return value
 
 
 def _audit_search(data: DataDir, query: str, filters: dict[str, list[str]], record: str,

@@ -524,6 +524,12 @@ class Catalog:
         self.db.executemany("UPDATE documents SET indexed = 1 WHERE id = ?",
                             [(d,) for d in doc_ids])
 
+    def mark_unindexed(self, doc_ids: Iterable[str]) -> None:
+        """These documents' index entries are out of date (their entities changed): the
+        next `unindexed_documents` gives them, in this run or after a crash."""
+        self.db.executemany("UPDATE documents SET indexed = 0 WHERE id = ?",
+                            [(d,) for d in doc_ids])
+
     def delete_documents(self, doc_ids: Iterable[str]) -> None:
         self.db.executemany("DELETE FROM documents WHERE id = ?", [(d,) for d in doc_ids])
 

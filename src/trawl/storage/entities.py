@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -485,3 +485,76 @@ class EntityStore:
             "WHERE dataset_id = ? AND recogniser IS NOT NULL", (dataset_id,)).fetchone()
         return {"documents": documents, "tables": tables,
                 "mentions": doc_mentions + row_mentions}
+
+    # -- for the search index (derive/documents.py, derive/rows.py, search/service.py) -------
+    def document_entity_ids(self, document_id: str) -> dict[str, list[int]]:
+        """The entities a document mentions: kind -> ids (what its index entry carries)."""
+        if not self.present:
+            return {}
+        out: dict[str, list[int]] = {}
+        for kind, entity_id in self.db.execute(
+                "SELECT DISTINCT e.kind, e.id FROM entity_mentions m JOIN entities e "
+                "ON e.id = m.entity_id WHERE m.document_id = ? ORDER BY e.kind, e.id",
+                (document_id,)):
+            out.setdefault(kind, []).append(entity_id)
+        return out
+
+    def table_entity_ids(self, table_id: int) -> Iterator[tuple[int, str, int]]:
+        """(row, kind, entity id) of every entity a table's rows mention, in row order (so
+        that a reader of the rows in their order merges them without holding them all)."""
+        if not self.present:
+            return iter(())
+        return (tuple(r) for r in self.db.execute(
+            "SELECT DISTINCT m.row, e.kind, e.id FROM entity_mentions m JOIN entities e "
+            "ON e.id = m.entity_id WHERE m.table_id = ? ORDER BY m.row, e.kind, e.id",
+            (table_id,)))
+
+    def table_being_read(self, table_id: int) -> bool:
+        """Whether a run started reading the table's rows and did not finish (its mentions
+        may be partial)."""
+        if not self.present:
+            return False
+        row = self.db.execute("SELECT recogniser IS NULL FROM entity_tables "
+                              "WHERE table_id = ?", (table_id,)).fetchone()
+        return bool(row and row[0])
+
+    def kinds_and_values(self, dataset_id: int, kinds: Iterable[str]
+                         ) -> Iterator[tuple[int, str, str]]:
+        """(id, kind, value) of the dataset's entities of these kinds."""
+        wanted = list(kinds)
+        if not self.present or not wanted:
+            return iter(())
+        marks = ", ".join("?" * len(wanted))
+        return (tuple(r) for r in self.db.execute(
+            f"SELECT id, kind, value FROM entities WHERE dataset_id = ? AND kind IN ({marks})",
+            (dataset_id, *wanted)))
+
+    def by_ids(self, ids: Iterable[int]) -> list[tuple[int, Entity]]:
+        """(dataset id, entity) of each of these ids that exists (without spellings)."""
+        wanted = sorted(set(ids))
+        if not self.present or not wanted:
+            return []
+        out = []
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            out += [(r["dataset_id"], Entity(r["id"], r["kind"], r["key"], r["value"],
+                                             r["documents"], r["rows"], r["sources"]))
+                    for r in self.db.execute(
+                        "SELECT * FROM entities WHERE id IN (" + ", ".join("?" * len(chunk))
+                        + ")", chunk)]
+        return out
+
+    def with_names(self, dataset_id: int, kind: str, names: Iterable[str]) -> list[Entity]:
+        """The entities of `kind` whose key or one of whose spellings is one of `names`,
+        without case (SQLite's lower(): ASCII letters; callers give folded forms too)."""
+        wanted = sorted({n.lower() for n in names if n})
+        if not self.present or not wanted:
+            return []
+        marks = ", ".join("?" * len(wanted))
+        rows = self.db.execute(
+            f"SELECT * FROM entities WHERE dataset_id = ? AND kind = ? AND (lower(key) IN "
+            f"({marks}) OR id IN (SELECT s.entity_id FROM entity_spellings s JOIN entities x "
+            f"ON x.id = s.entity_id WHERE x.dataset_id = ? AND x.kind = ? AND lower(s.text) "
+            f"IN ({marks}))) ORDER BY id",
+            (dataset_id, kind, *wanted, dataset_id, kind, *wanted)).fetchall()
+        return self._with_spellings(rows)
