@@ -198,3 +198,15 @@ def test_histogram_by_month_then_by_year():
     assert [(b["label"], b["count"]) for b in long["bars"]] == [
         ("2001", 3), ("2002", 0), ("2003", 0), ("2004", 0), ("2005", 3)]
     assert histogram([]) is None
+
+
+def test_the_entity_pages_in_french(client, desk):
+    french = {"Accept-Language": "fr"}  # not ?lang=fr: its cookie would stay on `client`
+    listing = client.get("/datasets/sample/entities", headers=french).text
+    assert "Entités de sample" in listing and "Adresse e-mail" in listing
+    assert "apparaît dans 2 sources" in listing
+    page = client.get(f"/entities/{desk['id']}", headers=french).text
+    for french in ("Graphies", "Dates des documents qui le mentionnent", "Apparaît avec",
+                   "table registrations, ligne 1"):
+        assert french in page, french
+    assert "Where it is mentioned" not in page
