@@ -169,3 +169,17 @@ def test_a_redacted_reader_sees_no_personal_entity(archive: Archive):
         nobody.entity(domain.id)
     assert nobody.kinds(ds) == ()
     assert json.dumps(public.listing(ds, kind="email").entities) == "[]"
+
+
+def test_a_value_mentioned_everywhere_is_placed_in_bounded_queries(
+        reader: EntityReader, archive: Archive, monkeypatch: pytest.MonkeyPatch):
+    import trawl.storage.entities as entities
+
+    busiest = _busiest(reader, archive)
+    view = reader.entity(busiest.id)
+    monkeypatch.setattr(entities, "MAX_PLACED_RECORDS", 5)
+    assert busiest.documents + busiest.rows > 5
+    assert len(reader.records(view, limit=1000)) == 5
+    assert sum(d + r for _s, d, r in reader.sources(view)) == 5
+    assert sum(n for _m, n in reader.histogram(view)) <= 5
+    assert reader.mentions(view, 1000)[1] > 5  # the mentions themselves page through all

@@ -28,7 +28,7 @@ from trawl.search.entities import (
     entity_json,
 )
 from trawl.search.service import Archive, DocumentView
-from trawl.storage.entities import MentionRecord
+from trawl.storage.entities import MAX_PLACED_RECORDS, MentionRecord
 from trawl.web.auth import audit, reader
 from trawl.web.highlight import highlight_text
 from trawl.web.params import SqlId
@@ -161,6 +161,9 @@ def entity_page(request: Request, entity_id: SqlId,
                         for c in entities.cooccurring(view, COOCCURRING)],
         "list_url": list_url(view.dataset.name),
         "api_url": f"/api/entities/{entity_id}",
+        # A value mentioned everywhere: its first records only are grouped and dated.
+        "capped": MAX_PLACED_RECORDS
+        if view.entity.documents + view.entity.rows > MAX_PLACED_RECORDS else None,
     })
 
 
