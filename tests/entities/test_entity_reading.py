@@ -183,3 +183,18 @@ def test_a_value_mentioned_everywhere_is_placed_in_bounded_queries(
     assert sum(d + r for _s, d, r in reader.sources(view)) == 5
     assert sum(n for _m, n in reader.histogram(view)) <= 5
     assert reader.mentions(view, 1000)[1] > 5  # the mentions themselves page through all
+
+
+def test_a_redacted_search_matches_only_what_the_reader_sees(
+        archive: Archive, monkeypatch: pytest.MonkeyPatch):
+    import trawl.search.entities as reading
+
+    public = EntityReader(archive.scoped(ReadScope(redacted=frozenset({"test"}))))
+    ds = archive.dataset("test")
+    found = public.listing(ds, search="HTTPS://example.ORG", limit=200).entities
+    assert [e.kind for e in found] == ["url"]  # in a spelling, not in the value
+    assert not found[0].value.startswith("https")
+    # A spelling the redactor would mask is not shown: a search must not find it either.
+    monkeypatch.setattr(reading, "visible_spellings", lambda *_args: [])
+    assert public.listing(ds, search="https://example.org", limit=200).entities == []
+    assert public.listing(ds, search="example.org", limit=200).entities

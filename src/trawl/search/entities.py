@@ -96,9 +96,12 @@ class EntityReader:
             for entity in found:
                 if not entity_visible(access, entity.kind, entity.value, redactor):
                     continue
+                entity = self._filtered(entity, access, redactor)
+                if search and not _matches(entity, search):
+                    continue  # it matched a spelling the reader may not see
                 seen += 1
                 if seen > offset:
-                    shown.append(self._filtered(entity, access, redactor))
+                    shown.append(entity)
             if len(found) < batch:
                 break
         return EntityPage(shown[:limit], offset, limit, len(shown) > limit, None)
@@ -179,6 +182,20 @@ class EntityReader:
         if access is not Access.FULL:
             entity.spellings = visible_spellings(access, entity.spellings, redactor)
         return entity
+
+
+def _matches(entity: Entity, search: str) -> bool:
+    """Whether `search` is in the value or a spelling, as the listing's LIKE finds it
+    (ASCII letters in any case)."""
+    folded = _ascii_lower(search)
+    return any(folded in _ascii_lower(text) for text in (entity.value, *entity.spellings))
+
+
+def _ascii_lower(text: str) -> str:
+    return text.translate(_ASCII_LOWER)
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
 def entity_json(entity: Entity, access: Access) -> dict[str, Any]:
