@@ -343,6 +343,8 @@ def test_integers_beyond_sqlite_are_refused_before_sql(web, callers, tables, who
         f"/tables/{table}/export.csv?min.PersonID={HUGE}",
         f"/tables/{table}/export.json?min.PersonID={HUGE}",
         f"/datasets/open/tables/union?name=people&after={encode_cursor((0, INT64_MAX + 1))}",
+        f"/api/entities/{HUGE}", f"/entities/{INT64_MAX + 1}", "/entities/x",
+        f"/api/datasets/open/entities?offset={HUGE}", "/datasets/open/entities?page=0",
     ]
     for url in refused:
         response = get(web, caller, url)
@@ -352,7 +354,8 @@ def test_integers_beyond_sqlite_are_refused_before_sql(web, callers, tables, who
     assert "9223372036854775807" in get(
         web, caller, f"/api/tables/{table}?min.PersonID={HUGE}").json()["error"]
     # At the edge of the range, an id that does not exist is just not found.
-    for url in (f"/api/tables/{INT64_MAX}", f"/tables/{INT64_MAX}",
+    for url in (f"/api/tables/{INT64_MAX}", f"/tables/{INT64_MAX}", f"/entities/{INT64_MAX}",
+                f"/api/entities/-{INT64_MAX}",
                 f"/api/tables/{table}/rows/{INT64_MAX}", f"/tables/{table}/rows/-{INT64_MAX}"):
         assert get(web, caller, url).status_code == 404, url
     # A number written as a float is compared as a float, whatever its size.
@@ -417,7 +420,9 @@ def test_security_headers_on_every_kind_of_response(web, callers, notes, tables)
     urls = [("/", admin), ("/login", nobody), (f"/documents/{notes['secret']}", admin),
             (f"/documents/{notes['secret']}", nobody), ("/api/search?q=zebracorn", nobody),
             (f"/documents/{notes['open']}/text", nobody), ("/admin", callers["reader"]),
-            (f"/tables/{tables['open']}/export.csv", nobody), ("/no/such/page", nobody)]
+            (f"/tables/{tables['open']}/export.csv", nobody), ("/no/such/page", nobody),
+            ("/datasets/open/entities", nobody), (f"/entities/{MISSING_ENTITY}", nobody),
+            ("/api/datasets/open/entities", nobody)]
     for url, caller in urls:
         headers = get(web, caller, url).headers
         csp = headers["content-security-policy"]
