@@ -51,6 +51,11 @@ FIREARM_INTAKE = [
      "4500 Landside Dr", "Louisville", "KY", "40220", "-85.620998", "38.198673"],
 ]
 VISIBILITY = {"open": "public", "shared": "restricted", "secret": "private"}
+# A bulletin in every dataset, for the entity pages: a URL and its domain that a public
+# reader may see, an e-mail address and a URL that holds one that they must never see.
+BULLETIN = ("Bulletin of the {name} fusion centre: alerts at https://alerts.{name}-fusion.example"
+            "/bulletins/2020 (see alerts.{name}-fusion.example). Tips to tips@{name}-fusion.example"
+            " or https://forms.{name}-fusion.example/send?to=tips@{name}-fusion.example.\n")
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,8 @@ def write_dump(root: Path, name: str) -> Path:
     folder = root / name
     (folder / "notes").mkdir(parents=True)
     (folder / "notes" / f"{name}-note.txt").write_text(PRIVATE_NOTE.format(name=name))
+    (folder / "bulletins").mkdir()
+    (folder / "bulletins" / f"{name}-bulletin.txt").write_text(BULLETIN.format(name=name))
     # A table of people in every dataset: rows that must not show outside it.
     (folder / "people.csv").write_text(
         "PersonID,FirstName,LastName,EmailAddress,Notes\n"

@@ -223,7 +223,10 @@ def test_paths_of_unreadable_datasets_do_not_exist(web, callers, who):
                     f"/datasets/{dataset}/browse/notes", f"/api/datasets/{dataset}/browse",
                     f"/datasets/{dataset}/files/notes/{dataset}-note.txt",
                     f"/datasets/{dataset}/problems", f"/datasets/{dataset}/tables",
-                    f"/api/datasets/{dataset}/tables"):
+                    f"/api/datasets/{dataset}/tables", f"/datasets/{dataset}/entities",
+                    f"/api/datasets/{dataset}/entities",
+                    f"/datasets/{dataset}/entities?kind=url&sort=name&q=fusion",
+                    f"/api/datasets/{dataset}/entities?kind=url&sort=documents&q=fusion"):
             response = get(web, caller, url)
             if caller.reads[dataset] == "none":
                 control = get(web, caller, url.replace(f"/{dataset}", "/no-such-set", 1)
@@ -266,6 +269,118 @@ def test_tables_of_unreadable_datasets_do_not_exist(web, callers, tables, who):
                 assert response.status_code == 200, template
 
 
+# -- entities ------------------------------------------------------------------------------------
+ENTITY_URLS = ("/entities/{id}", "/api/entities/{id}", "/entities/{id}?page=2",
+               "/api/entities/{id}?limit=1&offset=1")
+MISSING_ENTITY = 987654321
+
+
+@pytest.fixture(scope="session")
+def entity_ids(web, callers) -> dict[str, dict[str, int]]:
+    """Per dataset, the ids of its bulletin's entities (access_site.BULLETIN), as the admin
+    sees them: the alerts URL and domain, the tips address, the form URL that holds it."""
+    out = {}
+    for name in DATASETS:
+        found = get(web, callers["admin"], f"/api/datasets/{name}/entities",
+                    params={"q": f"{name}-fusion.example", "limit": 50}).json()["entities"]
+        by_value = {(e["kind"], e["value"]): e["id"] for e in found}
+        out[name] = {
+            "url": next(i for (k, v), i in by_value.items() if k == "url" and "bulletins" in v),
+            "domain": by_value[("domain", f"alerts.{name}-fusion.example")],
+            "email": by_value[("email", f"tips@{name}-fusion.example")],
+            "form": next(i for (k, v), i in by_value.items() if k == "url" and "send" in v),
+        }
+    return out
+
+
+@pytest.mark.parametrize(("who", "dataset"), each_caller_and_dataset())
+def test_entities_of_unreadable_datasets_do_not_exist(web, callers, entity_ids, who, dataset):
+    caller = callers[who]
+    entity_id = entity_ids[dataset]["url"]
+    for template in ENTITY_URLS:
+        response = get(web, caller, template.format(id=entity_id))
+        if caller.reads[dataset] == "none":
+            control = get(web, caller, template.format(id=MISSING_ENTITY))
+            _same_refusal(response, control, str(entity_id), str(MISSING_ENTITY))
+            assert response.status_code in (404, 303), template
+        else:
+            assert response.status_code == 200, template
+            assert f"{dataset}-fusion.example" in response.text
+
+
+@pytest.mark.parametrize(("who", "dataset"), each_caller_and_dataset())
+def test_personal_entities_exist_for_full_readers_only(web, callers, entity_ids, who,
+                                                       dataset):
+    """An e-mail address, and a URL that holds one, do not exist for a redacted reader: the
+    same 404 as an id never used."""
+    caller = callers[who]
+    for kind in ("email", "form"):
+        entity_id = entity_ids[dataset][kind]
+        for template in ENTITY_URLS:
+            response = get(web, caller, template.format(id=entity_id))
+            if caller.reads[dataset] == "full":
+                assert response.status_code == 200, template
+                assert f"tips@{dataset}-fusion.example" in response.text
+            else:
+                control = get(web, caller, template.format(id=MISSING_ENTITY))
+                _same_refusal(response, control, str(entity_id), str(MISSING_ENTITY))
+
+
+PERSONAL = {"email", "phone", "ip", "handle", "person"}
+
+
+@pytest.mark.parametrize("who", CALLERS)
+def test_a_redacted_reader_sees_no_personal_entity_anywhere(web, callers, entity_ids, notes,
+                                                            who):
+    caller = callers[who]
+    if caller.reads["open"] != "redacted":
+        full = get(web, caller, "/api/datasets/open/entities", params={"limit": 200}).json()
+        assert PERSONAL & {e["kind"] for e in full["entities"]}
+        return
+    listed = []
+    for kind in (None, "email", "phone", "url", "domain", "ip", "handle", "person"):
+        body = get(web, caller, "/api/datasets/open/entities",
+                   params={"limit": 200, **({"kind": kind} if kind else {})}).json()
+        assert body["total"] is None  # counting would read every entity: not for this view
+        listed += body["entities"]
+    assert listed and {e["kind"] for e in listed} <= {"url", "domain", "org", "place"}
+    values = [e["value"] for e in listed] + [s for e in listed for s in e["spellings"]]
+    assert not any("@" in v for v in values), values
+    ids = {e["id"] for e in listed}
+    assert entity_ids["open"]["url"] in ids and entity_ids["open"]["domain"] in ids
+    assert entity_ids["open"]["email"] not in ids and entity_ids["open"]["form"] not in ids
+    # Not by searching for it either, nor on the pages.
+    for q in ("tips", "leak.victim", "@", "555"):
+        found = get(web, caller, "/api/datasets/open/entities", params={"q": q}).json()
+        assert not any(e["kind"] in PERSONAL for e in found["entities"]), q
+    page = get(web, caller, "/datasets/open/entities?q=fusion").text
+    assert "tips@" not in page and "alerts.open-fusion.example" in page
+    # One visible entity: no personal co-occurring entity, no mention of a masked value.
+    entity = get(web, caller, f"/api/entities/{entity_ids['open']['url']}").json()
+    assert entity["cooccurring"], entity
+    assert {c["kind"] for c in entity["cooccurring"]} <= {"url", "domain", "org", "place"}
+    assert entity_ids["open"]["form"] not in {c["id"] for c in entity["cooccurring"]}
+    assert "key" not in entity and "tips@" not in str(entity)
+    assert entity["mentions"] and all(m["path"] == "bulletins/open-bulletin.txt"
+                                      for m in entity["mentions"])
+    html = get(web, caller, f"/entities/{entity_ids['open']['domain']}").text
+    assert "tips@" not in html and "/entities/" + str(entity_ids["open"]["email"]) not in html
+    # The masked text of a document marks no entity (its offsets are not the stored ones).
+    bulletin = get(web, caller, "/api/search", params={"q": "bulletin fusion",
+                                                        "dataset": "open"}).json()["hits"]
+    doc = get(web, caller, f"/documents/{bulletin[0]['id']}").text
+    assert 'class="entity' not in doc and "tips@open" not in doc
+
+
+def test_full_readers_get_entity_marks_in_documents(web, callers, entity_ids):
+    admin = callers["admin"]
+    hits = get(web, admin, "/api/search", params={"q": "bulletin fusion",
+                                                  "dataset": "secret"}).json()["hits"]
+    doc = get(web, admin, f"/documents/{hits[0]['id']}").text
+    assert f'href="/entities/{entity_ids["secret"]["email"]}"' in doc
+    assert f'href="/entities/{entity_ids["secret"]["url"]}"' in doc
+
+
 HUGE = "99999999999999999999999"    # beyond SQLite's signed 64-bit integers
 INT64_MAX = 2**63 - 1
 
@@ -297,6 +412,8 @@ def test_integers_beyond_sqlite_are_refused_before_sql(web, callers, tables, who
         f"/tables/{table}/export.csv?min.PersonID={HUGE}",
         f"/tables/{table}/export.json?min.PersonID={HUGE}",
         f"/datasets/open/tables/union?name=people&after={encode_cursor((0, INT64_MAX + 1))}",
+        f"/api/entities/{HUGE}", f"/entities/{INT64_MAX + 1}", "/entities/x",
+        f"/api/datasets/open/entities?offset={HUGE}", "/datasets/open/entities?page=0",
     ]
     for url in refused:
         response = get(web, caller, url)
@@ -306,7 +423,8 @@ def test_integers_beyond_sqlite_are_refused_before_sql(web, callers, tables, who
     assert "9223372036854775807" in get(
         web, caller, f"/api/tables/{table}?min.PersonID={HUGE}").json()["error"]
     # At the edge of the range, an id that does not exist is just not found.
-    for url in (f"/api/tables/{INT64_MAX}", f"/tables/{INT64_MAX}",
+    for url in (f"/api/tables/{INT64_MAX}", f"/tables/{INT64_MAX}", f"/entities/{INT64_MAX}",
+                f"/api/entities/-{INT64_MAX}",
                 f"/api/tables/{table}/rows/{INT64_MAX}", f"/tables/{table}/rows/-{INT64_MAX}"):
         assert get(web, caller, url).status_code == 404, url
     # A number written as a float is compared as a float, whatever its size.
@@ -371,7 +489,9 @@ def test_security_headers_on_every_kind_of_response(web, callers, notes, tables)
     urls = [("/", admin), ("/login", nobody), (f"/documents/{notes['secret']}", admin),
             (f"/documents/{notes['secret']}", nobody), ("/api/search?q=zebracorn", nobody),
             (f"/documents/{notes['open']}/text", nobody), ("/admin", callers["reader"]),
-            (f"/tables/{tables['open']}/export.csv", nobody), ("/no/such/page", nobody)]
+            (f"/tables/{tables['open']}/export.csv", nobody), ("/no/such/page", nobody),
+            ("/datasets/open/entities", nobody), (f"/entities/{MISSING_ENTITY}", nobody),
+            ("/api/datasets/open/entities", nobody)]
     for url, caller in urls:
         headers = get(web, caller, url).headers
         csp = headers["content-security-policy"]

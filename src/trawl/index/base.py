@@ -113,7 +113,7 @@ class SearchQuery:
     # None: every dataset in full (the CLI, on the data folder's owner's behalf).
     views: dict[str, str] | None = None
     filters: dict[str, list[str]] = field(default_factory=dict)  # facet name -> values (OR)
-    # (facet name, value) pairs each required (entities: search/entities.py, one per id).
+    # (facet name, value) pairs each required (entities: search/entity_filters.py, one per id).
     required: list[tuple[str, str]] = field(default_factory=list)
     date_from: datetime | None = None
     date_to: datetime | None = None

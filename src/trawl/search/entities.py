@@ -1,196 +1,207 @@
-"""Entities in a search: the filters a reader writes, and the facets a reader is shown.
+"""The entities of the archive as one caller may see them: lists, one entity, its mentions.
 
-Filters. In the query text, `entity:ID`, `email:x@y.org`, `phone:+15551234567`, `url:...`,
-`domain:...`, `ip:...`, `handle:twitter:name` (or `handle:@name`), `person:"Jane Doe"`,
-`org:"..."`, `place:"..."` name entities; each is replaced by the index terms of the entities
-it names (`(entity_email:12 OR entity_email:57)`: the same address is one entity per dataset),
-so it combines with the rest of the query as any term does (AND, OR, NOT, brackets). A value
-is read as the recognisers read a text (derive/entities/patterns.py `keys_of`): an e-mail or
-a phone number in any spelling (a phone in the dataset's phone region), a URL with or
-without its scheme. A name matches an entity's key or one of its spellings, without case or
-accents. The `entity` parameter of the API, the web and `trawl search --entity` gives ids;
-each one must be mentioned (they narrow, one after the other).
+Every read goes through access/entities.py, the one decision of which entities a reader sees:
+an entity of a dataset outside the caller's scope, or one that the redacted view hides (a
+personal kind, or a value the redactor masks), does not exist for them, and every lookup of
+it answers NotFound with the message an id that was never used gets. Co-occurring entities
+and spellings are filtered the same way; a redacted reader's paths are masked as on every
+other page, and the table rows that mention an entity in a personal column (masked whole in
+the redacted copy of the tables) are left out, so that no mention points at a masked value.
 
-Access: only entities of the datasets the caller searches, and of those only the ones
-access/entities.py lets them see, are ever named to the index. An entity that does not
-exist, or that the caller may not see, is a term that matches nothing: the answer is the
-same in both cases, so a filter cannot tell that a hidden entity exists.
-
-Facets: the index counts entity ids per kind among the results; they become
-{id, kind, value, count}, with the same decision applied (a hidden one is dropped, never
-counted under another name).
+The web pages, the JSON API and (unscoped) the terminal share this reader.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import re
-import unicodedata
-from collections.abc import Iterable
-from typing import Protocol
+from dataclasses import dataclass, field
+from typing import Any
 
-from trawl.access.entities import entity_visible
+from trawl.access.entities import entity_visible, visible_kinds, visible_spellings
 from trawl.access.policy import Access
 from trawl.access.redaction import Redactor
-from trawl.index.base import ENTITY_KINDS, EntityFacet, IndexResult, QueryError, SearchQuery
-from trawl.index.tantivy_backend import entity_field
-from trawl.storage.catalog import Catalog, Dataset
-from trawl.storage.entities import PHONE_REGION_SETTING, Entity, EntityStore
+from trawl.errors import NotFound
+from trawl.search.service import Archive, DocumentView
+from trawl.storage.catalog import Dataset
+from trawl.storage.entities import (
+    KINDS,
+    LISTING_ORDERS,
+    Cooccurring,
+    Entity,
+    EntityStore,
+    Mention,
+    MentionRecord,
+)
+
+# Every kind a recogniser may record: the pattern kinds, and the named kinds of the models.
+ALL_KINDS: tuple[str, ...] = tuple(dict.fromkeys((*KINDS, "person", "org", "place")))
+SORTS = tuple(LISTING_ORDERS)
+MAX_LIMIT = 200
+MAX_OFFSET = 10_000
+# A redacted listing filters in Python (the redactor decides per value): it reads at most
+# this many candidates for one page, so that a page stays a bounded query.
+MAX_SCANNED = 20_000
 
 
-class Archive(Protocol):
-    """What of search/service.py's Archive this needs (it imports this module)."""
-
-    catalog: Catalog
-
-    def datasets(self) -> list[Dataset]: ...
-
-    def access(self, dataset: str) -> Access: ...
-
-    def redactor(self, dataset: Dataset) -> Redactor | None: ...
+@dataclass
+class EntityPage:
+    entities: list[Entity]
+    offset: int
+    limit: int
+    more: bool                  # a next page exists
+    total: int | None           # None where counting would mean reading every entity
 
 
-NAMED_KINDS = ("person", "org", "place")  # found by name: key or spelling
-FIELDS = ("entity", *ENTITY_KINDS)
-# A field of FIELDS and its value ("quoted" or up to a space or a bracket), outside quotes.
-_TERM = re.compile(r'"[^"]*"|(?<![\w.:])(' + "|".join(FIELDS) + r'):("[^"]*"|[^\s()"]+)',
-                   re.IGNORECASE)
-NOTHING = "view:none"  # a term no entry has (entries are in view full or redacted)
-MAX_TERMS = 20          # entity terms in one query
-SHOWN_PER_KIND = 10
+@dataclass
+class EntityView:
+    """One entity as a caller may see it, with what they need to read the rest."""
+
+    entity: Entity
+    dataset: Dataset
+    access: Access
+    redactor: Redactor | None
+    skip_fields: list[str] = field(default_factory=list)
+
+    def mask(self, value: str | None) -> str | None:
+        return self.redactor.text(value) if self.redactor is not None and value else value
 
 
-def names_entities(text: str) -> bool:
-    return any(m.group(1) for m in _TERM.finditer(text or ""))
+class EntityReader:
+    """The entities of `archive` as its caller (`archive.scope`) sees them."""
 
-
-class EntityFilters:
-    """The entities one caller may name and see, in the datasets they search."""
-
-    def __init__(self, archive: Archive, datasets: list[str] | None) -> None:
+    def __init__(self, archive: Archive) -> None:
         self.archive = archive
-        self.store = EntityStore(archive.catalog)  # read-only: nothing to set up
-        readable = archive.datasets()
-        self.datasets = [ds for ds in readable if datasets is None or ds.name in datasets]
-        self._by_id = {ds.id: ds for ds in readable}
-        self._access: dict[int, tuple[Access, Redactor | None]] = {}
+        self.store = EntityStore(archive.catalog)
 
-    # -- filters ------------------------------------------------------------------------------
-    def rewrite(self, text: str) -> str:
-        """The query with its entity terms replaced by index terms."""
-        count = 0
+    # -- lists -------------------------------------------------------------------------------
+    def kinds(self, dataset: Dataset) -> tuple[str, ...]:
+        return visible_kinds(self.archive.access(dataset.name), ALL_KINDS)
 
-        def replace(match: re.Match[str]) -> str:
-            nonlocal count
-            if not match.group(1):
-                return match.group(0)  # a phrase: words, not a filter
-            count += 1
-            if count > MAX_TERMS:
-                raise QueryError(f"at most {MAX_TERMS} entity filters in one query")
-            field, value = match.group(1).lower(), match.group(2).strip('"').strip()
-            return _terms(self.named(field, value))
+    def listing(self, dataset: Dataset, kind: str | None = None, sort: str = "sources",
+                search: str = "", offset: int = 0, limit: int = 50) -> EntityPage:
+        """A page of the entities of `dataset` (one the caller may read: `archive.dataset`
+        gave it) that the caller sees."""
+        access = self.archive.access(dataset.name)
+        kinds = [k for k in self.kinds(dataset) if kind in (None, k)]
+        if access is Access.FULL:
+            found = self.store.listing(dataset.id, kinds, sort, search, limit + 1, offset)
+            total = self.store.listing_count(dataset.id, kinds, search)
+            return EntityPage(found[:limit], offset, limit, len(found) > limit, total)
+        redactor = self.archive.redactor(dataset)
+        shown: list[Entity] = []
+        seen = scanned = 0
+        batch = max(4 * limit, 200)
+        while scanned < MAX_SCANNED and len(shown) <= limit:
+            found = self.store.listing(dataset.id, kinds, sort, search, batch, scanned)
+            scanned += len(found)
+            for entity in found:
+                if not entity_visible(access, entity.kind, entity.value, redactor):
+                    continue
+                entity = self._filtered(entity, access, redactor)
+                if search and not _matches(entity, search):
+                    continue  # it matched a spelling the reader may not see
+                seen += 1
+                if seen > offset:
+                    shown.append(entity)
+            if len(found) < batch:
+                break
+        return EntityPage(shown[:limit], offset, limit, len(shown) > limit, None)
 
-        return _TERM.sub(replace, text)
+    # -- one entity --------------------------------------------------------------------------
+    def entity(self, entity_id: int) -> EntityView:
+        """The entity with this id, if the caller may see it; else NotFound, exactly as for
+        an id that names nothing."""
+        missing = NotFound(f"no entity {entity_id}")
+        dataset_id = self.store.dataset_of(entity_id)
+        dataset = self.archive.catalog.dataset_by_id(dataset_id) if dataset_id else None
+        if dataset is None:
+            raise missing
+        access = self.archive.access(dataset.name)
+        found = self.store.entity(dataset.id, entity_id) if access is not Access.NONE else None
+        redactor = self.archive.redactor(dataset) if access is Access.REDACTED else None
+        if found is None or not entity_visible(access, found.kind, found.value, redactor):
+            raise missing
+        skip = [] if redactor is None else [
+            f for f in self.store.row_fields(entity_id) if redactor.is_personal_column(f)]
+        return EntityView(self._filtered(found, access, redactor), dataset, access, redactor,
+                          skip)
 
-    def named(self, field: str, value: str) -> list[Entity]:
-        """The entities, visible to the caller, that `field:value` names."""
-        if field == "entity":
-            return self.with_ids([int(value)]) if is_id(value) else []
-        found: list[Entity] = []
-        for ds in self.datasets:
-            found += [e for e in self._lookup(ds, field, value) if self._visible(ds, e)]
+    def mentions(self, view: EntityView, limit: int = 100, offset: int = 0
+                 ) -> tuple[list[Mention], int]:
+        """A page of the entity's mentions, and how many there are in all."""
+        found = self.store.mentions(view.entity.id, limit, offset, view.skip_fields)
+        total = self.store.mention_count(view.entity.id, view.skip_fields)
+        if view.redactor is not None:
+            for m in found:
+                m.path = view.mask(m.path)
+                m.text = view.mask(m.text) or m.text
+        return found, total
+
+    def sources(self, view: EntityView) -> list[tuple[str, int, int]]:
+        """(source, documents, rows) mentioning the entity, the largest first."""
+        return [(view.mask(s) or s, d, r)
+                for s, d, r in self.store.source_counts(view.entity.id, view.skip_fields)]
+
+    def records(self, view: EntityView, source: str | None = None, limit: int = 50,
+                offset: int = 0) -> list[MentionRecord]:
+        """A page of the documents and rows that mention the entity (of one source)."""
+        if source is not None and view.mask(source) != source:
+            return []  # a redacted reader names a source as they see it (as for paths)
+        found = self.store.mention_records(view.entity.id, source, limit, offset,
+                                           view.skip_fields)
+        if view.redactor is not None:
+            for r in found:
+                r.path = view.mask(r.path)
+                r.table = view.mask(r.table)
         return found
 
-    def _lookup(self, ds: Dataset, kind: str, value: str) -> list[Entity]:
-        if kind in NAMED_KINDS:
-            spaced = " ".join(value.split())
-            return self.store.with_names(ds.id, kind, [spaced, _folded(spaced)])
-        if kind == "handle" and ":" not in value and not value.startswith("@"):
-            value = "@" + value  # handle:jdoe is the account jdoe on any platform
-        # Only for a lookup: the recognisers load phonenumbers (a search without entity
-        # terms, and `trawl search` starting, do without).
-        from trawl.derive.entities.patterns import keys_of
+    def histogram(self, view: EntityView) -> list[tuple[str, int]]:
+        """(YYYY-MM, documents) of the dated documents that mention the entity."""
+        return self.store.date_histogram(view.entity.id)
 
-        region = self.archive.catalog.dataset_settings(ds.id).get(PHONE_REGION_SETTING, "US")
-        try:
-            keys = keys_of(value, region)
-        except ValueError:  # a region stored by hand that libphonenumber does not know
-            keys = keys_of(value)
-        pairs = [(kind, key) for key_kind, key in keys if key_kind in (None, kind)]
-        return self.store.with_keys(ds.id, pairs)
+    def cooccurring(self, view: EntityView, limit: int = 20) -> list[Cooccurring]:
+        """The entities that appear with it most, of those the caller sees."""
+        kinds = visible_kinds(view.access, ALL_KINDS)
+        if view.access is Access.FULL:
+            return self.store.cooccurring(view.entity.id, limit, kinds)
+        found = self.store.cooccurring(view.entity.id, 4 * limit, kinds)
+        return [c for c in found
+                if entity_visible(view.access, c.kind, c.value, view.redactor)][:limit]
 
-    def with_ids(self, ids: Iterable[int]) -> list[Entity]:
-        """The entities of these ids that the caller may see, in the datasets searched."""
-        searched = {ds.id for ds in self.datasets}
-        return [e for dataset_id, e in self.store.by_ids(ids)
-                if dataset_id in searched and self._visible(self._by_id[dataset_id], e)]
+    # -- documents ---------------------------------------------------------------------------
+    def document_spans(self, view: DocumentView) -> list[tuple[int, str, int | None, int, int]]:
+        """(entity id, kind, page, start, end) of the entity mentions to mark in the text of
+        a document. A redacted reader's text is masked, its offsets are not those recorded:
+        nothing is marked there."""
+        if view.redacted or not view.id or self.archive.access(view.dataset.name) \
+                is not Access.FULL:
+            return []
+        return self.store.document_spans(view.id, ALL_KINDS)
 
-    def required(self, ids: list[str]) -> list[tuple[str, str]] | None:
-        """The (kind, id) terms of `entity` parameters, each one required; None when one of
-        them names nothing the caller may see (so nothing can match)."""
-        wanted = [int(i) for i in ids if is_id(i)]
-        found = {e.id: e for e in self.with_ids(wanted)}
-        if len(wanted) != len(ids) or any(i not in found for i in wanted):
-            return None
-        return [(found[i].kind, str(i)) for i in wanted]
-
-    def _visible(self, ds: Dataset, entity: Entity) -> bool:
-        if ds.id not in self._access:  # once per dataset and search (rules are read)
-            access = self.archive.access(ds.name)
-            self._access[ds.id] = (access, self.archive.redactor(ds)
-                                   if access is Access.REDACTED else None)
-        access, redactor = self._access[ds.id]
-        return entity_visible(access, entity.kind, entity.value, redactor)
-
-    # -- facets -------------------------------------------------------------------------------
-    def facets(self, result: IndexResult) -> None:
-        """Move the entity kinds out of `result.facets` into `result.entity_facets`, as the
-        caller may see them."""
-        raw = {kind: result.facets.pop(kind) for kind in ENTITY_KINDS if kind in result.facets}
-        ids = [int(v) for values in raw.values() for v, _n in values if is_id(v)]
-        seen = {e.id: e for e in self.with_ids(ids)}
-        for kind, values in raw.items():
-            shown = [EntityFacet(int(v), kind, seen[int(v)].value, n) for v, n in values
-                     if is_id(v) and int(v) in seen and seen[int(v)].kind == kind]
-            result.entity_facets[kind] = shown[:SHOWN_PER_KIND]
+    @staticmethod
+    def _filtered(entity: Entity, access: Access, redactor: Redactor | None) -> Entity:
+        if access is not Access.FULL:
+            entity.spellings = visible_spellings(access, entity.spellings, redactor)
+        return entity
 
 
-def is_id(value: str) -> bool:
-    """An entity id as a request writes it: ASCII digits ("²" is a digit to isdigit), and
-    few enough for SQLite's integers."""
-    return value.isascii() and value.isdigit() and len(value) <= 18
+def _matches(entity: Entity, search: str) -> bool:
+    """Whether `search` is in the value or a spelling, as the listing's LIKE finds it
+    (ASCII letters in any case)."""
+    folded = _ascii_lower(search)
+    return any(folded in _ascii_lower(text) for text in (entity.value, *entity.spellings))
 
 
-def _terms(entities: list[Entity]) -> str:
-    if not entities:
-        return NOTHING
-    terms = [f"{entity_field(e.kind)}:{e.id}" for e in entities]
-    return terms[0] if len(terms) == 1 else "(" + " OR ".join(terms) + ")"
+def _ascii_lower(text: str) -> str:
+    return text.translate(_ASCII_LOWER)
 
 
-def _folded(text: str) -> str:
-    """Lower case, accents off: "Éloïse" as "eloise"."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
-def prepare(archive: Archive, query: SearchQuery
-            ) -> tuple[SearchQuery | None, EntityFilters | None]:
-    """The query with its entity filters in index terms (a copy when it had any), and what
-    maps its entity facets (None when it asks for none); the query is None when an `entity`
-    parameter names nothing the caller may see: nothing can match."""
-    ids = query.filters.get("entity") or []
-    named = names_entities(query.text)
-    if not ids and not named and not any(f in ENTITY_KINDS for f in query.facets):
-        return query, None
-    filters = EntityFilters(archive, query.datasets)
-    changed = dataclasses.replace(query, filters={k: v for k, v in query.filters.items()
-                                                  if k != "entity"})
-    if ids:
-        required = filters.required(ids)
-        if required is None:
-            return None, filters
-        changed.required = [*query.required, *required]
-    if named:
-        changed.text = filters.rewrite(query.text)
-    return changed, filters
+def entity_json(entity: Entity, access: Access) -> dict[str, Any]:
+    """An entity as `trawl entities --json` prints it; a redacted reader does not get its
+    key (a normalised form that the redactor never saw)."""
+    out = entity.as_json()
+    if access is not Access.FULL:
+        out.pop("key", None)
+    return out

@@ -29,9 +29,9 @@ from trawl.access.redaction import Redactor
 from trawl.errors import UNKNOWN, NotFound
 from trawl.index.base import ENTITY_KINDS, IndexResult, QueryError, SearchQuery
 from trawl.index.tantivy_backend import TantivyIndex
-from trawl.search.entities import EntityFilters
-from trawl.search.entities import is_id as is_entity_id
-from trawl.search.entities import prepare as prepare_entities
+from trawl.search.entity_filters import EntityFilters
+from trawl.search.entity_filters import is_id as is_entity_id
+from trawl.search.entity_filters import prepare as prepare_entities
 from trawl.search.tables import TableReader
 from trawl.storage import browse
 from trawl.storage.blobs import BlobStore
@@ -246,7 +246,7 @@ class Archive:
             query = copy.copy(query)
             query.views = {name: "full" for name in self.scope.full}
             query.views.update({name: "redacted" for name in self.scope.redacted})
-        # Entity filters and facets: only what this caller may see (search/entities.py).
+        # Entity filters and facets: only what this caller may see (search/entity_filters.py).
         prepared, entities = prepare_entities(self, query)
         if prepared is None:  # an entity they may not see (or none): nothing matches
             return IndexResult(0, [], {f: [] for f in query.facets if f not in ENTITY_KINDS},

@@ -23,8 +23,9 @@ from trawl.storage.entities import Entity
 from trawl.web import documents, failure_codes
 from trawl.web.api import audit_search, hit_url, run_search
 from trawl.web.auth import audit, reader
+from trawl.web.entities import document_marks, marked_text
 from trawl.web.files import inline_image_type, is_pdf
-from trawl.web.highlight import highlight_text, query_patterns, snippet_html
+from trawl.web.highlight import query_patterns, snippet_html
 from trawl.web.i18n import _
 from trawl.web.params import (
     MAX_OFFSET,
@@ -212,17 +213,19 @@ def _document_context(archive: Archive, view: DocumentView, q: str,
     shown_pages: list[tuple[int, Any]] = []
     text_html = None
     truncated = False
+    marks = document_marks(archive, view)  # entity mentions, linked (none when redacted)
     if pages is not None:
         used = 0
         for number, page_text in enumerate(pages, start=1):
             if used > MAX_TEXT_CHARS and number != current:  # the page asked for is kept
                 truncated = True
                 continue
-            shown_pages.append((number, highlight_text(page_text, patterns)))
+            shown_pages.append((number, marked_text(page_text, marks.get(number, []),
+                                                    patterns)))
             used += len(page_text)
     else:
         truncated = len(text) > MAX_TEXT_CHARS
-        text_html = highlight_text(text[:MAX_TEXT_CHARS], patterns)
+        text_html = marked_text(text[:MAX_TEXT_CHARS], marks.get(None, []), patterns)
     parent = archive.parent(view)
     children = archive.children(view)
     first = view.files[0] if view.files else None

@@ -46,7 +46,7 @@ SQL_INT_MIN, SQL_INT_MAX = -(2**63), 2**63 - 1
 SqlId = Annotated[int, Path(ge=SQL_INT_MIN, le=SQL_INT_MAX)]
 _WHOLE = re.compile(r"-?[0-9]+")  # ASCII digits: str.isdigit() takes "²", which int() refuses
 
-# `entity`: an entity's id (search/entities.py); each one given must be mentioned.
+# `entity`: an entity's id (search/entity_filters.py); each one given must be mentioned.
 FILTERS = ("dataset", "source", "type", "year", "language", "status", "mime", "ocr", "table",
            "entity")
 SHOWN_FACETS = ("dataset", "source", "type", "year", "language", "ocr")
