@@ -485,3 +485,41 @@ class EntityStore:
             "WHERE dataset_id = ? AND recogniser IS NOT NULL", (dataset_id,)).fetchone()
         return {"documents": documents, "tables": tables,
                 "mentions": doc_mentions + row_mentions}
+
+    # -- reading for cross-references and exports (search/xref.py, cli export) ----------------
+    def entities_by_ids(self, dataset_id: int, ids: Iterable[int]) -> list[Entity]:
+        """The dataset's entities of these ids (others are not the dataset's: none), by id."""
+        wanted = sorted(set(ids))
+        if not self.present or not wanted:
+            return []
+        rows: list[sqlite3.Row] = []
+        for start in range(0, len(wanted), 500):  # within SQLite's limit of parameters
+            chunk = wanted[start:start + 500]
+            rows += self.db.execute(
+                f"SELECT * FROM entities WHERE dataset_id = ? AND id IN "
+                f"({', '.join('?' * len(chunk))}) ORDER BY id", (dataset_id, *chunk)).fetchall()
+        return self._with_spellings(rows)
+
+    def names_of_kinds(self, dataset_id: int, kinds: Sequence[str]
+                       ) -> Iterable[tuple[int, str, bool]]:
+        """(entity id, text, is a spelling) for the display value and every spelling of the
+        dataset's entities of `kinds`, streamed from the cursor (a dataset may have millions:
+        the caller compares each to what it looks for, holding none of them)."""
+        if not self.present or not kinds:
+            return
+        marks = ", ".join("?" * len(kinds))
+        yield from ((r[0], r[1], False) for r in self.db.execute(
+            f"SELECT id, value FROM entities WHERE dataset_id = ? AND kind IN ({marks})",
+            (dataset_id, *kinds)))
+        yield from ((r[0], r[1], True) for r in self.db.execute(
+            f"SELECT e.id, s.text FROM entities e JOIN entity_spellings s "
+            f"ON s.entity_id = e.id WHERE e.dataset_id = ? AND e.kind IN ({marks})",
+            (dataset_id, *kinds)))
+
+    def document_ids(self, entity_id: int, limit: int = 10) -> list[str]:
+        """The first `limit` documents (by id) that mention the entity."""
+        if not self.present:
+            return []
+        return [r[0] for r in self.db.execute(
+            "SELECT DISTINCT document_id FROM entity_mentions WHERE entity_id = ? "
+            "AND document_id IS NOT NULL ORDER BY document_id LIMIT ?", (entity_id, limit))]
