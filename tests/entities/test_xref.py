@@ -176,3 +176,10 @@ def test_the_cli_prints_json_and_writes_csv(mixed: Path, tmp_path: Path, capsys)
     assert len(list(csv.reader(out.open()))) == 5
     assert main(["xref", str(listing), "--dataset", "nosuch", "--data-dir", str(mixed)]) == 2
     assert "no dataset named 'nosuch'" in capsys.readouterr().err
+
+
+def test_the_cli_says_the_bound_the_list_has() -> None:
+    from trawl.cli import xref_commands
+    from trawl.search import xref_list
+
+    assert xref_commands.MAX_ROWS == xref_list.MAX_ROWS

@@ -14,16 +14,20 @@ import csv
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from trawl.cli.entity_commands import _audit
 from trawl.cli.groups import Command
 from trawl.cli.wording import counted
 from trawl.errors import BadRequest, NotFound
 from trawl.search.service import Archive
-from trawl.search.xref import XrefResult, csv_rows, xref
-from trawl.search.xref_list import MAX_ROWS, read_list
 from trawl.storage.datadir import DataDir
 from trawl.storage.entities import PHONE_REGION_SETTING
+
+if TYPE_CHECKING:
+    from trawl.search.xref import XrefResult
+
+MAX_ROWS = 100_000  # search/xref_list.py's (not imported here: it loads the recognisers)
 
 
 def register(command: Command) -> None:
@@ -40,6 +44,10 @@ def register(command: Command) -> None:
 
 
 def cmd_xref(args: argparse.Namespace) -> int:
+    # Imported here: the recognisers (derive/) load only for a cross-reference.
+    from trawl.search.xref import xref
+    from trawl.search.xref_list import read_list
+
     data = DataDir.open(args.data_dir, create=False)
     archive = Archive(data)
     try:
@@ -71,6 +79,8 @@ def _region(archive: Archive, dataset: str) -> str:
 
 
 def _write_csv(result: XrefResult, path: Path) -> None:
+    from trawl.search.xref import csv_rows
+
     try:
         with path.open("w", newline="", encoding="utf-8") as out:
             csv.writer(out).writerows(csv_rows(result))
