@@ -20,6 +20,7 @@ from trawl.cli import (
     audit_commands,
     backup_commands,
     entity_commands,
+    export_commands,
     xref_commands,
 )
 from trawl.cli.wording import counted
@@ -162,6 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     entity_commands.register(command, _run, _add_run_options)
     backup_commands.register(command)
     xref_commands.register(command)
+    export_commands.register(command)
     return parser
 
 

@@ -523,3 +523,29 @@ class EntityStore:
         return [r[0] for r in self.db.execute(
             "SELECT DISTINCT document_id FROM entity_mentions WHERE entity_id = ? "
             "AND document_id IS NOT NULL ORDER BY document_id LIMIT ?", (entity_id, limit))]
+
+    def mentioned_in(self, document_id: str | None = None, table_id: int | None = None,
+                     limit: int = 10_000) -> list[tuple[int, str, str, str, str]]:
+        """(entity id, kind, key, value, spelling) of each entity a document (or a table's
+        rows) mentions, each spelling once, at most `limit` (an export's bound per record,
+        as Aleph bounds the tags of one document)."""
+        if not self.present:
+            return []
+        where, arg = ("m.document_id = ?", document_id) if document_id is not None else \
+            ("m.table_id = ?", table_id)
+        rows = self.db.execute(
+            "SELECT DISTINCT e.id, e.kind, e.key, e.value, s.text FROM entity_mentions m "
+            "JOIN entities e ON e.id = m.entity_id JOIN entity_spellings s "
+            f"ON s.id = m.spelling_id WHERE {where} ORDER BY e.id, s.text LIMIT ?",
+            (arg, limit)).fetchall()
+        return [(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+
+    def iter_entities(self, dataset_id: int, kinds: Sequence[str]
+                      ) -> Iterable[tuple[int, str, str, str]]:
+        """(id, kind, key, value) of the dataset's entities of `kinds`, in id order, streamed
+        from the cursor."""
+        if not self.present or not kinds:
+            return
+        yield from ((r[0], r[1], r[2], r[3]) for r in self.db.execute(
+            f"SELECT id, kind, key, value FROM entities WHERE dataset_id = ? AND kind IN "
+            f"({', '.join('?' * len(kinds))}) ORDER BY id", (dataset_id, *kinds)))
