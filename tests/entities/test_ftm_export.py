@@ -180,3 +180,23 @@ def test_ids_are_the_same_from_run_to_run(dump_data: Path, tmp_path: Path, capsy
     assert first == second
     assert main(["export", "ftm", "--dataset", "nosuch", "--data-dir", str(dump_data)]) == 2
     assert "no dataset named 'nosuch'" in capsys.readouterr().err
+
+
+def test_the_export_needs_no_network(dump_data: Path, tmp_path: Path) -> None:
+    """followthemoney and its dependencies load and export with every connection refused
+    (a fresh process, so that nothing was imported before the refusal)."""
+    probe = (
+        "import socket, sys\n"
+        "def refuse(*args, **kwargs):\n"
+        "    raise OSError('no network here')\n"
+        "socket.socket.connect = refuse\n"
+        "socket.create_connection = refuse\n"
+        "socket.getaddrinfo = refuse\n"
+        "from trawl.cli.main import main\n"
+        f"sys.exit(main(['export', 'ftm', '--dataset', 'test', '--output', "
+        f"{str(tmp_path / 'out.json')!r}, '--data-dir', {str(dump_data)!r}]))\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          timeout=300, env={"PYTHONPATH": str(Path(__file__).parents[2] / "src"),
+                                            "HOME": str(tmp_path)})
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "out.json").stat().st_size > 0
