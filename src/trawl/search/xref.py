@@ -7,10 +7,10 @@ handles. For each dataset the caller may read:
   (derive/entities/patterns.py `keys_of`, in the dataset's phone region), so any spelling of
   a phone or an address finds its entity, looked up by key (storage `with_keys`, on the
   catalog's unique index: one lookup per key, whatever the dataset's size);
-* a name is compared without case or accents (`fold_name`) to the display value and every
-  spelling of the dataset's people, organisations and places, and to their keys: the names
-  of the dataset are streamed once past the set of names asked, so the cost is one pass
-  over them for the whole list, and memory holds only the list.
+* a name is looked up as a key of the dataset's people, organisations and places, and
+  compared without case or accents (`fold_name`) to their display values and every
+  spelling: the names of the dataset are streamed once past the set of names asked, so the
+  cost is one pass over them for the whole list, and memory holds only the list.
 
 What a caller may see is access/entities.py's decision alone: a dataset outside the scope is
 not found (the message a dataset that does not exist gets), and in a redacted view no
@@ -124,7 +124,6 @@ def _match_dataset(archive: Archive, store: EntityStore, dataset: Dataset, listi
                 continue
             if query.kind == "name":
                 names.setdefault(fold_name(query.text), []).append((i, query))
-                continue
             ids = cache.get((query.kind, query.platform, query.text))
             if ids is None:
                 keys = _keys(query, wanted, region)
@@ -142,6 +141,9 @@ def _match_dataset(archive: Archive, store: EntityStore, dataset: Dataset, listi
 def _keys(query: Query, kinds: list[str], region: str) -> list[tuple[str, str]]:
     """(kind, key) pairs the value may be, each with its kind (so the unique index answers),
     of the kinds the column may find."""
+    if query.kind == "name":  # a named entity's key, whatever spelling met it first
+        return [(k, key) for key in dict.fromkeys((fold_name(query.text), query.text.lower()))
+                for k in kinds]
     pairs = keys_of(query.text, region)
     if query.kind == "handle":
         platforms = [query.platform] if query.platform else list(PLATFORMS)
