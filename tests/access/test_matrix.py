@@ -332,6 +332,17 @@ def test_the_xref_form_needs_the_session_csrf_token(browser_client):
     assert "ada.quill@shared.example,shared," in done.text
 
 
+def test_a_list_that_cannot_be_read_is_a_400(web, callers):
+    admin = callers["admin"]
+    empty = post_xref(web, admin, b"", ["open"])
+    assert empty.status_code == 400 and "the list is empty" in empty.json()["error"]
+    page = post_xref(web, admin, b"", ["open"], url="/xref")
+    assert page.status_code == 400 and "the list is empty" in page.text
+    assert 'type="file"' in page.text   # the form again, to try another file
+    no_file = web.post("/api/xref", headers=admin.headers(), data={"dataset": ["open"]})
+    assert no_file.status_code == 400 and "file" in no_file.json()["error"]
+
+
 def test_xref_is_in_the_openapi_description(web):
     spec = web.get("/openapi.json").json()
     operation = spec["paths"]["/api/xref"]["post"]
