@@ -154,6 +154,13 @@ def test_documents_keep_their_tree_their_text_and_what_they_mention(
              and "enron" in by_id[e["properties"]["parent"][0]]["properties"]["fileName"]]
     assert len(enron) >= 10
     assert all(e["properties"].get("emailMentioned") for e in enron)
+    sender = {by_id[i]["properties"]["email"][0] for e in enron
+              for i in e["properties"]["emitters"]}
+    assert sender == {"phillip.allen@enron.com"}   # one Person, written once
+    assert sum(1 for e in lines if e["schema"] == "Person"
+               and e["properties"].get("email") == ["phillip.allen@enron.com"]) == 1
+    assert all(by_id[i]["schema"] == "Person" for e in enron
+               for i in e["properties"]["recipients"])
 
     pdf = named("twopage.pdf", "Pages")
     pages = sorted((e for e in lines if e["schema"] == "Page"

@@ -5,7 +5,8 @@ makes and accepts (`ftm validate` re-parses them unchanged). The mapping follows
 ingestors (ingest-file), read, not copied:
 
 * a folder of the dump is a `Folder`; an archive or a mailbox a `Package`; an e-mail an
-  `Email` (subject, from, to, cc, bcc, date, message id, the text); a document with pages a
+  `Email` (subject, from, to, cc, bcc, date, message id, the text; a `Person` per address
+  of its headers, its emitters and recipients); a document with pages a
   `Pages` with one `Page` per page (its index and text); a CSV a `Table` (its columns and
   row count), a workbook a `Workbook` with a `Table` per sheet; an HTML page `HyperText`,
   plain text `PlainText`, an image `Image`, anything else a `Document`. Each has its
@@ -26,9 +27,10 @@ originals again when they are ingested there.
 Ids are stable across runs and machines: a hash of the dataset's name and the file's path
 (or the folder's, the sheet's, the entity's kind and key), never of a row id of the catalog.
 Streamed: files come from one cursor in id order and each entity is written as soon as it
-is made, so memory holds one file (and the set of folders written), whatever the dataset's
-size. A record's mentions are bounded to `MAX_MENTIONS` values, as Aleph bounds a
-document's tags. Text longer than FtM's limit for one value is split into several values.
+is made, so memory holds one file, whatever the dataset's size, and the sets of folders and
+of e-mail addresses already written (far fewer than files). A record's mentions are bounded
+to `MAX_MENTIONS` values, as Aleph bounds a document's tags. Text longer than FtM's limit for
+one value is split into several values.
 """
 
 from __future__ import annotations
@@ -36,10 +38,12 @@ from __future__ import annotations
 import json
 import posixpath
 from collections.abc import Iterator
+from email.utils import getaddresses
 from functools import lru_cache
 from typing import Any
 
 from followthemoney import model
+from followthemoney.types import registry
 from followthemoney.util import make_entity_id
 
 from trawl.storage.blobs import BlobStore
@@ -59,6 +63,7 @@ _PROPERTY_OF_KIND = {"email": ("emailMentioned",), "phone": ("phoneMentioned",),
                      "org": ("companiesMentioned", "namesMentioned"),
                      "place": ("locationMentioned",)}
 _SCHEMA_OF_KIND = {"person": "Person", "org": "Organization", "place": "Address"}
+_EMAIL = registry.email
 _EMAIL_FIELDS = {"subject": "subject", "from": "from", "to": "to", "cc": "cc", "bcc": "bcc",
                  "message_id": "messageId", "in_reply_to": "inReplyTo"}
 
@@ -71,6 +76,7 @@ class FtmExport:
         self.catalog, self.blobs, self.tables, self.dataset = catalog, blobs, tables, dataset
         self.store = EntityStore(catalog)
         self._folders: set[str] = set()
+        self._identities_written: set[str] = set()
         self._path_of = lru_cache(maxsize=4096)(self._path_of_id)
 
     def entities(self) -> Iterator[dict[str, Any]]:
@@ -151,10 +157,12 @@ class FtmExport:
         _add(proxy, "title", content.title)
         proxy.add("language", content.language, quiet=True)
         proxy.add("date", content.doc_date, quiet=True)
+        identities: list[Proxy] = []
         if proxy.schema.is_a("Email"):
             for field, prop in _EMAIL_FIELDS.items():
                 for value in _values(content.metadata.get(field)):
                     _add(proxy, prop, value)
+            identities = self._identities(proxy, content.metadata)
         text = self.blobs.get_text(content.text_key) if content.text_key else ""
         if proxy.schema.is_a("Pages"):
             return self._pages(proxy, text)
@@ -165,7 +173,33 @@ class FtmExport:
             proxy.add("bodyText", chunk)
         if proxy.schema.is_a("Workbook"):
             return self._sheets(proxy, file, tables)
-        return []
+        return identities
+
+    def _identities(self, mail: Proxy, metadata: dict[str, Any]) -> list[Proxy]:
+        """Who sent and received an e-mail, as Aleph's e-mail ingestor says it: a Person per
+        address (its name as the header gives it), the e-mail's emitters and recipients;
+        each Person is written once in an export (the set of addresses written is kept)."""
+        out = []
+        for field, prop in (("from", "emitters"), ("sender", "emitters"), ("to", "recipients"),
+                            ("cc", "recipients"), ("bcc", "recipients")):
+            for name, address in getaddresses(_values(metadata.get(field))):
+                address = address.strip().lower()
+                if not _EMAIL.validate(address):
+                    continue
+                person_id = self._id("identity", address)
+                mail.add(prop, person_id)
+                mail.add("emailMentioned", address)
+                if name.strip():
+                    _add(mail, "namesMentioned", name.strip())
+                if person_id in self._identities_written:
+                    continue
+                self._identities_written.add(person_id)
+                person = model.make_entity("Person")
+                person.id = person_id
+                _add(person, "name", name.strip() or address)
+                person.add("email", address)
+                out.append(person)
+        return out
 
     def _pages(self, proxy: Proxy, text: str) -> list[Proxy]:
         pages = []
