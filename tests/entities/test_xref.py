@@ -117,7 +117,7 @@ def test_names_match_without_case_accents_or_order(mixed: Path, tmp_path: Path) 
     """Named entities (person, org) come with the NER step: here they are recorded through
     the store as that step records them, on a copy of the real ingestion."""
     data = tmp_path / "data"
-    shutil.copytree(mixed, data)
+    shutil.copytree(mixed, data, ignore=shutil.ignore_patterns("tmp"))  # live sockets
     catalog = Catalog(DataDir.open(data).catalog_path)
     store = EntityStore(catalog)
     ds = catalog.dataset("test")
