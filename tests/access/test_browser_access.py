@@ -4,8 +4,8 @@ What a stranger sees of the public dataset (masked, no original) and of a privat
 same 404 as an id that does not exist); an account with a grant reading a restricted dataset
 in full, and signing out for good; an admin granting and revoking through the admin page
 while the grantee's own browser follows, and the audit log that records it; the lockout after
-five wrong passwords; a list cross-referenced through the /xref form. Every tab is watched: a script error, or a request to any other host
-(blocked, and noted), fails the test.
+five wrong passwords; a list cross-referenced through the /xref form. Every tab is watched:
+a script error, or a request to any other host (blocked, and noted), fails the test.
 """
 
 from __future__ import annotations

@@ -66,9 +66,19 @@ def xref_form(request: Request, file: Upload, dataset: Datasets = None,
     return _page(request, archive, result, result.datasets)
 
 
+API_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The matches of each row (as `trawl xref --json`), or with format=csv "
+                         "the CSV: one line per row and match",
+          "content": {"application/json": {}, "text/csv": {"schema": {"type": "string"}}}},
+    413: {"description": f"The list is larger than {MAX_UPLOAD // 1_000_000} MB",
+          "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+}
+
+
 @api.post("/xref", summary="Cross-reference a list: every entity of the caller's datasets "
           "that each row of a CSV (names, e-mails, phones, URLs, handles) names, with counts "
-          "and links; JSON, or CSV with format=csv (one line per row and match)")
+          "and links; JSON, or CSV with format=csv (one line per row and match)",
+          responses=API_RESPONSES)
 def xref_api(request: Request, file: Upload, dataset: Datasets = None,
              format: Annotated[str, Form(pattern="^(json|csv)$")] = "json") -> Response:
     archive = reader(request)
