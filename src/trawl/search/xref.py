@@ -141,10 +141,9 @@ def _match_dataset(archive: Archive, store: EntityStore, dataset: Dataset, listi
 def _keys(query: Query, kinds: list[str], region: str) -> list[tuple[str, str]]:
     """(kind, key) pairs the value may be, each with its kind (so the unique index answers),
     of the kinds the column may find."""
+    pairs = keys_of(query.text, region)   # with the named-entity step: a person's key too
     if query.kind == "name":  # a named entity's key, whatever spelling met it first
-        return [(k, key) for key in dict.fromkeys((fold_name(query.text), query.text.lower()))
-                for k in kinds]
-    pairs = keys_of(query.text, region)
+        pairs.append((None, fold_name(query.text)))
     if query.kind == "handle":
         platforms = [query.platform] if query.platform else list(PLATFORMS)
         pairs += [("handle", key) for p in platforms if (key := handle_key(p, query.text))]
