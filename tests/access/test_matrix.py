@@ -468,6 +468,118 @@ def test_the_scoped_archive_gives_tables_only_inside_the_scope(archive, tables):
         whole.close()
 
 
+# -- cross-referencing ---------------------------------------------------------------------------
+def _xref_list(dataset: str) -> bytes:
+    return (f"Name,Email\nAda Quill,ada.quill@{dataset}.example\n"
+            "Leak,LEAK.VICTIM@example.org\nNobody,nobody@nowhere.example\n").encode()
+
+
+def post_xref(web, caller: Caller, csv_bytes: bytes, datasets=(), url: str = "/api/xref"):
+    return web.post(url, headers=caller.headers(), files={"file": ("list.csv", csv_bytes)},
+                    data={"dataset": list(datasets)})
+
+
+@pytest.mark.parametrize(("who", "dataset"), each_caller_and_dataset())
+def test_xref_finds_entities_of_readable_datasets_only(web, callers, who, dataset):
+    """An unreadable dataset is a dataset that does not exist; a redacted one has no
+    personal kind (e-mails): its answer is that of a value that exists nowhere."""
+    caller = callers[who]
+    response = post_xref(web, caller, _xref_list(dataset), [dataset])
+    access = caller.reads[dataset]
+    if access == "none":
+        control = post_xref(web, caller, _xref_list(dataset), ["no-such-set"])
+        _same_refusal(response, control, dataset, "no-such-set")
+        assert response.status_code == 404
+        return
+    assert response.status_code == 200
+    rows = response.json()["rows"]
+    found = [{m["value"] for m in r["matches"]} for r in rows]
+    if access == "redacted":
+        assert found == [set(), set(), set()]
+    else:
+        assert found == [{f"ada.quill@{dataset}.example"}, {"leak.victim@example.org"}, set()]
+        assert all(m["dataset"] == dataset and m["url"] == f"/entities/{m['id']}"
+                   for r in rows for m in r["matches"])
+
+
+@pytest.mark.parametrize("who", CALLERS)
+def test_xref_of_every_dataset_counts_the_readable_ones_only(web, callers, who):
+    caller = callers[who]
+    full = {d for d, a in caller.reads.items() if a == "full"}
+    answer = post_xref(web, caller, _xref_list("secret")).json()
+    assert set(answer["datasets"]) == {d for d, a in caller.reads.items() if a != "none"}
+    ada, leak, nobody = answer["rows"]
+    assert {m["dataset"] for m in leak["matches"]} == full
+    assert {m["dataset"] for m in ada["matches"]} == full & {"secret"}
+    assert nobody["matches"] == []
+    as_csv = web.post("/api/xref", headers=caller.headers(), data={"format": "csv"},
+                      files={"file": ("list.csv", _xref_list("secret"))})
+    assert as_csv.status_code == 200 and as_csv.headers["content-type"].startswith("text/csv")
+    for hidden in set(DATASETS) - full:
+        assert f"ada.quill@{hidden}" not in as_csv.text.split("\n", 2)[2]  # past the list
+        assert f"\n{hidden}," not in as_csv.text and f",{hidden}," not in as_csv.text
+
+
+@pytest.mark.parametrize("who", CALLERS)
+def test_the_xref_page_offers_the_readable_datasets(web, callers, who):
+    caller = callers[who]
+    page = get(web, caller, "/xref")
+    assert page.status_code == 200   # `open` is public: strangers may use it too
+    for dataset in DATASETS:
+        offered = f'name="dataset" value="{dataset}"' in page.text
+        assert offered == (caller.reads[dataset] != "none"), dataset
+    answer = post_xref(web, caller, _xref_list("open"), url="/xref")
+    assert answer.status_code == 200
+    assert ("ada.quill@open.example</a>" in answer.text) == (caller.reads["open"] == "full")
+    for hidden in (d for d, a in caller.reads.items() if a == "none"):
+        assert f"leak.victim@example.org</a> <span class=\"muted small\">e-mail</span></td>\n" \
+            f"    <td>{hidden}</td>" not in answer.text
+
+
+def test_the_xref_form_needs_the_session_csrf_token(browser_client):
+    from test_sessions import csrf_of, sign_in
+
+    assert sign_in(browser_client, "journalist").status_code == 303
+    files = {"file": ("list.csv", _xref_list("shared"))}
+    refused = browser_client.post("/xref", files=files, data={"dataset": ["shared"]})
+    assert refused.status_code == 403
+    done = browser_client.post("/xref", files=files, data={
+        "dataset": ["shared"], "csrf": csrf_of(browser_client), "format": "csv"})
+    assert done.status_code == 200
+    assert "ada.quill@shared.example,shared," in done.text
+
+
+def test_a_list_that_cannot_be_read_is_a_400(web, callers):
+    admin = callers["admin"]
+    empty = post_xref(web, admin, b"", ["open"])
+    assert empty.status_code == 400 and "the list is empty" in empty.json()["error"]
+    page = post_xref(web, admin, b"", ["open"], url="/xref")
+    assert page.status_code == 400 and "the list is empty" in page.text
+    assert 'type="file"' in page.text   # the form again, to try another file
+    no_file = web.post("/api/xref", headers=admin.headers(), data={"dataset": ["open"]})
+    assert no_file.status_code == 400 and "file" in no_file.json()["error"]
+
+
+def test_xref_is_in_the_openapi_description(web):
+    spec = web.get("/openapi.json").json()
+    operation = spec["paths"]["/api/xref"]["post"]
+    assert "Cross-reference a list" in operation["summary"]
+    assert "/xref" not in spec["paths"]  # the page and its form are not the API
+
+
+def test_an_oversized_list_is_refused(web, callers):
+    from trawl.web.xref import MAX_UPLOAD
+
+    big = b"Email\n" + b"x@example.org\n" * (MAX_UPLOAD // 14 + 1)
+    response = post_xref(web, callers["admin"], big, ["open"])
+    assert response.status_code == 413 and "larger than 20 MB" in response.json()["error"]
+    # A body larger than any form is refused before it is read, by its announced length.
+    huge = web.post("/api/xref", headers={**callers["admin"].headers(), "content-type":
+                                          "multipart/form-data; boundary=x",
+                                          "content-length": str(10**9)}, content=b"--x--")
+    assert huge.status_code == 413
+
+
 # -- administration ------------------------------------------------------------------------------
 @pytest.mark.parametrize("who", CALLERS)
 def test_administration_is_for_admins(web, callers, who):

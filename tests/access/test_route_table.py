@@ -34,6 +34,8 @@ NOT_READING_SECRET = ("anonymous", "reader", "journalist", "member")
 OTHER_METHODS = {
     ("POST", "/login"): "test_sessions.py::test_sign_in_and_out",
     ("POST", "/logout"): "test_sessions.py::test_state_changes_need_the_session_csrf_token",
+    ("POST", "/xref"): "test_matrix.py::test_the_xref_page_offers_the_readable_datasets",
+    ("POST", "/api/xref"): "test_matrix.py::test_xref_finds_entities_of_readable_datasets_only",
 }
 # Pages that are the same for everyone (no dataset's data in them).
 PUBLIC_STATIC = {"/login", "/openapi.json", "/docs", "/redoc", "/docs/oauth2-redirect"}

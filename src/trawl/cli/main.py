@@ -15,7 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from trawl import __version__
-from trawl.cli import access_commands, audit_commands, backup_commands, entity_commands
+from trawl.cli import (
+    access_commands,
+    audit_commands,
+    backup_commands,
+    entity_commands,
+    export_commands,
+    xref_commands,
+)
 from trawl.cli.wording import counted
 from trawl.errors import UNKNOWN, BadRequest, NotFound, TrawlError, is_retryable
 from trawl.index.base import (
@@ -169,6 +176,8 @@ def build_parser() -> argparse.ArgumentParser:
     audit_commands.register(sub, command)
     entity_commands.register(command, _run, _add_run_options)
     backup_commands.register(command)
+    xref_commands.register(command)
+    export_commands.register(command)
     return parser
 
 

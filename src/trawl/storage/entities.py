@@ -724,6 +724,71 @@ class EntityStore:
             (dataset_id, kind, *wanted, dataset_id, kind, *wanted)).fetchall()
         return self._with_spellings(rows)
 
+    # -- reading for cross-references and exports (search/xref.py, cli export) ----------------
+    def entities_by_ids(self, dataset_id: int, ids: Iterable[int]) -> list[Entity]:
+        """The dataset's entities of these ids (others are not the dataset's: none), by id."""
+        wanted = sorted(set(ids))
+        if not self.present or not wanted:
+            return []
+        rows: list[sqlite3.Row] = []
+        for start in range(0, len(wanted), 500):  # within SQLite's limit of parameters
+            chunk = wanted[start:start + 500]
+            rows += self.db.execute(
+                f"SELECT * FROM entities WHERE dataset_id = ? AND id IN "
+                f"({', '.join('?' * len(chunk))}) ORDER BY id", (dataset_id, *chunk)).fetchall()
+        return self._with_spellings(rows)
+
+    def names_of_kinds(self, dataset_id: int, kinds: Sequence[str]
+                       ) -> Iterable[tuple[int, str, bool]]:
+        """(entity id, text, is a spelling) for the display value and every spelling of the
+        dataset's entities of `kinds`, streamed from the cursor (a dataset may have millions:
+        the caller compares each to what it looks for, holding none of them)."""
+        if not self.present or not kinds:
+            return
+        marks = ", ".join("?" * len(kinds))
+        yield from ((r[0], r[1], False) for r in self.db.execute(
+            f"SELECT id, value FROM entities WHERE dataset_id = ? AND kind IN ({marks})",
+            (dataset_id, *kinds)))
+        yield from ((r[0], r[1], True) for r in self.db.execute(
+            f"SELECT e.id, s.text FROM entities e JOIN entity_spellings s "
+            f"ON s.entity_id = e.id WHERE e.dataset_id = ? AND e.kind IN ({marks})",
+            (dataset_id, *kinds)))
+
+    def document_ids(self, entity_id: int, limit: int = 10) -> list[str]:
+        """The first `limit` documents (by id) that mention the entity."""
+        if not self.present:
+            return []
+        return [r[0] for r in self.db.execute(
+            "SELECT DISTINCT document_id FROM entity_mentions WHERE entity_id = ? "
+            "AND document_id IS NOT NULL ORDER BY document_id LIMIT ?", (entity_id, limit))]
+
+    def mentioned_in(self, document_id: str | None = None, table_id: int | None = None,
+                     limit: int = 10_000) -> list[tuple[int, str, str, str, str]]:
+        """(entity id, kind, key, value, spelling) of each entity a document (or a table's
+        rows) mentions, each spelling once, at most `limit` (an export's bound per record,
+        as Aleph bounds the tags of one document)."""
+        if not self.present:
+            return []
+        where, arg = ("m.document_id = ?", document_id) if document_id is not None else \
+            ("m.table_id = ?", table_id)
+        rows = self.db.execute(
+            "SELECT DISTINCT e.id, e.kind, e.key, e.value, s.text FROM entity_mentions m "
+            "JOIN entities e ON e.id = m.entity_id JOIN entity_spellings s "
+            f"ON s.id = m.spelling_id WHERE {where} ORDER BY e.id, s.text LIMIT ?",
+            (arg, limit)).fetchall()
+        return [(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+
+    def iter_entities(self, dataset_id: int, kinds: Sequence[str]
+                      ) -> Iterable[tuple[int, str, str, str]]:
+        """(id, kind, key, value) of the dataset's entities of `kinds`, in id order, streamed
+        from the cursor."""
+        if not self.present or not kinds:
+            return
+        yield from ((r[0], r[1], r[2], r[3]) for r in self.db.execute(
+            f"SELECT id, kind, key, value FROM entities WHERE dataset_id = ? AND kind IN "
+            f"({', '.join('?' * len(kinds))}) ORDER BY id", (dataset_id, *kinds)))
+
+
 def _skipped_fields(fields: Sequence[str]) -> tuple[str, list[str]]:
     """A condition on `m` leaving out the row mentions in these columns."""
     if not fields:
