@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from trawl.cli import (
     xref_commands,
 )
 from trawl.cli.wording import counted
-from trawl.errors import UNKNOWN, BadRequest, NotFound, TrawlError, is_retryable
+from trawl.errors import UNKNOWN, BadRequest, NotFound, TrawlError, is_disk_full, is_retryable
 from trawl.index.base import (
     ENTITY_KINDS,
     FACET_VALUES,
@@ -34,13 +35,25 @@ from trawl.index.base import (
     SearchQuery,
 )
 from trawl.storage.catalog import Catalog
-from trawl.storage.datadir import DataDir
+from trawl.storage.datadir import DataDir, resolve_data_dir
 
 # What a command needs beyond these (the ingestion layer, the search engine, the web server) is
 # imported inside its handler: `trawl status` should not pay for PyMuPDF, libmagic and tantivy.
 
 
 EXIT_CLOSED_PIPE = 141  # 128 + SIGPIPE: what a shell reports for `yes | head -1`'s `yes`
+EXIT_DISK_FULL = 75  # EX_TEMPFAIL (sysexits.h): try again later, once there is room
+
+
+def _disk_full_message(args: argparse.Namespace) -> str:
+    root = resolve_data_dir(getattr(args, "data_dir", None))
+    try:
+        free = f"{shutil.disk_usage(root).free / 1e6:.0f} MB free"
+    except OSError:
+        free = "no room left"
+    return (f"the disk that holds {root} is full ({free}). Nothing is lost: what this run "
+            "had not finished stays pending. Make room, then run the same command again to "
+            "resume where it stopped.")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -68,9 +81,14 @@ def _main(argv: list[str] | None) -> int:
     except (NotFound, BadRequest, ValueError) as exc:
         print(f"trawl: {exc}", file=sys.stderr)
         return 2
-    except TrawlError as exc:  # Busy, a worker that cannot start, an index to rebuild
-        print(f"trawl: {exc}", file=sys.stderr)
-        return 1
+    except Exception as exc:  # noqa: BLE001 (a full disk, however a library reports it)
+        if is_disk_full(exc):
+            print(f"trawl: {_disk_full_message(args)}", file=sys.stderr)
+            return EXIT_DISK_FULL
+        if isinstance(exc, TrawlError):  # Busy, a worker that cannot start, an old index
+            print(f"trawl: {exc}", file=sys.stderr)
+            return 1
+        raise
     except KeyboardInterrupt:
         print("trawl: interrupted; run the same command again to resume", file=sys.stderr)
         return 130
