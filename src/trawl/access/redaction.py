@@ -710,9 +710,17 @@ class Redactor:
         return text
 
     def _spans_near(self, text: str, labels: list[tuple[int, int]]) -> list[Span]:
-        """Spans found again in the windows of `NEAR` characters around each label."""
+        """Spans found again around the labels that a value could touch: one that ends with
+        a letter, a digit, ":" or "." just before, or begins just after with one of those or
+        with "+", "(" or "["
+        (what every detector's boundary looks at is the character next to the value: a label
+        between blanks or punctuation frees nothing), in windows of `NEAR` characters, read
+        as `spans` reads a text."""
+        touching = [(a, b) for a, b in labels
+                    if (a > 0 and (text[a - 1].isalnum() or text[a - 1] in ":."))
+                    or (b < len(text) and (text[b].isalnum() or text[b] in "+([:."))]
         found: list[Span] = []
-        for low, high in _windows(labels, text):
+        for low, high in _windows(touching, text):
             found += [(low + s, low + e, kind) for s, e, kind in self.spans(text[low:high])
                       if not _only_labels(text, low + s, low + e, labels)]
         return _merge(found) if len(found) > 1 else found
@@ -750,7 +758,7 @@ class Redactor:
         return value if value is None or value == "" or isinstance(value, bool) else MASK
 
 
-MASK_PASSES = 4
+MASK_PASSES = 64  # each pass reads only around the labels it made: a chain of freed values
 NEAR = 64  # characters either side of a label read again: more than any value detected
 
 
