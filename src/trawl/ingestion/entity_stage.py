@@ -44,6 +44,7 @@ from dataclasses import dataclass
 
 from trawl.derive.entities.extract import document_fields
 from trawl.derive.entities.model import RECOGNISER_VERSION
+from trawl.derive.entities.ner import model_versions
 from trawl.derive.entities.phones import DEFAULT_REGION, check_region
 from trawl.ingestion.entity_tasks import (
     BlockResult,
@@ -73,11 +74,11 @@ ROWS_PER_TASK = 5000
 # Documents per task: most are small, and a round trip to a worker costs more than reading
 # one; a batch stops at this many documents or characters of text.
 BATCH_DOCUMENTS = 32
-BATCH_CHARS = 1_000_000
+BATCH_CHARS = 300_000            # about 10 s of the model's work
 # Little enough to read in the coordinator (`_little`).
 IN_PROCESS_DOCUMENTS = 200
 IN_PROCESS_ROWS = 20_000
-IN_PROCESS_CHARS = 2_000_000
+IN_PROCESS_CHARS = 200_000      # the model reads ~6,000 words (40 kB) a second
 
 
 @dataclass
@@ -108,8 +109,9 @@ def phone_region(catalog: Catalog, dataset: Dataset, option: str | None) -> str:
 
 
 def recogniser_id(region: str) -> str:
-    """What a record says read it: the recognisers' version and the phone region."""
-    return f"patterns-{RECOGNISER_VERSION}:{region}"
+    """What a record says read it: the recognisers' version, the models' and the phone
+    region."""
+    return f"patterns-{RECOGNISER_VERSION}+{model_versions()}:{region}"
 
 
 class EntityStage:
@@ -223,7 +225,8 @@ class EntityStage:
                 self.counters.done += 1
                 continue
             batch.append(DocumentItem(document_id, content.text_key,
-                                      content.page_count is not None, fields, chars))
+                                      content.page_count is not None, fields, chars,
+                                      content.language))
             if len(batch) >= BATCH_DOCUMENTS or sum(d.chars for d in batch) >= BATCH_CHARS:
                 yield EntityTask(0, self.region, documents=batch)
                 batch = []

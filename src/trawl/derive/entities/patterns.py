@@ -32,6 +32,7 @@ from trawl.derive.entities.links import (
     url_key,
 )
 from trawl.derive.entities.model import Found
+from trawl.derive.entities.names import NAMED_KINDS, display
 from trawl.derive.entities.phones import DEFAULT_REGION, PhoneFinder, international
 
 _EMAIL_DOMAIN = re.compile(
@@ -127,10 +128,13 @@ def _ipv6(run: str, start: int) -> Found | None:
 _HEX_COLON = frozenset("0123456789abcdefABCDEF:")
 
 
-def display_value(kind: str, key: str) -> str:
+def display_value(kind: str, key: str, text: str = "") -> str:
     """How an entity is shown: its key, but a phone number in international format
     (+1 212-555-0123), which a reader takes in at a glance. A function of the key alone, so
-    every run shows an entity the same way, whatever spelling it met first."""
+    every run shows an entity the same way, whatever spelling it met first. A name's key
+    has lost its case and accents: it is shown as first written, tidied (names.py)."""
+    if kind in NAMED_KINDS:
+        return display(kind, text) if text else key
     return international(key) if kind == "phone" else key
 
 
