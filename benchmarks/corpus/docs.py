@@ -93,7 +93,7 @@ def roster(site: Site, title: str, when: datetime, needle: str = "") -> bytes:
     for _ in range(site.rng.randrange(5, 120)):
         p = site.person()
         rows.append([p.last, p.first, p.agency, p.email, p.phone, site.rng.randrange(1, 40)])
-        site.saw([p.email, p.phone])
+        site.saw([p.email, p.phone, p.full, p.agency])
     if needle:
         rows.append(["Reference", needle])
     return attach.roster_xlsx(site.rng, title, rows, site.staff[0].full, when)

@@ -8,7 +8,8 @@ document's text (a SARs summary that gives a phone number, an e-mail body's addr
 Names are compared as redaction compares them (access/redaction.py `column_key`): without
 case, separators or trailing digits, so `Email_2` and `email` are `Email`.
 
-Names: a `FullName`, `fullname`, `SupervisorFullName` or `ContactName` cell is a person, an
+Names: a `FullName`, `fullname`, `SupervisorFullName`, `ContactName`, `EmailFromName`,
+`ApprovedBy` or `AssignedTo` cell is a person (one that holds an address is not), an
 `AgencyOrganization`, `AgencyOrganizationName`, `Organization`, `Agency`, `LeadAgency` or
 `Company` cell an organisation, a `City` or `County` cell a place, each read whole, through
 the same filter and keys as the model's names (names.py), so that the person of a
@@ -38,7 +39,8 @@ _ENDINGS: tuple[tuple[str, str], ...] = (
     ("homepage", "url"), ("link", "url"), ("weblink", "url"), ("ipaddress", "ip"),
     ("ip", "ip"), ("ipaddr", "ip"), ("remoteaddr", "ip"), ("remoteip", "ip"),
     ("clientip", "ip"),
-    ("fullname", "person"), ("contactname", "person"), ("agencyorganization", "org"),
+    ("fullname", "person"), ("contactname", "person"), ("fromname", "person"),
+    ("approvedby", "person"), ("assignedto", "person"), ("agencyorganization", "org"),
     ("agencyorganizationname", "org"), ("organization", "org"), ("organisation", "org"),
     ("organizationname", "org"), ("agency", "org"), ("agencyname", "org"),
     ("company", "org"), ("companyname", "org"),
@@ -49,7 +51,7 @@ FIRST_NAME, LAST_NAME = "firstname", "lastname"
 _PLATFORMS = {"twitter": "twitter", "facebook": "facebook", "instagram": "instagram",
               "tiktok": "tiktok", "youtube": "youtube", "telegram": "telegram"}
 _NOT_ENTITIES = ("emailbody", "emailsubject", "emailname", "emailtable", "emailcount",
-                 "emailfromname", "emailtemplate", "linkcolor", "linkcategory")
+                 "emailtemplate", "linkcolor", "linkcategory")
 
 
 def column_key(name: str) -> str:

@@ -5,7 +5,8 @@ Keys group spellings *conservatively*: only differences that never tell two peop
 
 * Case, accents (NFKD, combining marks dropped: "José" = "Jose"), curly quotes, whitespace,
   the dots of initials ("Phillip K. Allen" = "Phillip K Allen"), a trailing possessive
-  ("Doe's" = "Doe") and a leading honorific (Mr, Mrs, Ms, Dr, Mme...) do not count.
+  ("Doe's" = "Doe") and leading titles and ranks (Mr, Dr, Mme, Detective, Special Agent...)
+  do not count.
 * ``Last, First [Middle]`` is ``First [Middle] Last`` ("Doe, Jane Q." = "Jane Q. Doe").
 * A middle initial *does* count: "Jane Q. Doe" and "Jane Doe" are two entities, since
   "Jane R. Doe" may be someone else, and merging is not undone by a reader. Suffixes too
@@ -35,7 +36,13 @@ MAX_PERSON_WORDS = 5
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'",
                          "\u201c": '"', "\u201d": '"', "\u00a0": " "})
 _SPACES = re.compile(r"\s+")
-_HONORIFICS = frozenset("mr mrs ms miss dr prof mme mlle m sir dame".split())
+# Titles and ranks before a name ("Detective Jane Doe" is Jane Doe), dropped while two
+# words remain.
+_HONORIFICS = frozenset("""
+    mr mrs ms miss dr prof mme mlle m sir dame officer detective det sergeant sgt lieutenant
+    lt captain capt deputy analyst intelligence special agent trooper investigator chief
+    corporal cpl inspector commander director sheriff senator governor mayor judge president
+""".split())
 _SUFFIXES = frozenset("jr sr ii iii iv phd md esq".split())
 _EDGE = " \t\r\n\f\v\"'()[]{}<>*|,;:-–—=_#~+.!?"
 _TRAILING = " \t\r\n\f\v\"'()[]{}<>*|,;:-–—=_#~+!?"   # a final "." may be "Inc." or "K."
@@ -95,7 +102,7 @@ def person_key(text: str) -> str | None:
         if first and last and first.split(" ")[0].strip(".") not in _SUFFIXES:
             folded = f"{first} {last}"
     words = [w.strip(".") for w in re.split(r"[\s.]+", folded) if w.strip(".")]
-    if words and words[0] in _HONORIFICS and len(words) > 2:
+    while len(words) > 2 and words[0] in _HONORIFICS:
         words = words[1:]
     if len(words) < 2 or sum(1 for w in words if len(w) > 1) < 2:
         return None
