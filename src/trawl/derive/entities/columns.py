@@ -9,7 +9,8 @@ Names are compared as redaction compares them (access/redaction.py `column_key`)
 case, separators or trailing digits, so `Email_2` and `email` are `Email`.
 
 Names: a `FullName`, `fullname`, `SupervisorFullName`, `ContactName`, `EmailFromName`,
-`ApprovedBy` or `AssignedTo` cell is a person (one that holds an address is not), an
+`ApprovedBy`, `AssignedTo` or `Author` cell is a person (one that holds an address or an
+agency is not), an
 `AgencyOrganization`, `AgencyOrganizationName`, `Organization`, `Agency`, `LeadAgency` or
 `Company` cell an organisation, a `City` or `County` cell a place, each read whole, through
 the same filter and keys as the model's names (names.py), so that the person of a
@@ -40,7 +41,8 @@ _ENDINGS: tuple[tuple[str, str], ...] = (
     ("ip", "ip"), ("ipaddr", "ip"), ("remoteaddr", "ip"), ("remoteip", "ip"),
     ("clientip", "ip"),
     ("fullname", "person"), ("contactname", "person"), ("fromname", "person"),
-    ("approvedby", "person"), ("assignedto", "person"), ("agencyorganization", "org"),
+    ("approvedby", "person"), ("assignedto", "person"), ("author", "person"),
+    ("agencyorganization", "org"),
     ("agencyorganizationname", "org"), ("organization", "org"), ("organisation", "org"),
     ("organizationname", "org"), ("agency", "org"), ("agencyname", "org"),
     ("company", "org"), ("companyname", "org"),

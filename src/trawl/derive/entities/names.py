@@ -42,6 +42,7 @@ _HONORIFICS = frozenset("""
     mr mrs ms miss dr prof mme mlle m sir dame officer detective det sergeant sgt lieutenant
     lt captain capt deputy analyst intelligence special agent trooper investigator chief
     corporal cpl inspector commander director sheriff senator governor mayor judge president
+    program manager planner dispatcher fire emergency
 """.split())
 _SUFFIXES = frozenset("jr sr ii iii iv phd md esq".split())
 _EDGE = " \t\r\n\f\v\"'()[]{}<>*|,;:-–—=_#~+.!?"
@@ -56,7 +57,7 @@ BOILERPLATE = frozenset("""
     zip county agency organization organisation title description summary notes note
     first name last name full name firstname lastname fullname agencyorganization
     tlp tlp:white tlp:green tlp:amber tlp:red n/a none unknown total thanks regards
-    hi hello dear mr mrs ms dr sir
+    hi hello dear mr mrs ms dr sir attendees attendee bolo
 """.split()) | frozenset({
     "original message", "forwarded by", "law enforcement sensitive", "for official use only",
     "first name", "last name", "full name", "e mail", "best regards", "kind regards",
@@ -73,7 +74,11 @@ _NOT_PERSON_WORDS = frozenset("""
     ltd corp corporation company co group association council committee commission
     authority patrol court services service program management emergency team street
     avenue road highway airport hospital church district federal national regional
+    st ln rd ave blvd pkwy dr hwy bulletin report notification reference outlook alert
+    update summary advisory cartel movement operation training conference meeting
 """.split())
+_STREETS = frozenset("st ln rd ave blvd pkwy dr hwy street lane road avenue".split())
+_DIGIT_START = re.compile(r"^\d")   # "9436 Pine St": an address, not an organisation
 
 
 def fold(text: str) -> str:
@@ -101,16 +106,21 @@ def person_key(text: str) -> str | None:
         last, first = (part.strip() for part in folded.split(","))
         if first and last and first.split(" ")[0].strip(".") not in _SUFFIXES:
             folded = f"{first} {last}"
-    words = [w.strip(".") for w in re.split(r"[\s.]+", folded) if w.strip(".")]
-    while len(words) > 2 and words[0] in _HONORIFICS:
-        words = words[1:]
+    words = _untitled([w.strip(".") for w in re.split(r"[\s.]+", folded) if w.strip(".")])
     if len(words) < 2 or sum(1 for w in words if len(w) > 1) < 2:
         return None
     return " ".join(words)
 
 
+def _untitled(words: list[str]) -> list[str]:
+    """A name's words without the titles before it, while two words remain."""
+    while len(words) > 2 and words[0].strip(".") in _HONORIFICS:
+        words = words[1:]
+    return words
+
+
 def org_key(text: str) -> str | None:
-    folded = fold(text)
+    folded = _SPACES.sub(" ", fold(text).replace("(", " ").replace(")", " ")).strip()
     if folded.startswith("the "):
         folded = folded[4:]
     return folded.rstrip(" .") or None
@@ -148,15 +158,19 @@ def junk(kind: str, text: str, strict: bool = True) -> bool:
         return True  # a column header: FirstName, Agency_Name
     if kind == "person":
         return _not_a_person(text, words, strict)
-    return bool(text.isupper() and len(text) <= 2)
+    return bool(text.isupper() and len(text) <= 2) or bool(_DIGIT_START.match(text)) or \
+        words[-1].strip(".") in _STREETS
 
 
 def _not_a_person(text: str, words: list[str], strict: bool) -> bool:
-    if any(c.isdigit() for c in text) or len(words) > MAX_PERSON_WORDS:
+    if any(c.isdigit() for c in text):
         return True
-    if any(w.strip(".'") in _NOT_PERSON_WORDS for w in words):
+    words = _untitled(words)
+    if len(words) > MAX_PERSON_WORDS or any(w.strip(".'") in _NOT_PERSON_WORDS for w in words):
         return True
     # Every word of a name starts with a capital (or is a particle: de, van, von, le...)
-    return strict and any(not (w[0].isupper() or w in ("de", "del", "della", "van", "von", "der",
-                                             "den", "le", "la", "du", "da", "di", "bin"))
-               for w in text.replace("-", " ").split())
+    written = text.replace("-", " ").split()[-len(words):]
+    return strict and any(not (w[0].isupper() or w in _PARTICLES) for w in written)
+
+
+_PARTICLES = frozenset("de del della van von der den le la du da di bin".split())
