@@ -21,6 +21,7 @@ from typing import Any
 
 from trawl.derive.entities.columns import column_kind, name_cell, name_pairs, whole_cell
 from trawl.derive.entities.model import Found
+from trawl.derive.entities.names import junk
 from trawl.derive.entities.ner import NamedRecogniser
 from trawl.derive.entities.patterns import Recogniser, display_value
 from trawl.storage.entities import NewMention
@@ -146,8 +147,8 @@ def row_mentions(recogniser: Recogniser, columns: Sequence[tuple[str, str | None
 
 def _person_of(first: Any, last: Any, row: int, field: str) -> list[NewMention]:
     if not (isinstance(first, str) and isinstance(last, str) and first.strip()
-            and last.strip()):
-        return []
+            and last.strip()) or junk("org", first.strip()) or junk("org", last.strip()):
+        return []  # a part missing, or a header's words ("FirstName", "N/A")
     found = name_cell("person", f"{first.strip()} {last.strip()}")
     if found is None:
         return []

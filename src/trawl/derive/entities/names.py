@@ -99,9 +99,14 @@ def trimmed(text: str, start: int) -> tuple[str, int]:
     return stripped, start
 
 
+def _folded(text: str) -> str:
+    folded = fold(text)
+    return folded[:-2].rstrip() if folded.endswith("'s") else folded
+
+
 def person_key(text: str) -> str | None:
     """The key of a person's name, or None when it is not one to keep (one word)."""
-    folded = fold(text)
+    folded = _folded(text)
     if folded.count(",") == 1:
         last, first = (part.strip() for part in folded.split(","))
         if first and last and first.split(" ")[0].strip(".") not in _SUFFIXES:
@@ -120,7 +125,7 @@ def _untitled(words: list[str]) -> list[str]:
 
 
 def org_key(text: str) -> str | None:
-    folded = _SPACES.sub(" ", fold(text).replace("(", " ").replace(")", " ")).strip()
+    folded = _SPACES.sub(" ", _folded(text).replace("(", " ").replace(")", " ")).strip()
     if folded.startswith("the "):
         folded = folded[4:]
     return folded.rstrip(" .") or None

@@ -59,16 +59,14 @@ def _register() -> None:
 
     @Language.component(_LINE_BREAKS)
     def line_breaks(doc: Any) -> Any:
-        """A line break starts a sentence, unless its line is wrapped prose."""
-        line_start, boundary = 0, True
+        """A line break starts a sentence, unless its line is wrapped prose. The break
+        itself (a whitespace token) opens the new sentence, so that no name ends with it."""
+        line_start = 0
         for token in doc:
-            if boundary:
-                token.is_sent_start = True
-                boundary = False
-            tail = token.text_with_ws
-            if "\n" in tail:
-                end = token.idx + len(tail)
-                boundary = "\n\n" in tail or end - line_start < WRAPPED_LINE
+            if "\n" in token.text:
+                end = token.idx + len(token.text)
+                if "\n\n" in token.text or token.idx - line_start < WRAPPED_LINE:
+                    token.is_sent_start = True
                 line_start = end
         return doc
 
