@@ -56,6 +56,12 @@ def local_doc(site: Site, topic: str | None = None, count: int | None = None) ->
     chunks = [body[i:i + 3] for i in range(0, len(body), 3)]
     doc.sections = [(doc.sections[0][0] if i == 0 else rng.choice(W.SECTION_HEADS), c)
                     for i, c in enumerate(chunks)]
+    # One of the site's staff (who approve its e-mails and answer its requests, in its
+    # tables) is the bulletin's point of contact: the same person in a table and in a
+    # document. Chosen without drawing from `rng`, so nothing else of the corpus changes.
+    contact = site.staff[len(doc.title) % len(site.staff)]
+    doc.sections[-1][1].append(f"Point of contact: {contact.title} {contact.full}, "
+                               f"{contact.agency}, {contact.email}.")
     return doc
 
 
