@@ -1,5 +1,6 @@
-"""The entity stage: e-mails, phones, URLs, domains, IPs and accounts of every document and
-table row of a dataset, recorded in the catalog (storage/entities.py).
+"""The entity stage: e-mails, phones, URLs, domains, IPs, accounts, people, organisations
+and places of every document and table row of a dataset, recorded in the catalog
+(storage/entities.py).
 
 Runs at the end of `trawl ingest`, after extraction, tables and OCR (so that it reads each
 document's final text), and as `trawl entities extract` (the same code) after an ingest with
@@ -8,12 +9,12 @@ document's final text), and as `trawl entities extract` (the same code) after an
 * In the worker pool, as OCR is. The pattern pass alone would be cheap enough for the
   coordinator (about a million words a second on one core; BENCHMARKS.md, Entities), but
   reading the texts back from the blob store and the rows from tables.sqlite is not free,
-  the coordinator is the one writer of everything, and the named-entity models of the next
-  step cost a hundred times more per word: in the pool, the stage scales with the cores now
-  and takes them without a redesign. Workers return mentions (small); the coordinator
-  writes them. A run with little to read (`_little`: a re-run after a few files changed, a
-  small folder) reads it in the coordinator with the same code, since starting the workers
-  would take longer.
+  the coordinator is the one writer of everything, and the named-entity model costs a
+  hundred times more per word: in the pool, the stage scales with the cores (each worker
+  loads the model once, when its first English or French document comes). Workers return
+  mentions (small); the coordinator writes them. A run with little to read (`_little`: a
+  re-run after a few files changed, a small folder) reads it in the coordinator with the
+  same code, since starting the workers would take longer.
 * Tasks are batches: of documents (`BATCH_DOCUMENTS`, or `BATCH_CHARS` of text: most are
   small, and a round trip costs more than reading one), of `ROWS_PER_TASK` rows of tables
   (a big table in blocks of that many, small ones together). A batch whose worker died or
