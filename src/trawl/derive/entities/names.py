@@ -76,6 +76,7 @@ _NOT_PERSON_WORDS = frozenset("""
     avenue road highway airport hospital church district federal national regional
     st ln rd ave blvd pkwy dr hwy bulletin report notification reference outlook alert
     update summary advisory cartel movement operation training conference meeting
+    collective network brotherhood gang crew militia front army cell trafficking
 """.split())
 _STREETS = frozenset("st ln rd ave blvd pkwy dr hwy street lane road avenue".split())
 _DIGIT_START = re.compile(r"^\d")   # "9436 Pine St": an address, not an organisation
