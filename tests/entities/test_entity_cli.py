@@ -140,3 +140,5 @@ def test_people_organisations_and_places_of_real_mail(mixed: Path, capsys) -> No
     one = _json(mixed, capsys, "entity", "LOUISE KITCHEN", "--dataset", "test")
     assert one["kind"] == "person" and one["value"] == "Louise Kitchen"
     assert one["mentions"] and all(m["document_id"] for m in one["mentions"])
+    for spelling in ("Kitchen, Louise", "louise  kitchen", "Ms. Louise Kitchen"):
+        assert _json(mixed, capsys, "entity", spelling, "--dataset", "test")["id"] == one["id"]
