@@ -49,7 +49,7 @@ def test_what_is_no_name(kind: str, text: str) -> None:
 @pytest.mark.parametrize(("kind", "text"), [
     ("person", "Jane Doe"), ("person", "Ludwig van Beethoven"), ("org", "Enron"),
     ("org", "Federal Task Force (Alder Field Office)"), ("place", "Houston"),
-    ("person", "JANE DOE")])
+    ("person", "JANE DOE"), ("org", "PayPal"), ("org", "YouTube")])
 def test_names_are_kept(kind: str, text: str) -> None:
     assert not junk(kind, text)
 

@@ -131,25 +131,28 @@ class EntityReader:
         for language in LANGUAGES:
             mine = [at for at, item in enumerate(items) if item.language == language
                     and read[at][0].error is None and read[at][1]]
-            if not mine:
-                continue
-            try:
-                if self._named is None:
-                    self._named = NamedRecogniser()
-                found = named_mentions(self._named, language, [read[at][1] for at in mine])
-            except MemoryError:
-                self._fail([read[at][0] for at in mine], OUT_OF_MEMORY)
-                continue
-            except Exception as exc:  # a model that fails costs these documents only
-                self._fail([read[at][0] for at in mine], f"{type(exc).__name__}: {exc}"[:500])
-                continue
-            for at, mentions in zip(mine, found, strict=True):
-                read[at][0].mentions += mentions
+            if mine:
+                self._names_of(language, [read[at] for at in mine])
 
-    @staticmethod
-    def _fail(results: list[DocumentResult], error: str) -> None:
-        for result in results:
-            result.error = error
+    def _names_of(self, language: str, read: list[tuple[DocumentResult, list[Unit]]]) -> None:
+        """The names of these documents; when the model fails on the batch, each document
+        again alone, so that only the one it fails on records the error (its mentions by
+        pattern kept)."""
+        try:
+            if self._named is None:
+                self._named = NamedRecogniser()
+            found = named_mentions(self._named, language, [units for _result, units in read])
+        except Exception as exc:  # MemoryError included: the batch may be what was too big
+            if len(read) > 1:
+                for one in read:
+                    self._names_of(language, [one])
+                return
+            error = OUT_OF_MEMORY if isinstance(exc, MemoryError) else \
+                f"{type(exc).__name__}: {exc}"[:500]
+            read[0][0].error = error
+            return
+        for (result, _units), mentions in zip(read, found, strict=True):
+            result.mentions += mentions
 
     def _recogniser(self, region: str) -> Recogniser:
         if region not in self._recognisers:

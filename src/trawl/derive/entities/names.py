@@ -64,7 +64,13 @@ BOILERPLATE = frozenset("""
     "thank you", "privileged & confidential communication", "page of",
 })
 _HEADER = re.compile(r"(?i)^(?:x-[\w-]+|content-[\w-]+|mime-version|message-id|in-reply-to)$")
-_CAMEL = re.compile(r"^[A-Za-z]*[a-z][A-Z][A-Za-z]*$")   # FirstName, EmailAddress
+# A column header: words run together (FirstName, EmailAddress, AgencyOrganizationName),
+# one of them a header's word, so that PayPal, YouTube and McDonald stay names.
+_CAMEL_PART = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
+_HEADER_WORDS = frozenset("""
+    name first last full email mail address phone agency organization organisation id date
+    number type city state zip code title description user password time stamp count
+""".split())
 _PAGE = re.compile(r"(?i)^page\s+\d+(?:\s+of\s+\d+)?$")
 # A person's span holding one of these words is an organisation or a place the model
 # mislabelled ("Alder Police Department", "Houston HIDTA").
@@ -160,12 +166,17 @@ def junk(kind: str, text: str, strict: bool = True) -> bool:
     words = folded.replace("-", " ").split()
     if all(len(w.strip(".'")) <= 1 for w in words):
         return True  # "J.", "A B"
-    if " " not in text and ("_" in text or _CAMEL.match(text)):
+    if " " not in text and ("_" in text or _header_like(text)):
         return True  # a column header: FirstName, Agency_Name
     if kind == "person":
         return _not_a_person(text, words, strict)
     return bool(text.isupper() and len(text) <= 2) or bool(_DIGIT_START.match(text)) or \
         words[-1].strip(".") in _STREETS
+
+
+def _header_like(word: str) -> bool:
+    parts = _CAMEL_PART.findall(word)
+    return len(parts) > 1 and any(p.lower() in _HEADER_WORDS for p in parts)
 
 
 def _not_a_person(text: str, words: list[str], strict: bool) -> bool:
