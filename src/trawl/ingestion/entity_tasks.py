@@ -138,21 +138,23 @@ class EntityReader:
         """The names of these documents; when the model fails on the batch, each document
         again alone, so that only the one it fails on records the error (its mentions by
         pattern kept)."""
+        error = None
         try:
             if self._named is None:
                 self._named = NamedRecogniser()
             found = named_mentions(self._named, language, [units for _result, units in read])
-        except Exception as exc:  # MemoryError included: the batch may be what was too big
-            if len(read) > 1:
-                for one in read:
-                    self._names_of(language, [one])
-                return
-            error = OUT_OF_MEMORY if isinstance(exc, MemoryError) else \
-                f"{type(exc).__name__}: {exc}"[:500]
+        except MemoryError:
+            error = OUT_OF_MEMORY
+        except Exception as exc:  # a model that fails costs the document it failed on
+            error = f"{type(exc).__name__}: {exc}"[:500]
+        if error is None:
+            for (result, _units), mentions in zip(read, found, strict=True):
+                result.mentions += mentions
+        elif len(read) > 1:  # out of the handler: what the failed batch held is freed
+            for one in read:
+                self._names_of(language, [one])
+        else:
             read[0][0].error = error
-            return
-        for (result, _units), mentions in zip(read, found, strict=True):
-            result.mentions += mentions
 
     def _recogniser(self, region: str) -> Recogniser:
         if region not in self._recognisers:

