@@ -117,3 +117,29 @@ def test_name_columns_of_a_row_make_one_person() -> None:
                    ("org", "alder police department", 1, "AgencyOrganization"),
                    ("place", "alderton", 1, "City")}
     assert name_cell("person", "jdoe@example.org") is None
+
+
+def test_a_long_real_text_is_read_under_the_workers_memory_limit(tmp_path) -> None:
+    """The Cranfield abstracts (400 kB of them: the whole 1.6 MB file takes the model a
+    minute and a half here), read by the model in a worker whose address space is capped
+    (3 GiB, the default; more than the coordinator reads itself): no error, and names. A
+    3.5 MB text (Vaswani's collection) read in one batch ran out of that space."""
+    from entity_helpers import entity_state
+    from ingest_helpers import ingest
+
+    folder = tmp_path / "dump"
+    folder.mkdir()
+    text = corpus_path("ir-cranfield", "cran.all.1400").read_bytes()[:400_000]
+    (folder / "cran.txt").write_bytes(text)
+    ingest(folder, tmp_path / "data", ocr=False)
+    entities, _mentions = entity_state(tmp_path / "data")
+    from trawl.storage.catalog import Catalog
+    from trawl.storage.datadir import DataDir
+
+    catalog = Catalog(DataDir.open(tmp_path / "data").catalog_path, readonly=True)
+    try:
+        errors = [tuple(r) for r in catalog.db.execute("SELECT error FROM entity_documents")]
+    finally:
+        catalog.close()
+    assert errors == [(None,)]
+    assert {kind for kind, *_rest in entities} >= {"org", "place"}  # authors: "brenckman,m."
