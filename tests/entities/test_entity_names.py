@@ -4,6 +4,8 @@ name, and the model as Trawl runs it (spaCy's packaged pipelines, NER only)."""
 from __future__ import annotations
 
 import pytest
+from entity_helpers import entity_state
+from ingest_helpers import ingest
 from shared_corpus import corpus_path
 
 from trawl.derive.entities.columns import name_cell, name_pairs
@@ -11,6 +13,8 @@ from trawl.derive.entities.extract import row_mentions
 from trawl.derive.entities.names import junk, key_of, person_key
 from trawl.derive.entities.ner import CHUNK_CHARS, NamedRecogniser, chunks, load
 from trawl.derive.entities.patterns import Recogniser
+from trawl.storage.catalog import Catalog
+from trawl.storage.datadir import DataDir
 
 
 @pytest.fixture(scope="module")
@@ -124,18 +128,12 @@ def test_a_long_real_text_is_read_under_the_workers_memory_limit(tmp_path) -> No
     minute and a half here), read by the model in a worker whose address space is capped
     (3 GiB, the default; more than the coordinator reads itself): no error, and names. A
     3.5 MB text (Vaswani's collection) read in one batch ran out of that space."""
-    from entity_helpers import entity_state
-    from ingest_helpers import ingest
-
     folder = tmp_path / "dump"
     folder.mkdir()
     text = corpus_path("ir-cranfield", "cran.all.1400").read_bytes()[:400_000]
     (folder / "cran.txt").write_bytes(text)
     ingest(folder, tmp_path / "data", ocr=False)
     entities, _mentions = entity_state(tmp_path / "data")
-    from trawl.storage.catalog import Catalog
-    from trawl.storage.datadir import DataDir
-
     catalog = Catalog(DataDir.open(tmp_path / "data").catalog_path, readonly=True)
     try:
         errors = [tuple(r) for r in catalog.db.execute("SELECT error FROM entity_documents")]
