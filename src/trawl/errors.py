@@ -11,6 +11,10 @@ private exception types:
 * `BadRequest`: a parameter or a query that cannot be answered as given. CLI exit 2, HTTP 400.
 * `Busy`: the work cannot be done now (another writer holds the data directory, a job is
   running); trying later may succeed. CLI exit 1, HTTP 409/503.
+* `DiskFull`: the disk that holds the data folder (or its scratch space) is full. No file is
+  to blame, so none is recorded as failed: the run stops, what it had not committed stays
+  pending, and the same command resumes once there is room. CLI exit 75 (EX_TEMPFAIL).
+  `is_disk_full` recognises the condition however a library reports it.
 
 Failure codes
 -------------
@@ -25,6 +29,7 @@ same way, and are retried only by `trawl retry --all`.
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 
 
@@ -42,6 +47,30 @@ class BadRequest(TrawlError, ValueError):
 
 class Busy(TrawlError):
     """Not now: another process or job holds what this needs; trying again later may work."""
+
+
+class DiskFull(TrawlError):
+    """No room left where Trawl writes: stop, keep what is pending, resume with room."""
+
+
+_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+# How SQLite (SQLITE_FULL) and Tantivy (an io::Error in a ValueError) say it.
+_FULL_MESSAGES = ("database or disk is full", "No space left on device",
+                  "Disk quota exceeded")
+
+
+def is_disk_full(exc: BaseException | None) -> bool:
+    """Whether `exc`, or an exception it was raised from, says the disk is full."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, DiskFull):
+            return True
+        if isinstance(exc, OSError) and exc.errno in _FULL_ERRNOS:
+            return True
+        if any(m in str(exc) for m in _FULL_MESSAGES):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
 
 
 @dataclass(frozen=True)

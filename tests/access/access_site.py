@@ -51,6 +51,11 @@ FIREARM_INTAKE = [
      "4500 Landside Dr", "Louisville", "KY", "40220", "-85.620998", "38.198673"],
 ]
 VISIBILITY = {"open": "public", "shared": "restricted", "secret": "private"}
+# A bulletin in every dataset, for the entity pages: a URL and its domain that a public
+# reader may see, an e-mail address and a URL that holds one that they must never see.
+BULLETIN = ("Bulletin of the {name} fusion centre: alerts at https://alerts.{name}-fusion.example"
+            "/bulletins/2020 (see alerts.{name}-fusion.example). Tips to tips@{name}-fusion.example"
+            " or https://forms.{name}-fusion.example/send?to=tips@{name}-fusion.example.\n")
 
 
 @dataclass(frozen=True)
@@ -67,11 +72,14 @@ def write_dump(root: Path, name: str) -> Path:
     folder = root / name
     (folder / "notes").mkdir(parents=True)
     (folder / "notes" / f"{name}-note.txt").write_text(PRIVATE_NOTE.format(name=name))
+    (folder / "bulletins").mkdir()
+    (folder / "bulletins" / f"{name}-bulletin.txt").write_text(BULLETIN.format(name=name))
     # A table of people in every dataset: rows that must not show outside it.
     (folder / "people.csv").write_text(
         "PersonID,FirstName,LastName,EmailAddress,Notes\n"
         f"1,Ada,Quill,ada.quill@{name}.example,zebracorn {name} row one\n"
         f"2,Bo,Reed,bo.reed@{name}.example,zebracorn {name} row two\n")
+    _write_media(folder / "media", name)
     if name == "open":
         if str(REPO) not in sys.path:  # the generator lives in benchmarks/, beside src/
             sys.path.insert(0, str(REPO))
@@ -85,6 +93,18 @@ def write_dump(root: Path, name: str) -> Path:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(_maildir_message(number, *message), encoding="ascii")
     return folder
+
+
+def _write_media(folder: Path, name: str) -> None:
+    """A page, a PDF and a photo: what the routes of HTML frames, page images and image
+    previews serve (test_route_table.py probes them)."""
+    import fixture_files as ff
+
+    folder.mkdir()
+    (folder / f"{name}-page.html").write_text(
+        f"<html><body><p>Bulletin page of {name}.</p></body></html>", encoding="utf-8")
+    ff.write_pdf(folder / f"{name}-bulletin.pdf", [f"Bulletin of {name}, page one."])
+    ff.write_image(folder / f"{name}-photo.png", [f"photo of {name}"])
 
 
 def _write_csv(path: Path, rows: list[list[str]]) -> None:

@@ -20,7 +20,9 @@ from pathlib import Path
 
 import pytest
 
+from trawl.storage.catalog import Catalog, document_id
 from trawl.storage.datadir import DataDir
+from trawl.storage.tables import TableStore
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -122,3 +124,28 @@ def browser() -> Iterator:
 
     with launch_chromium() as chromium:
         yield chromium
+
+
+@pytest.fixture(scope="session")
+def notes(archive) -> dict[str, str]:
+    """The document id of each dataset's zebracorn note."""
+    catalog = Catalog(archive.catalog_path, readonly=True)
+    out = {}
+    for name in VISIBILITY:
+        ds = catalog.dataset(name)
+        row = catalog.file_by_path(ds.id, f"notes/{name}-note.txt")
+        out[name] = document_id(name, row.sha256)
+    catalog.close()
+    return out
+
+
+@pytest.fixture(scope="session")
+def tables(archive) -> dict[str, int]:
+    """The `people` table of each dataset."""
+    store = TableStore.open_readonly(archive.root / "tables.sqlite")
+    out = {}
+    for name in VISIBILITY:
+        out[name] = next(t.id for t in store.tables(name, include_empty=False)
+                         if t.name == "people")
+    store.close()
+    return out

@@ -4,8 +4,8 @@ What a stranger sees of the public dataset (masked, no original) and of a privat
 same 404 as an id that does not exist); an account with a grant reading a restricted dataset
 in full, and signing out for good; an admin granting and revoking through the admin page
 while the grantee's own browser follows, and the audit log that records it; the lockout after
-five wrong passwords. Every tab is watched: a script error, or a request to any other host
-(blocked, and noted), fails the test.
+five wrong passwords; a list cross-referenced through the /xref form. Every tab is watched:
+a script error, or a request to any other host (blocked, and noted), fails the test.
 """
 
 from __future__ import annotations
@@ -378,3 +378,37 @@ def test_the_watch_would_see_an_error_and_another_host(new_tab):
     assert watch.elsewhere == ["https://elsewhere.example/pixel.png"]
     with pytest.raises(AssertionError):
         watch.assert_clean()
+
+
+# -- cross-referencing a list --------------------------------------------------------------------
+def test_journalist_cross_references_a_list_in_the_browser(new_tab, tmp_path):
+    """The form carries the session's CSRF token; the page shows the matches of readable
+    datasets only (`secret`'s same address is not among them), and Download CSV gives the
+    same answer as a file."""
+    listing = tmp_path / "list.csv"
+    listing.write_text("Name,Email\nVictim,LEAK.VICTIM@example.org\n"
+                       "Ada,ada.quill@secret.example\n")
+    tab = new_tab(accept_downloads=True)
+    sign_in(tab, "journalist")
+    tab.click(".topbar a[href='/xref']")
+    tab.wait_for_url(re.compile(r"/xref$"))
+    offered = tab.locator("input[name=dataset]")
+    assert sorted(offered.nth(i).get_attribute("value") for i in range(offered.count())) == [
+        "open", "shared"]
+    tab.set_input_files("input[type=file]", str(listing))
+    with tab.expect_navigation():
+        tab.click("button[value=html]")
+    table = tab.locator("table.xref").inner_text()
+    assert VICTIM in table and "shared" in table
+    assert "secret" not in table and "ada.quill" not in table
+    assert "1 of 2 rows match" in tab.locator("main").inner_text()
+    tab.set_input_files("input[type=file]", str(listing))
+    with tab.expect_download() as download:
+        tab.click("button[value=csv]")
+    saved = tmp_path / "xref.csv"
+    download.value.save_as(saved)
+    lines = saved.read_text().splitlines()
+    assert lines[0].startswith("Name,Email,match_dataset,")
+    assert lines[1].startswith("Victim,LEAK.VICTIM@example.org,shared,Email,")
+    assert lines[2] == "Ada,ada.quill@secret.example" + "," * 11
+    watch_of(tab).assert_clean()

@@ -14,39 +14,13 @@ from urllib.parse import quote
 import pytest
 from access_site import VISIBILITY, Caller
 
+from trawl.index.base import ENTITY_KINDS
 from trawl.storage.catalog import Catalog
-from trawl.storage.tables import TableStore
+from trawl.storage.entities import EntityStore
 
 CALLERS = ("anonymous", "reader", "journalist", "member", "admin")
 DATASETS = tuple(VISIBILITY)
 MISSING_DOC = "f" * 64
-
-
-@pytest.fixture(scope="session")
-def notes(archive) -> dict[str, str]:
-    """The document id of each dataset's zebracorn note."""
-    catalog = Catalog(archive.catalog_path, readonly=True)
-    out = {}
-    for name in DATASETS:
-        ds = catalog.dataset(name)
-        row = catalog.file_by_path(ds.id, f"notes/{name}-note.txt")
-        from trawl.storage.catalog import document_id
-
-        out[name] = document_id(name, row.sha256)
-    catalog.close()
-    return out
-
-
-@pytest.fixture(scope="session")
-def tables(archive) -> dict[str, int]:
-    """The `people` table of each dataset."""
-    store = TableStore.open_readonly(archive.root / "tables.sqlite")
-    out = {}
-    for name in DATASETS:
-        out[name] = next(t.id for t in store.tables(name, include_empty=False)
-                         if t.name == "people")
-    store.close()
-    return out
 
 
 def get(web, caller: Caller, url: str, **kwargs):
@@ -117,6 +91,101 @@ def test_search_pages_show_no_unreadable_dataset(web, callers):
         assert f'dataset={hidden}"' not in page.text
 
 
+# -- entities in search ---------------------------------------------------------------------------
+PERSONAL = ("email", "phone", "ip", "handle", "person")
+NO_ENTITY = "999999999"
+
+
+@pytest.fixture(scope="session")
+def entities(archive) -> dict[int, tuple[str, str, str]]:
+    """Every entity of the archive: id -> (dataset, kind, value)."""
+    catalog = Catalog(archive.catalog_path, readonly=True)
+    try:
+        store = EntityStore(catalog)
+        return {e.id: (name, e.kind, e.value) for name in DATASETS
+                for e in store.entities(catalog.dataset(name).id, limit=10**6)}
+    finally:
+        catalog.close()
+
+
+def _entity_id(entities, dataset: str, kind: str, value: str) -> int:
+    return next(i for i, found in entities.items() if found == (dataset, kind, value))
+
+
+@pytest.mark.parametrize("record", ["documents", "rows"])
+@pytest.mark.parametrize("who", CALLERS)
+def test_entity_facets_show_only_what_the_caller_may_see(web, callers, entities, who,
+                                                         record):
+    caller = callers[who]
+    facets = get(web, caller, "/api/search",
+                 params={"q": "*", "record": record, "limit": 1}).json()["facets"]
+    shown = [v for kind in ENTITY_KINDS for v in facets[kind]]
+    assert shown
+    for value in shown:
+        dataset, kind, written = entities[value["id"]]
+        assert (value["kind"], value["value"]) == (kind, written)
+        assert caller.reads[dataset] != "none", value
+        if caller.reads[dataset] == "redacted":  # a public dataset's redacted view
+            assert kind not in PERSONAL, value
+    if "full" not in caller.reads.values():
+        assert not any(facets[kind] for kind in PERSONAL)
+    page = get(web, caller, "/", params={"q": "*", "record": record}).text
+    for entity_id, (dataset, kind, _value) in entities.items():
+        if caller.reads[dataset] == "none" or (caller.reads[dataset] == "redacted"
+                                               and kind in PERSONAL):
+            assert f'data-entity="{entity_id}"' not in page
+
+
+@pytest.mark.parametrize(("who", "dataset"), each_caller_and_dataset())
+def test_entity_filters_find_nothing_the_caller_may_not_see(web, callers, entities, who,
+                                                            dataset):
+    caller = callers[who]
+    full = {d for d, a in caller.reads.items() if a == "full"}
+    # The note's address, one entity in each dataset: found where it is read in full only.
+    by_value = get(web, caller, "/api/search", params={
+        "q": "email:leak.victim@example.org", "limit": 50}).json()
+    assert {h["dataset"] for h in by_value["hits"]} == full
+    phone = get(web, caller, "/api/search", params={
+        "q": 'phone:"502.555.0147"', "limit": 50}).json()
+    assert {h["dataset"] for h in phone["hits"]} == full
+    entity_id = str(_entity_id(entities, dataset, "email", "leak.victim@example.org"))
+    for params, control in (
+            ({"q": "*", "entity": entity_id}, {"q": "*", "entity": NO_ENTITY}),
+            ({"q": f"entity:{entity_id}"}, {"q": f"entity:{NO_ENTITY}"}),
+            ({"q": "*", "entity": entity_id, "record": "rows"},
+             {"q": "*", "entity": NO_ENTITY, "record": "rows"})):
+        response = get(web, caller, "/api/search", params=params)
+        if caller.reads[dataset] == "full" and params.get("record") != "rows":
+            assert {h["dataset"] for h in response.json()["hits"]} == {dataset}
+        else:
+            # The very answer an entity that does not exist gets (the query echoed aside).
+            other = get(web, caller, "/api/search", params=control)
+            assert response.status_code == other.status_code == 200
+            answer, expected = response.json(), other.json()
+            assert answer.pop("query").replace(entity_id, NO_ENTITY) == expected.pop("query")
+            assert answer == expected
+            assert answer["total"] == 0
+
+
+@pytest.mark.parametrize("who", CALLERS)
+def test_a_public_datasets_rows_are_not_found_by_their_hidden_entities(web, callers, who):
+    caller = callers[who]
+    found = get(web, caller, "/api/search", params={
+        "q": "email:ada.quill@open.example", "record": "rows"}).json()
+    assert found["total"] == (1 if caller.reads["open"] == "full" else 0)
+
+
+def test_a_redacted_reader_sees_and_filters_by_what_redaction_leaves(web, callers,
+                                                                       entities):
+    anonymous = callers["anonymous"]
+    facets = get(web, anonymous, "/api/search", params={"q": "*", "limit": 1}).json()["facets"]
+    visible = [v for kind in ("url", "domain") for v in facets[kind]]
+    assert visible  # the generated portal links to sites: not personal, not masked
+    one = visible[0]
+    found = get(web, anonymous, "/api/search", params={"q": "*", "entity": str(one["id"])})
+    assert found.json()["total"] == one["count"] > 0
+
+
 # -- documents, their bytes and their pages ----------------------------------------------------
 DOCUMENT_URLS = ("/api/documents/{id}", "/documents/{id}", "/documents/{id}/text")
 
@@ -154,7 +223,10 @@ def test_paths_of_unreadable_datasets_do_not_exist(web, callers, who):
                     f"/datasets/{dataset}/browse/notes", f"/api/datasets/{dataset}/browse",
                     f"/datasets/{dataset}/files/notes/{dataset}-note.txt",
                     f"/datasets/{dataset}/problems", f"/datasets/{dataset}/tables",
-                    f"/api/datasets/{dataset}/tables"):
+                    f"/api/datasets/{dataset}/tables", f"/datasets/{dataset}/entities",
+                    f"/api/datasets/{dataset}/entities",
+                    f"/datasets/{dataset}/entities?kind=url&sort=name&q=fusion",
+                    f"/api/datasets/{dataset}/entities?kind=url&sort=documents&q=fusion"):
             response = get(web, caller, url)
             if caller.reads[dataset] == "none":
                 control = get(web, caller, url.replace(f"/{dataset}", "/no-such-set", 1)
@@ -197,6 +269,118 @@ def test_tables_of_unreadable_datasets_do_not_exist(web, callers, tables, who):
                 assert response.status_code == 200, template
 
 
+# -- entities ------------------------------------------------------------------------------------
+ENTITY_URLS = ("/entities/{id}", "/api/entities/{id}", "/entities/{id}?page=2",
+               "/api/entities/{id}?limit=1&offset=1")
+MISSING_ENTITY = 987654321
+
+
+@pytest.fixture(scope="session")
+def entity_ids(web, callers) -> dict[str, dict[str, int]]:
+    """Per dataset, the ids of its bulletin's entities (access_site.BULLETIN), as the admin
+    sees them: the alerts URL and domain, the tips address, the form URL that holds it."""
+    out = {}
+    for name in DATASETS:
+        found = get(web, callers["admin"], f"/api/datasets/{name}/entities",
+                    params={"q": f"{name}-fusion.example", "limit": 50}).json()["entities"]
+        by_value = {(e["kind"], e["value"]): e["id"] for e in found}
+        out[name] = {
+            "url": next(i for (k, v), i in by_value.items() if k == "url" and "bulletins" in v),
+            "domain": by_value[("domain", f"alerts.{name}-fusion.example")],
+            "email": by_value[("email", f"tips@{name}-fusion.example")],
+            "form": next(i for (k, v), i in by_value.items() if k == "url" and "send" in v),
+        }
+    return out
+
+
+@pytest.mark.parametrize(("who", "dataset"), each_caller_and_dataset())
+def test_entities_of_unreadable_datasets_do_not_exist(web, callers, entity_ids, who, dataset):
+    caller = callers[who]
+    entity_id = entity_ids[dataset]["url"]
+    for template in ENTITY_URLS:
+        response = get(web, caller, template.format(id=entity_id))
+        if caller.reads[dataset] == "none":
+            control = get(web, caller, template.format(id=MISSING_ENTITY))
+            _same_refusal(response, control, str(entity_id), str(MISSING_ENTITY))
+            assert response.status_code in (404, 303), template
+        else:
+            assert response.status_code == 200, template
+            assert f"{dataset}-fusion.example" in response.text
+
+
+@pytest.mark.parametrize(("who", "dataset"), each_caller_and_dataset())
+def test_personal_entities_exist_for_full_readers_only(web, callers, entity_ids, who,
+                                                       dataset):
+    """An e-mail address, and a URL that holds one, do not exist for a redacted reader: the
+    same 404 as an id never used."""
+    caller = callers[who]
+    for kind in ("email", "form"):
+        entity_id = entity_ids[dataset][kind]
+        for template in ENTITY_URLS:
+            response = get(web, caller, template.format(id=entity_id))
+            if caller.reads[dataset] == "full":
+                assert response.status_code == 200, template
+                assert f"tips@{dataset}-fusion.example" in response.text
+            else:
+                control = get(web, caller, template.format(id=MISSING_ENTITY))
+                _same_refusal(response, control, str(entity_id), str(MISSING_ENTITY))
+
+
+PERSONAL = {"email", "phone", "ip", "handle", "person"}
+
+
+@pytest.mark.parametrize("who", CALLERS)
+def test_a_redacted_reader_sees_no_personal_entity_anywhere(web, callers, entity_ids, notes,
+                                                            who):
+    caller = callers[who]
+    if caller.reads["open"] != "redacted":
+        full = get(web, caller, "/api/datasets/open/entities", params={"limit": 200}).json()
+        assert PERSONAL & {e["kind"] for e in full["entities"]}
+        return
+    listed = []
+    for kind in (None, "email", "phone", "url", "domain", "ip", "handle", "person"):
+        body = get(web, caller, "/api/datasets/open/entities",
+                   params={"limit": 200, **({"kind": kind} if kind else {})}).json()
+        assert body["total"] is None  # counting would read every entity: not for this view
+        listed += body["entities"]
+    assert listed and {e["kind"] for e in listed} <= {"url", "domain", "org", "place"}
+    values = [e["value"] for e in listed] + [s for e in listed for s in e["spellings"]]
+    assert not any("@" in v for v in values), values
+    ids = {e["id"] for e in listed}
+    assert entity_ids["open"]["url"] in ids and entity_ids["open"]["domain"] in ids
+    assert entity_ids["open"]["email"] not in ids and entity_ids["open"]["form"] not in ids
+    # Not by searching for it either, nor on the pages.
+    for q in ("tips", "leak.victim", "@", "555"):
+        found = get(web, caller, "/api/datasets/open/entities", params={"q": q}).json()
+        assert not any(e["kind"] in PERSONAL for e in found["entities"]), q
+    page = get(web, caller, "/datasets/open/entities?q=fusion").text
+    assert "tips@" not in page and "alerts.open-fusion.example" in page
+    # One visible entity: no personal co-occurring entity, no mention of a masked value.
+    entity = get(web, caller, f"/api/entities/{entity_ids['open']['url']}").json()
+    assert entity["cooccurring"], entity
+    assert {c["kind"] for c in entity["cooccurring"]} <= {"url", "domain", "org", "place"}
+    assert entity_ids["open"]["form"] not in {c["id"] for c in entity["cooccurring"]}
+    assert "key" not in entity and "tips@" not in str(entity)
+    assert entity["mentions"] and all(m["path"] == "bulletins/open-bulletin.txt"
+                                      for m in entity["mentions"])
+    html = get(web, caller, f"/entities/{entity_ids['open']['domain']}").text
+    assert "tips@" not in html and "/entities/" + str(entity_ids["open"]["email"]) not in html
+    # The masked text of a document marks no entity (its offsets are not the stored ones).
+    bulletin = get(web, caller, "/api/search", params={"q": "bulletin fusion",
+                                                        "dataset": "open"}).json()["hits"]
+    doc = get(web, caller, f"/documents/{bulletin[0]['id']}").text
+    assert 'class="entity' not in doc and "tips@open" not in doc
+
+
+def test_full_readers_get_entity_marks_in_documents(web, callers, entity_ids):
+    admin = callers["admin"]
+    hits = get(web, admin, "/api/search", params={"q": "bulletin fusion",
+                                                  "dataset": "secret"}).json()["hits"]
+    doc = get(web, admin, f"/documents/{hits[0]['id']}").text
+    assert f'href="/entities/{entity_ids["secret"]["email"]}"' in doc
+    assert f'href="/entities/{entity_ids["secret"]["url"]}"' in doc
+
+
 HUGE = "99999999999999999999999"    # beyond SQLite's signed 64-bit integers
 INT64_MAX = 2**63 - 1
 
@@ -228,6 +412,8 @@ def test_integers_beyond_sqlite_are_refused_before_sql(web, callers, tables, who
         f"/tables/{table}/export.csv?min.PersonID={HUGE}",
         f"/tables/{table}/export.json?min.PersonID={HUGE}",
         f"/datasets/open/tables/union?name=people&after={encode_cursor((0, INT64_MAX + 1))}",
+        f"/api/entities/{HUGE}", f"/entities/{INT64_MAX + 1}", "/entities/x",
+        f"/api/datasets/open/entities?offset={HUGE}", "/datasets/open/entities?page=0",
     ]
     for url in refused:
         response = get(web, caller, url)
@@ -237,7 +423,8 @@ def test_integers_beyond_sqlite_are_refused_before_sql(web, callers, tables, who
     assert "9223372036854775807" in get(
         web, caller, f"/api/tables/{table}?min.PersonID={HUGE}").json()["error"]
     # At the edge of the range, an id that does not exist is just not found.
-    for url in (f"/api/tables/{INT64_MAX}", f"/tables/{INT64_MAX}",
+    for url in (f"/api/tables/{INT64_MAX}", f"/tables/{INT64_MAX}", f"/entities/{INT64_MAX}",
+                f"/api/entities/-{INT64_MAX}",
                 f"/api/tables/{table}/rows/{INT64_MAX}", f"/tables/{table}/rows/-{INT64_MAX}"):
         assert get(web, caller, url).status_code == 404, url
     # A number written as a float is compared as a float, whatever its size.
@@ -281,6 +468,118 @@ def test_the_scoped_archive_gives_tables_only_inside_the_scope(archive, tables):
         whole.close()
 
 
+# -- cross-referencing ---------------------------------------------------------------------------
+def _xref_list(dataset: str) -> bytes:
+    return (f"Name,Email\nAda Quill,ada.quill@{dataset}.example\n"
+            "Leak,LEAK.VICTIM@example.org\nNobody,nobody@nowhere.example\n").encode()
+
+
+def post_xref(web, caller: Caller, csv_bytes: bytes, datasets=(), url: str = "/api/xref"):
+    return web.post(url, headers=caller.headers(), files={"file": ("list.csv", csv_bytes)},
+                    data={"dataset": list(datasets)})
+
+
+@pytest.mark.parametrize(("who", "dataset"), each_caller_and_dataset())
+def test_xref_finds_entities_of_readable_datasets_only(web, callers, who, dataset):
+    """An unreadable dataset is a dataset that does not exist; a redacted one has no
+    personal kind (e-mails): its answer is that of a value that exists nowhere."""
+    caller = callers[who]
+    response = post_xref(web, caller, _xref_list(dataset), [dataset])
+    access = caller.reads[dataset]
+    if access == "none":
+        control = post_xref(web, caller, _xref_list(dataset), ["no-such-set"])
+        _same_refusal(response, control, dataset, "no-such-set")
+        assert response.status_code == 404
+        return
+    assert response.status_code == 200
+    rows = response.json()["rows"]
+    found = [{m["value"] for m in r["matches"]} for r in rows]
+    if access == "redacted":
+        assert found == [set(), set(), set()]
+    else:
+        assert found == [{f"ada.quill@{dataset}.example"}, {"leak.victim@example.org"}, set()]
+        assert all(m["dataset"] == dataset and m["url"] == f"/entities/{m['id']}"
+                   for r in rows for m in r["matches"])
+
+
+@pytest.mark.parametrize("who", CALLERS)
+def test_xref_of_every_dataset_counts_the_readable_ones_only(web, callers, who):
+    caller = callers[who]
+    full = {d for d, a in caller.reads.items() if a == "full"}
+    answer = post_xref(web, caller, _xref_list("secret")).json()
+    assert set(answer["datasets"]) == {d for d, a in caller.reads.items() if a != "none"}
+    ada, leak, nobody = answer["rows"]
+    assert {m["dataset"] for m in leak["matches"]} == full
+    assert {m["dataset"] for m in ada["matches"]} == full & {"secret"}
+    assert nobody["matches"] == []
+    as_csv = web.post("/api/xref", headers=caller.headers(), data={"format": "csv"},
+                      files={"file": ("list.csv", _xref_list("secret"))})
+    assert as_csv.status_code == 200 and as_csv.headers["content-type"].startswith("text/csv")
+    for hidden in set(DATASETS) - full:
+        assert f"ada.quill@{hidden}" not in as_csv.text.split("\n", 2)[2]  # past the list
+        assert f"\n{hidden}," not in as_csv.text and f",{hidden}," not in as_csv.text
+
+
+@pytest.mark.parametrize("who", CALLERS)
+def test_the_xref_page_offers_the_readable_datasets(web, callers, who):
+    caller = callers[who]
+    page = get(web, caller, "/xref")
+    assert page.status_code == 200   # `open` is public: strangers may use it too
+    for dataset in DATASETS:
+        offered = f'name="dataset" value="{dataset}"' in page.text
+        assert offered == (caller.reads[dataset] != "none"), dataset
+    answer = post_xref(web, caller, _xref_list("open"), url="/xref")
+    assert answer.status_code == 200
+    assert ("ada.quill@open.example</a>" in answer.text) == (caller.reads["open"] == "full")
+    for hidden in (d for d, a in caller.reads.items() if a == "none"):
+        assert f"leak.victim@example.org</a> <span class=\"muted small\">e-mail</span></td>\n" \
+            f"    <td>{hidden}</td>" not in answer.text
+
+
+def test_the_xref_form_needs_the_session_csrf_token(browser_client):
+    from test_sessions import csrf_of, sign_in
+
+    assert sign_in(browser_client, "journalist").status_code == 303
+    files = {"file": ("list.csv", _xref_list("shared"))}
+    refused = browser_client.post("/xref", files=files, data={"dataset": ["shared"]})
+    assert refused.status_code == 403
+    done = browser_client.post("/xref", files=files, data={
+        "dataset": ["shared"], "csrf": csrf_of(browser_client), "format": "csv"})
+    assert done.status_code == 200
+    assert "ada.quill@shared.example,shared," in done.text
+
+
+def test_a_list_that_cannot_be_read_is_a_400(web, callers):
+    admin = callers["admin"]
+    empty = post_xref(web, admin, b"", ["open"])
+    assert empty.status_code == 400 and "the list is empty" in empty.json()["error"]
+    page = post_xref(web, admin, b"", ["open"], url="/xref")
+    assert page.status_code == 400 and "the list is empty" in page.text
+    assert 'type="file"' in page.text   # the form again, to try another file
+    no_file = web.post("/api/xref", headers=admin.headers(), data={"dataset": ["open"]})
+    assert no_file.status_code == 400 and "file" in no_file.json()["error"]
+
+
+def test_xref_is_in_the_openapi_description(web):
+    spec = web.get("/openapi.json").json()
+    operation = spec["paths"]["/api/xref"]["post"]
+    assert "Cross-reference a list" in operation["summary"]
+    assert "/xref" not in spec["paths"]  # the page and its form are not the API
+
+
+def test_an_oversized_list_is_refused(web, callers):
+    from trawl.web.xref import MAX_UPLOAD
+
+    big = b"Email\n" + b"x@example.org\n" * (MAX_UPLOAD // 14 + 1)
+    response = post_xref(web, callers["admin"], big, ["open"])
+    assert response.status_code == 413 and "larger than 20 MB" in response.json()["error"]
+    # A body larger than any form is refused before it is read, by its announced length.
+    huge = web.post("/api/xref", headers={**callers["admin"].headers(), "content-type":
+                                          "multipart/form-data; boundary=x",
+                                          "content-length": str(10**9)}, content=b"--x--")
+    assert huge.status_code == 413
+
+
 # -- administration ------------------------------------------------------------------------------
 @pytest.mark.parametrize("who", CALLERS)
 def test_administration_is_for_admins(web, callers, who):
@@ -302,7 +601,9 @@ def test_security_headers_on_every_kind_of_response(web, callers, notes, tables)
     urls = [("/", admin), ("/login", nobody), (f"/documents/{notes['secret']}", admin),
             (f"/documents/{notes['secret']}", nobody), ("/api/search?q=zebracorn", nobody),
             (f"/documents/{notes['open']}/text", nobody), ("/admin", callers["reader"]),
-            (f"/tables/{tables['open']}/export.csv", nobody), ("/no/such/page", nobody)]
+            (f"/tables/{tables['open']}/export.csv", nobody), ("/no/such/page", nobody),
+            ("/datasets/open/entities", nobody), (f"/entities/{MISSING_ENTITY}", nobody),
+            ("/api/datasets/open/entities", nobody)]
     for url, caller in urls:
         headers = get(web, caller, url).headers
         csp = headers["content-security-policy"]

@@ -128,6 +128,35 @@ def _ncric(ncric: Path) -> None:
     (ncric / "countries.csv").write_text(COUNTRIES_CSV, encoding="utf-8")
 
 
+# One desk of a fusion centre, mentioned in a two-page bulletin (June 2020), a mail (March
+# 2019), a text whose words around it are markup, and a registration table (ncric): one
+# e-mail address and one phone number in three sources, for the entity pages.
+DESK_EMAIL = "desk@fusion.example"
+DESK_PHONE = "+1 404-555-0199"
+BULLETIN_PAGES = [
+    "Fusion center bulletin 20-114\nContact the watch desk: desk@fusion.example or "
+    "(404) 555-0199.",
+    "Follow-up\nWrite to desk@fusion.example again; the alerts are at "
+    "https://fusion.example/alerts/42.",
+]
+HOSTILE_CONTACTS = ("Contacts of the watch desk: <b>desk@fusion.example</b> & 404.555.0199 "
+                    "</pre><img src=x onerror=alert(1)> \"><svg onload=alert(2)>\n")
+REGISTRATIONS_CSV = ("FirstName,LastName,EmailAddress,PhoneNumber\n"
+                     "Jo,Lane,Desk@Fusion.example,404-555-0199\n"
+                     "Al,Moss,al.moss@ncric.example,\n")
+
+
+def _bulletins(folder: Path, ncric: Path) -> None:
+    ff.write_pdf(folder / "fusion-bulletin.pdf", BULLETIN_PAGES, title="Bulletin 20-114",
+                 created=datetime(2020, 6, 2, 8, 0, tzinfo=UTC))
+    ff.write_eml(folder / "desk-mail.eml", "Watch desk <desk@fusion.example>",
+                 "Analyst <analyst@ncric.example>", "Desk rota",
+                 "The rota of the watch desk for March.",
+                 datetime(2019, 3, 11, 9, 30, tzinfo=UTC))
+    (folder / "hostile-contacts.txt").write_text(HOSTILE_CONTACTS, encoding="utf-8")
+    (ncric / "registrations.csv").write_text(REGISTRATIONS_CSV, encoding="utf-8")
+
+
 def _logo() -> str:
     return base64.b64encode(ff.image_bytes(["logo"], size=(60, 30), font_size=12)).decode()
 
@@ -228,6 +257,7 @@ def build_sample(target: Path) -> Path:
     target.mkdir(parents=True, exist_ok=True)
     _atlanta(target / "atlanta" / "files")
     _ncric(target / "ncric")
+    _bulletins(target / "bulletins", target / "ncric")
     for name, html in SCRIPTED_PAGES.items():
         path = target / "web" / name
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -6,6 +6,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from trawl.index.base import ENTITY_KINDS
+
 SECURITY_HEADERS = {
     "x-content-type-options": "nosniff",
     "referrer-policy": "no-referrer",
@@ -29,7 +31,8 @@ def test_search_answers_total_hits_and_facets(client):
         for key in ("id", "path", "title", "snippet", "page", "url", "dataset", "type"):
             assert key in hit
         assert hit["url"].startswith(f"/documents/{hit['id']}?q=surveillance")
-    assert set(body["facets"]) == {"dataset", "source", "type", "year", "language", "ocr"}
+    assert set(body["facets"]) == {"dataset", "source", "type", "year", "language", "ocr",
+                                   *ENTITY_KINDS}
     assert {"value": "sample", "count": body["total"]} in body["facets"]["dataset"]
     sources = {f["value"]: f["count"] for f in body["facets"]["source"]}
     assert sources["hostile"] >= 3

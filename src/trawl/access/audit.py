@@ -76,7 +76,8 @@ from trawl.storage.audit_log import COLUMNS, AuditError, AuditLogStore, Filter, 
 # so a typo at a call site fails in its tests instead of hiding entries from the action filter.
 ACTIONS = ("login", "login_failed", "logout", "search", "view", "download", "export", "preview",
            "grant", "revoke", "visibility", "user_add", "user_remove", "user_unlock", "password",
-           "token_create", "token_revoke", "group", "redaction", "retention", "prune")
+           "token_create", "token_revoke", "group", "redaction", "retention", "prune", "backup",
+           "restore")
 
 GENESIS = "0" * 64  # the `prev` of the very first entry
 KEY_BYTES = 32

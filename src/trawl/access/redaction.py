@@ -696,15 +696,26 @@ class Redactor:
         return _merge(found) if len(found) > 1 else found
 
     def text(self, text: str) -> str:
+        """The text masked. A label can free a neighbour that the masked value hid: in
+        ``fe80::1%44+444444444`` the digits before the "+" keep it from reading as a phone
+        number, but not once the address is ``[ip]``. So the stretches around the labels are
+        read again (and again, at most `MASK_PASSES` times) until nothing more is found:
+        masking a masked text changes nothing (benchmarks/fuzz_parsers.py checks it)."""
         spans = self.spans(text)
-        if not spans:
-            return text
-        out, last = [], 0
-        for start, end, kind in spans:
-            out += [text[last:start], LABELS[kind]]
-            last = end
-        out.append(text[last:])
-        return "".join(out)
+        for _ in range(MASK_PASSES):
+            if not spans:
+                return text
+            text, labels = _masked(text, spans)
+            spans = self._spans_near(text, labels)
+        return text
+
+    def _spans_near(self, text: str, labels: list[tuple[int, int]]) -> list[Span]:
+        """Spans found again in the windows of `NEAR` characters around each label."""
+        found: list[Span] = []
+        for low, high in _windows(labels, text):
+            found += [(low + s, low + e, kind) for s, e, kind in self.spans(text[low:high])
+                      if not _only_labels(text, low + s, low + e, labels)]
+        return _merge(found) if len(found) > 1 else found
 
     def is_personal_column(self, name: str) -> bool:
         return column_key(name) in self._columns
@@ -737,6 +748,57 @@ class Redactor:
         if isinstance(value, list | tuple):
             return type(value)(self._masked_all(v) for v in value)
         return value if value is None or value == "" or isinstance(value, bool) else MASK
+
+
+MASK_PASSES = 4
+NEAR = 64  # characters either side of a label read again: more than any value detected
+
+
+def _masked(text: str, spans: list[Span]) -> tuple[str, list[tuple[int, int]]]:
+    """The text with each span replaced by its label, and where the labels are."""
+    out, labels, last, at = [], [], 0, 0
+    for start, end, kind in spans:
+        piece, label = text[last:start], LABELS[kind]
+        at += len(piece)
+        out += [piece, label]
+        labels.append((at, at + len(label)))
+        at += len(label)
+        last = end
+    out.append(text[last:])
+    return "".join(out), labels
+
+
+def _windows(labels: list[tuple[int, int]], text: str) -> list[tuple[int, int]]:
+    """Stretches around the labels, widened to whitespace: a window must not cut a longer
+    run of digits into something that reads as a number of its own."""
+    windows: list[tuple[int, int]] = []
+    for start, end in labels:
+        low, high = _blank_before(text, start - NEAR), _blank_after(text, end + NEAR)
+        if windows and low <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], high)
+        else:
+            windows.append((low, high))
+    return windows
+
+
+def _blank_before(text: str, at: int) -> int:
+    if at <= 0:
+        return 0
+    found = max(text.rfind(" ", 0, at), text.rfind("\n", 0, at))
+    return found + 1 if found >= 0 else 0
+
+
+def _blank_after(text: str, at: int) -> int:
+    if at >= len(text):
+        return len(text)
+    found = [i for i in (text.find(" ", at), text.find("\n", at)) if i >= 0]
+    return min(found) if found else len(text)
+
+
+def _only_labels(text: str, start: int, end: int, labels: list[tuple[int, int]]) -> bool:
+    """Whether [start, end) is nothing but labels (a term that names a label's word)."""
+    covered = sum(max(0, min(end, b) - max(start, a)) for a, b in labels)
+    return covered >= end - start
 
 
 @lru_cache(maxsize=64)

@@ -10,23 +10,50 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
 
 from trawl import __version__
-from trawl.cli import access_commands, audit_commands, entity_commands
+from trawl.cli import (
+    access_commands,
+    audit_commands,
+    backup_commands,
+    entity_commands,
+    export_commands,
+    xref_commands,
+)
 from trawl.cli.wording import counted
-from trawl.errors import UNKNOWN, BadRequest, NotFound, TrawlError, is_retryable
-from trawl.index.base import FACET_VALUES, FACETS, ROW_FACETS, UNKNOWN_YEAR, SearchQuery
+from trawl.errors import UNKNOWN, BadRequest, NotFound, TrawlError, is_disk_full, is_retryable
+from trawl.index.base import (
+    ENTITY_KINDS,
+    FACET_VALUES,
+    FACETS,
+    ROW_FACETS,
+    UNKNOWN_YEAR,
+    SearchQuery,
+)
 from trawl.storage.catalog import Catalog
-from trawl.storage.datadir import DataDir
+from trawl.storage.datadir import DataDir, resolve_data_dir
 
 # What a command needs beyond these (the ingestion layer, the search engine, the web server) is
 # imported inside its handler: `trawl status` should not pay for PyMuPDF, libmagic and tantivy.
 
 
 EXIT_CLOSED_PIPE = 141  # 128 + SIGPIPE: what a shell reports for `yes | head -1`'s `yes`
+EXIT_DISK_FULL = 75  # EX_TEMPFAIL (sysexits.h): try again later, once there is room
+
+
+def _disk_full_message(args: argparse.Namespace) -> str:
+    root = resolve_data_dir(getattr(args, "data_dir", None))
+    try:
+        free = f"{shutil.disk_usage(root).free / 1e6:.0f} MB free"
+    except OSError:
+        free = "no room left"
+    return (f"the disk that holds {root} is full ({free}). Nothing is lost: what this run "
+            "had not finished stays pending. Make room, then run the same command again to "
+            "resume where it stopped.")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -54,9 +81,14 @@ def _main(argv: list[str] | None) -> int:
     except (NotFound, BadRequest, ValueError) as exc:
         print(f"trawl: {exc}", file=sys.stderr)
         return 2
-    except TrawlError as exc:  # Busy, a worker that cannot start, an index to rebuild
-        print(f"trawl: {exc}", file=sys.stderr)
-        return 1
+    except Exception as exc:  # noqa: BLE001 (a full disk, however a library reports it)
+        if is_disk_full(exc):
+            print(f"trawl: {_disk_full_message(args)}", file=sys.stderr)
+            return EXIT_DISK_FULL
+        if isinstance(exc, TrawlError):  # Busy, a worker that cannot start, an old index
+            print(f"trawl: {exc}", file=sys.stderr)
+            return 1
+        raise
     except KeyboardInterrupt:
         print("trawl: interrupted; run the same command again to resume", file=sys.stderr)
         return 130
@@ -107,7 +139,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
 
     p = command("search", cmd_search, "Search the archive.")
-    p.add_argument("query", help='e.g. \'"exact phrase" AND type:pdf\', \'protest*\'')
+    p.add_argument("query", help='e.g. \'"exact phrase" AND type:pdf\', \'protest*\', '
+                   "'email:jane@example.org', 'phone:\"(212) 555-0123\"', "
+                   "'person:\"Jane Doe\"', 'entity:ID'")
     p.add_argument("--dataset", action="append", help="restrict to a dataset (repeatable)")
     p.add_argument("--limit", type=int, default=10)
     p.add_argument("--offset", type=int, default=0)
@@ -121,6 +155,11 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument(f"--{facet}", action="append", help=f"filter on {facet}", **checked)
     p.add_argument("--rows", action="store_true",
                    help="search the rows of tables (CSV files, sheets) instead of documents")
+    p.add_argument("--entity", action="append", type=_entity_id, metavar="ID",
+                   help="only results that mention this entity (an id of `trawl entities`; "
+                        "repeatable: each one must be mentioned)")
+    p.add_argument("--facets", action="store_true",
+                   help="also print the entities the results mention most, by kind")
     p.add_argument("--json", action="store_true", help="print JSON")
 
     p = command("show", cmd_show, "Show one document, by id or by path.")
@@ -154,6 +193,9 @@ def build_parser() -> argparse.ArgumentParser:
     access_commands.register(sub, command)
     audit_commands.register(sub, command)
     entity_commands.register(command, _run, _add_run_options)
+    backup_commands.register(command)
+    xref_commands.register(command)
+    export_commands.register(command)
     return parser
 
 
@@ -313,6 +355,12 @@ def _print_summary(summary: Any, reads_files: bool = True) -> None:
               f"({found.seconds:.1f} s, {found.words_per_s:,.0f} words/s, "
               f"{found.cpu_seconds:.1f} CPU s"
               + (f", {found.failed} failed" if found.failed else "") + ")", file=sys.stderr)
+    if found is not None and (found.reindexed_documents or found.reindexed_rows):
+        # The search entries whose entities changed, written again (facets, filters).
+        print(f"{summary.dataset}: entities: index entries of "
+              f"{counted(found.reindexed_documents, 'document')} and "
+              f"{counted(found.reindexed_rows, 'table row')} written again with their "
+              f"entities in {found.index_seconds:.1f} s", file=sys.stderr)
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -382,8 +430,10 @@ def cmd_search(args: argparse.Namespace) -> int:
     from trawl.search.service import Archive
 
     filters = {f: getattr(args, f) for f in FACETS if f != "dataset" and getattr(args, f)}
+    if args.entity:
+        filters["entity"] = args.entity
     for name in filters:  # a filter of the other kind of record would match nothing
-        if args.rows and name not in ROW_FACETS:
+        if args.rows and name not in (*ROW_FACETS, "entity"):
             raise BadRequest(f"--{name} filters documents, not rows of tables (rows have "
                              + ", ".join(f"--{f}" for f in ROW_FACETS) + ")")
         if not args.rows and name == "table":
@@ -393,7 +443,8 @@ def cmd_search(args: argparse.Namespace) -> int:
     record = "rows" if args.rows else "documents"
     result = archive.search(SearchQuery(text=args.query, datasets=args.dataset,
                                         filters=filters, sort=args.sort, offset=args.offset,
-                                        limit=args.limit, record=record))
+                                        limit=args.limit, record=record,
+                                        facets=ENTITY_KINDS if args.facets else ()))
     _audit_search(data, args.query, {**({"dataset": args.dataset} if args.dataset else {}),
                                      **filters}, record, result.total)
     if args.json:
@@ -405,6 +456,9 @@ def cmd_search(args: argparse.Namespace) -> int:
                       "type": h.family, "snippet": h.snippet.text, "page": h.page,
                       "pages": h.pages, "score": h.score, "record": h.record,
                       "table_id": h.table_id, "row": h.row} for h in result.hits],
+            **({"facets": {kind: [e.as_json() for e in values]
+                           for kind, values in result.entity_facets.items()}}
+               if args.facets else {}),
         }, indent=2, ensure_ascii=False))
         return 0
     for problem in query_problems(result.warnings):  # else `"unclosed` says only 0 documents
@@ -421,7 +475,25 @@ def cmd_search(args: argparse.Namespace) -> int:
         if h.title:
             print(f"  {h.title}")
         print("  " + " ".join(h.snippet.marked().split()))
+    _print_entity_facets(result.entity_facets)
     return 0
+
+
+def _print_entity_facets(facets: dict[str, list[Any]]) -> None:
+    """The entities the results mention most, by kind (`--facets`)."""
+    shown = {kind: values for kind, values in facets.items() if values}
+    if shown:
+        print("\nentities of these results (results that mention each):")
+    for kind, values in shown.items():
+        print(f"  {kind}:")
+        for e in values:
+            print(f"    {e.id:>7}  {e.value}  ({e.count})")
+
+
+def _entity_id(value: str) -> str:
+    if not value.isascii() or not value.isdigit() or len(value) > 18:
+        raise argparse.ArgumentTypeError(f"an entity's id is a whole number, not {value!r}")
+    return value
 
 
 def _audit_search(data: DataDir, query: str, filters: dict[str, list[str]], record: str,

@@ -11,7 +11,7 @@ import shutil
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from trawl.derive.rows import reindex_rows
+from trawl.derive.rows import entity_store, reindex_rows
 from trawl.index.base import IndexDocument
 from trawl.index.tantivy_backend import TantivyIndex
 from trawl.paths import source_of
@@ -33,8 +33,9 @@ def build_index_document(catalog: Catalog, blobs: BlobStore, dataset: Dataset,
     pages = text.split("\n\f") if content.page_count is not None else None
     meta = content.metadata
     parent = catalog.file(files[0].parent_id) if files[0].parent_id else None
+    doc_id = document_id(dataset.name, content.sha256)
     return IndexDocument(
-        id=document_id(dataset.name, content.sha256),
+        id=doc_id,
         dataset=dataset.name,
         path=paths[0],
         paths=paths,
@@ -53,6 +54,9 @@ def build_index_document(catalog: Catalog, blobs: BlobStore, dataset: Dataset,
         size=content.size,
         parent_id=document_id(dataset.name, parent.sha256) if parent and parent.sha256 else None,
         ocr_pages=sorted(int(n) for n in meta.get("ocr_pages") or {}),
+        # What the entity stage recorded (nothing before it ran): the stage marks a document
+        # unindexed when its entities change, so this is built again then.
+        entities=entity_store(catalog).document_entity_ids(doc_id),
     )
 
 
@@ -119,7 +123,7 @@ def rebuild_index(data: DataDir, batch: int = 2000) -> int:
             for start in range(0, len(shas), batch):
                 done += index_contents(catalog, blobs, index, dataset,
                                        shas[start:start + batch])
-        reindex_rows(data, index)  # the rows of structured tables (tables.sqlite)
+        reindex_rows(data, index, catalog)  # the rows of structured tables (tables.sqlite)
     finally:
         index.close()
         catalog.close()

@@ -7,7 +7,10 @@ catalog and written beside the full data, never over it:
   public reader's search runs on masked text only and cannot find a document by a value
   that was masked (the full entries are never searched on their behalf);
 * `tables-redacted.sqlite`, a masked copy of the public datasets' tables, which the table
-  pages, filters, facets and exports of public readers read instead of `tables.sqlite`.
+  pages, filters, facets and exports of public readers read instead of `tables.sqlite`;
+* in both kinds of twin entry, only the entities a redacted reader may see
+  (access/entities.py: no personal kind, and a value the redactor leaves as it is), so that
+  neither a facet nor a filter by a hidden entity (an e-mail address) tells of it.
 
 The view is built *before* a dataset becomes public and rebuilt when its rules change or
 after each ingestion into it; the rules' fingerprint is kept so that a stale view is known
@@ -24,14 +27,15 @@ import dataclasses
 from collections.abc import Callable
 
 from trawl.access.document_text import mask_document_text, mask_pages
-from trawl.access.policy import check_visibility
+from trawl.access.entities import entity_visible, visible_kinds
+from trawl.access.policy import Access, check_visibility
 from trawl.access.published import REDACTION_SETTING, VIEW_SETTING, redaction_rules
 from trawl.access.redacted_tables import build_redacted_tables
 from trawl.access.redaction import RedactionRules, Redactor
 from trawl.derive.documents import build_index_document
-from trawl.derive.rows import row_entries
+from trawl.derive.rows import entity_store, row_entries
 from trawl.errors import NotFound
-from trawl.index.base import IndexDocument
+from trawl.index.base import ENTITY_KINDS, IndexDocument
 from trawl.index.tantivy_backend import TantivyIndex
 from trawl.storage.blobs import BlobStore
 from trawl.storage.catalog import Catalog, Dataset
@@ -97,6 +101,7 @@ def build_redacted_view(data: DataDir, catalog: Catalog, dataset: Dataset,
     Returns the number of documents in it."""
     rules = redaction_rules(catalog, dataset)
     redactor = Redactor(rules)
+    visible = visible_entities(catalog, dataset, redactor)
     blobs = BlobStore(data.blob_dir)
     index = TantivyIndex(data.index_dir, writable=True)
     try:
@@ -108,12 +113,12 @@ def build_redacted_view(data: DataDir, catalog: Catalog, dataset: Dataset,
             content = catalog.content(sha)
             doc = build_index_document(catalog, blobs, dataset, content) if content else None
             if doc is not None:
-                index.add(redact_document(doc, redactor))
+                index.add(redact_document(doc, redactor, visible))
                 count += 1
                 if count % BATCH == 0:
                     index.commit()
             progress(done, len(documents))
-        _redact_tables(data, catalog, dataset, index)
+        _redact_tables(data, catalog, dataset, index, visible)
         index.commit()
     finally:
         index.close()
@@ -134,9 +139,22 @@ def drop_redacted_view(data: DataDir, catalog: Catalog, dataset: Dataset) -> Non
     catalog.commit()
 
 
-def redact_document(doc: IndexDocument, redactor: Redactor) -> IndexDocument:
-    """The masked twin of an index document: every field a reader can search or see."""
+def visible_entities(catalog: Catalog, dataset: Dataset, redactor: Redactor) -> set[int]:
+    """The ids of the dataset's entities that a redacted reader may see (access/entities.py):
+    what the redacted twins carry."""
+    kinds = visible_kinds(Access.REDACTED, ENTITY_KINDS)
+    return {entity_id for entity_id, kind, value in
+            entity_store(catalog).kinds_and_values(dataset.id, kinds)
+            if entity_visible(Access.REDACTED, kind, value, redactor)}
+
+
+def redact_document(doc: IndexDocument, redactor: Redactor,
+                    visible: set[int] | None = None) -> IndexDocument:
+    """The masked twin of an index document: every field a reader can search or see, and of
+    its entities the `visible` ones only (none when not given)."""
     text = redactor.text
+    entities = {kind: kept for kind, ids in doc.entities.items()
+                if (kept := [i for i in ids if i in (visible or ())])}
 
     def body(value: str) -> str:  # a table file's personal columns too
         return mask_document_text(value, redactor, doc.mime, doc.family, doc.path)
@@ -147,18 +165,21 @@ def redact_document(doc: IndexDocument, redactor: Redactor) -> IndexDocument:
         text=body(doc.text),
         pages=mask_pages(doc.pages, redactor, doc.mime, doc.family, doc.path)
         if doc.pages is not None else None,
-        sender=text(doc.sender), recipients=text(doc.recipients), meta=text(doc.meta))
+        sender=text(doc.sender), recipients=text(doc.recipients), meta=text(doc.meta),
+        entities=entities)
 
 
 def _redact_tables(data: DataDir, catalog: Catalog, dataset: Dataset,
-                   index: TantivyIndex) -> None:
+                   index: TantivyIndex, visible: set[int]) -> None:
     target = _write_redacted_tables(data, catalog, also=dataset)
     store = TableStore.open_readonly(target) if target is not None else None
     if store is None:
         return
+    entities = entity_store(catalog).table_entity_ids
     try:
         for info in store.tables(dataset.name, include_empty=False):
-            for entry in row_entries(store, info, view="redacted"):
+            for entry in row_entries(store, info, view="redacted", entities=entities,
+                                     visible=visible.__contains__):
                 index.add_row(entry)
     finally:
         store.close()

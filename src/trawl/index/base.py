@@ -28,6 +28,11 @@ FACET_VALUES = {"ocr": ("yes", "no"), "status": ("indexed", "failed", "skipped")
 UNKNOWN_YEAR = "unknown"
 # What a row of a table has (record="rows"); the other facets are documents' only.
 ROW_FACETS = ("dataset", "source", "table", "year")
+# The kinds of entity (derive/entities, storage/entities.py) an entry carries the ids of:
+# each is a facet and a filter of its own, by this name, for documents and rows alike. The
+# pattern kinds and the named ones of the models (person, org, place), so that a new kind of
+# the recognisers needs no change here (tests/entities check storage's KINDS are all in it).
+ENTITY_KINDS = ("email", "phone", "url", "domain", "ip", "handle", "person", "org", "place")
 
 # Field names a user may write in a query (`type:pdf`), and the index field each one means.
 FIELD_ALIASES = {
@@ -79,6 +84,8 @@ class IndexDocument:
     # "full", or "redacted": the masked twin of a public dataset's document (access/), found
     # only by searches whose `views` say so, and answered under the same id.
     view: str = "full"
+    # The entities it mentions: kind -> entity ids (catalog ids, storage/entities.py).
+    entities: dict[str, list[int]] = field(default_factory=dict)
 
 
 @dataclass
@@ -94,6 +101,7 @@ class RowEntry:
     cells: str                      # "Column: value" lines of its non-empty cells
     date: datetime | None = None    # the row's first date, for year and date filters
     view: str = "full"              # or "redacted" (see IndexDocument.view)
+    entities: dict[str, list[int]] = field(default_factory=dict)  # as IndexDocument's
 
 
 @dataclass
@@ -105,6 +113,8 @@ class SearchQuery:
     # None: every dataset in full (the CLI, on the data folder's owner's behalf).
     views: dict[str, str] | None = None
     filters: dict[str, list[str]] = field(default_factory=dict)  # facet name -> values (OR)
+    # (facet name, value) pairs each required (entities: search/entity_filters.py, one per id).
+    required: list[tuple[str, str]] = field(default_factory=list)
     date_from: datetime | None = None
     date_to: datetime | None = None
     sort: str = "relevance"                      # relevance | date_desc | date_asc
@@ -150,12 +160,29 @@ class IndexHit:
 
 
 @dataclass
+class EntityFacet:
+    """One value of an entity facet, as a reader sees it (search/service.py maps the index's
+    ids to these, leaving out what the reader may not see)."""
+
+    id: int
+    kind: str
+    value: str
+    count: int
+
+    def as_json(self) -> dict[str, object]:
+        return {"id": self.id, "kind": self.kind, "value": self.value, "count": self.count}
+
+
+@dataclass
 class IndexResult:
     total: int
     hits: list[IndexHit]
+    # Facet name -> (value, count); for an entity kind the value is an entity id, which the
+    # search service turns into `entity_facets` (and takes out of here).
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     relaxed: bool = False   # no document had every word: results match some of them
+    entity_facets: dict[str, list[EntityFacet]] = field(default_factory=dict)
 
 
 class QueryError(BadRequest):

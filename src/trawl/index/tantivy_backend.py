@@ -25,6 +25,7 @@ from tantivy import Occur, Query
 from trawl.errors import Busy, TrawlError
 from trawl.index import analysis, query_syntax, ranking
 from trawl.index.base import (
+    ENTITY_KINDS,
     FIELD_ALIASES,
     UNKNOWN_YEAR,
     IndexDocument,
@@ -40,7 +41,8 @@ ANALYZER = analysis.EXACT
 # Index fields behind each public facet name.
 FACET_FIELDS = {"dataset": "dataset", "source": "source", "type": "family", "year": "year",
                 "language": "language", "status": "status", "mime": "mime", "ocr": "ocr",
-                "table": "table", "table_id": "table_id"}
+                "table": "table", "table_id": "table_id",
+                **{kind: f"entity_{kind}" for kind in ENTITY_KINDS}}
 NO_YEAR = 0  # the year facet's key for what has no date (datetime has no year 0)
 # Exact (unstemmed) fields a query searches; the stemmed ones are added per language
 # (ranking.search_fields, where the boosts are).
@@ -55,7 +57,8 @@ MAX_QUERY_CHARS = 2000
 
 # Bump when the schema or an analyzer changes: an index built otherwise must be rebuilt
 # from the catalog (`trawl reindex`), never read with the wrong analyzers.
-SCHEMA_VERSION = "6"  # 4: "ocr" (text read by OCR); 5: table rows; 6: "view" (redacted twins)
+# 4: "ocr" (text read by OCR); 5: table rows; 6: "view" (redacted twins); 7: entity ids
+SCHEMA_VERSION = "7"
 SCHEMA_FILE = "trawl-schema-version"
 # A redacted twin is stored under its document's id plus this, so that adding or deleting one
 # view never touches the other; hits give the document's id back without it.
@@ -104,7 +107,24 @@ def build_schema() -> tantivy.Schema:
     b.add_integer_field("year", stored=True, indexed=True, fast=True)
     b.add_integer_field("size", stored=True, fast=True)
     b.add_date_field("date", stored=True, indexed=True, fast=True)
+    # The ids of the entities an entry mentions, one field per kind: filters are terms of
+    # them, facets terms aggregations on them (fast). Not stored: nothing shows them.
+    for kind in ENTITY_KINDS:
+        b.add_text_field(entity_field(kind), stored=False, fast=True, tokenizer_name="raw")
     return b.build()
+
+
+def entity_field(kind: str) -> str:
+    """The index field of one kind of entity's ids (`entity_email`), which a query names to
+    filter by an entity: `entity_email:12` (search/service.py writes these)."""
+    return f"entity_{kind}"
+
+
+def _add_entities(entry: tantivy.Document, entities: dict[str, list[int]]) -> None:
+    for kind, ids in entities.items():
+        if kind in ENTITY_KINDS:
+            for entity_id in sorted(set(ids)):
+                entry.add_text(entity_field(kind), str(entity_id))
 
 
 class TantivyIndex:
@@ -156,6 +176,7 @@ class TantivyIndex:
             entry.add_bytes("body", full_text.encode("utf-8"))
         entry.add_integer("page", 0)
         entry.add_text("ocr", "yes" if doc.ocr_pages else "no")
+        _add_entities(entry, doc.entities)
         writer.add_document(entry)
         if paged:
             for number, page_text in enumerate(doc.pages or [], start=1):
@@ -221,6 +242,7 @@ class TantivyIndex:
         entry.add_text("table_id", str(row.table_id))
         entry.add_text("cells", row.cells)
         entry.add_integer("row", row.row)
+        _add_entities(entry, row.entities)
         if row.date is not None:
             entry.add_date("date", row.date)
             entry.add_integer("year", row.date.year)
@@ -329,6 +351,11 @@ class TantivyIndex:
                 raise QueryError(f"unknown filter: {facet}")
             if values:
                 clauses.append((Occur.Must, self._any_of(field_name, values)))
+        for facet, value in query.required:
+            field_name = FACET_FIELDS.get(facet)
+            if field_name is None:
+                raise QueryError(f"unknown filter: {facet}")
+            clauses.append((Occur.Must, self._any_of(field_name, [value])))
         if query.date_from or query.date_to:
             clauses.append((Occur.Must, Query.range_query(
                 self.schema, "date", tantivy.FieldType.Date,

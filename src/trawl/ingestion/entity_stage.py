@@ -30,6 +30,14 @@ document's final text), and as `trawl entities extract` (the same code) after an
   rows, not its text as well: the same cell would count twice.
 * The counts of each entity (documents, rows, sources) are made again at the end, when
   something was read or a path of the dataset changed since they were last made.
+* Search entries carry the ids of the entities they mention (facets, filters), and they were
+  written before the stage read them: a document whose set of entities changed is marked
+  unindexed in the same transaction as its mentions, and a table whose rows' entities
+  changed (or whose reading was interrupted) is marked unindexed in tables.sqlite before its
+  record says it was read; the ingester then indexes those entries again
+  (`Ingester._index_entities`), and so does any later run after a crash. Entries whose
+  entities did not change are left alone: a re-run after a few files changed rewrites
+  only theirs.
 
 A public dataset's entities are recorded like any other's: what a reader may see of them is
 decided when they are read, as for documents.
@@ -37,6 +45,7 @@ decided when they are read, as for documents.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections import deque
@@ -90,6 +99,10 @@ class EntitySummary:
     mentions: int = 0
     failed: int = 0             # documents or blocks of rows that could not be read
     forgotten: int = 0          # documents and tables gone since the last run
+    changed: int = 0            # documents and tables whose entities changed (index them)
+    reindexed_documents: int = 0  # index entries written again with their entities
+    reindexed_rows: int = 0
+    index_seconds: float = 0.0  # what writing them cost
     entities: int = 0           # of the dataset, after the run
     words: int = 0
     seconds: float = 0.0
@@ -138,6 +151,9 @@ class EntityStage:
         self._number = 0
         self._blocks_left: dict[int, int] = {}      # table id -> blocks still out
         self._table_errors: dict[int, str] = {}
+        # table id -> (its entities before this run read it, whether a run was cut short
+        # while reading it): its index entries are written again when they changed.
+        self._table_before: dict[int, tuple[str, bool]] = {}
 
     def run(self) -> EntitySummary:
         started, started_at = time.monotonic(), time.time()
@@ -235,6 +251,8 @@ class EntityStage:
             yield EntityTask(0, self.region, documents=batch)
         blocks: list[RowBlock] = []
         for info in tables:
+            self._table_before[info.id] = (self._table_entities(info.id),
+                                           self.store.table_being_read(info.id))
             self.store.start_table(self.dataset.id, info.id, info.path, info.name)
             self._blocks_left[info.id] = _blocks(info)
             for after in range(0, info.row_count, ROWS_PER_TASK):
@@ -315,8 +333,12 @@ class EntityStage:
 
     def _record_document(self, document_id: str, text_key: str | None,
                          result: DocumentResult) -> None:
+        before = self.store.document_entity_ids(document_id)
         self.store.replace_document_mentions(self.dataset.id, document_id, self.recogniser,
                                              text_key, result.mentions, result.error)
+        if self.store.document_entity_ids(document_id) != before:
+            self.catalog.mark_unindexed([document_id])  # same transaction as the mentions
+            self.summary.changed += 1
         self.summary.documents += 1
         self.summary.mentions += len(result.mentions)
 
@@ -330,9 +352,33 @@ class EntityStage:
         self._blocks_left[table_id] -= 1
         if self._blocks_left[table_id] == 0:
             del self._blocks_left[table_id]
+            self._index_again_if_changed(table_id)
             self.store.finish_table(table_id, self.recogniser,
                                     self._table_errors.pop(table_id, None))
             self.summary.tables += 1
+
+    def _table_entities(self, table_id: int) -> str:
+        """A digest of the (row, kind, entity) of a table's mentions, read in row order."""
+        digest = hashlib.blake2b(digest_size=16)
+        for triple in self.store.table_entity_ids(table_id):
+            digest.update(repr(triple).encode())
+        return digest.hexdigest()
+
+    def _index_again_if_changed(self, table_id: int) -> None:
+        """Mark the table's rows for indexing again if their entities changed. Committed in
+        tables.sqlite before the catalog's record of the table (the next catalog commit):
+        after a crash in between, the table is being read still, so marked again then."""
+        before, interrupted = self._table_before.pop(table_id, ("", True))
+        if not interrupted and self._table_entities(table_id) == before:
+            return
+        store = TableStore(self.data.tables_path)
+        try:
+            store.begin()
+            store.mark_indexed(table_id, False)
+            store.commit()
+        finally:
+            store.close()
+        self.summary.changed += 1
 
 
 def _little(documents: list[tuple[str, str, int]], tables: list[TableInfo]) -> bool:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from trawl.derive.documents import index_contents
+from trawl.derive.rows import index_unindexed
 from trawl.errors import UNKNOWN
 from trawl.index.tantivy_backend import TantivyIndex
 from trawl.ingestion.entity_stage import EntityStage, EntitySummary, phone_region
@@ -38,6 +39,7 @@ from trawl.ingestion.worker import Task, TaskResult, WorkerConfig
 from trawl.storage.blobs import BlobStore
 from trawl.storage.catalog import Catalog, Content, Dataset, FileRow
 from trawl.storage.datadir import DataDir
+from trawl.storage.tables import TableStore
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +94,7 @@ class Ingester:
         self.counters = Counters()
         self._to_index: set[str] = set()   # content hashes whose document must be (re)indexed
         self._index: TantivyIndex | None = None
+        self._indexed_so_far = 0            # documents indexed by this run (for summaries)
 
     # -- public -------------------------------------------------------------------------------
     def ingest(self, root: Path | None) -> IngestSummary:
@@ -155,7 +158,12 @@ class Ingester:
         if dataset is None:
             raise ValueError(f"no dataset named {self.dataset_name!r}")
         region = phone_region(self.catalog, dataset, self.options.phone_region)
-        summary = self._entities(dataset, region)
+        self._index = TantivyIndex(self.data.index_dir, writable=True)
+        try:
+            summary = self._entities(dataset, region)
+        finally:
+            self._index.close()
+            self.catalog.commit()
         return IngestSummary(dataset.name, self.catalog.counts_by_status(dataset.id),
                              time.monotonic() - started, 0, 0, entities=summary)
 
@@ -214,10 +222,29 @@ class Ingester:
     def _entities(self, dataset: Dataset, region: str) -> EntitySummary:
         config = WorkerConfig(self.data.blob_dir, self.data.tmp_dir, self.data.catalog_path,
                               self.options.limits, self.options.passwords)
-        return EntityStage(self.data, self.catalog, dataset, config, region,
-                           self.options.workers, self.options.memory_limit,
-                           self.options.timeout_s, live_progress=self.options.live_progress,
-                           quiet=self.options.quiet).run()
+        summary = EntityStage(self.data, self.catalog, dataset, config, region,
+                              self.options.workers, self.options.memory_limit,
+                              self.options.timeout_s, live_progress=self.options.live_progress,
+                              quiet=self.options.quiet).run()
+        self._index_entities(dataset, summary)
+        return summary
+
+    def _index_entities(self, dataset: Dataset, summary: EntitySummary) -> None:
+        """The index entries whose entities the stage changed, written again with them
+        (entity_stage.py marked them unindexed): documents, then tables' rows."""
+        started = time.monotonic()
+        before = self._indexed_so_far
+        self._index_unindexed(dataset)
+        summary.reindexed_documents = self._indexed_so_far - before
+        if self.data.tables_path.exists():  # tables were loaded once
+            store = TableStore(self.data.tables_path)
+            try:
+                assert self._index is not None
+                summary.reindexed_rows = index_unindexed(store, self._index, dataset.name,
+                                                         catalog=self.catalog)
+            finally:
+                store.close()
+        summary.index_seconds = time.monotonic() - started
 
     # -- walking ------------------------------------------------------------------------------
     def _walk(self, dataset: Dataset, root: Path) -> None:
@@ -378,7 +405,8 @@ class Ingester:
         if not self._to_index and not force:
             return
         assert self._index is not None
-        index_contents(self.catalog, self.blobs, self._index, dataset, self._to_index)
+        self._indexed_so_far += index_contents(self.catalog, self.blobs, self._index, dataset,
+                                               self._to_index)
         self._to_index.clear()
 
     def _index_unindexed(self, dataset: Dataset) -> None:

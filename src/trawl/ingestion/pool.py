@@ -23,7 +23,7 @@ import warnings
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 
-from trawl.errors import TrawlError
+from trawl.errors import DiskFull, TrawlError, is_disk_full
 from trawl.ingestion.worker import Task, TaskResult, Worker, WorkerConfig
 
 STARTUP_TIMEOUT_S = 120.0
@@ -52,7 +52,14 @@ def _worker_main(conn: Connection, config: WorkerConfig, memory_limit: int | Non
             return
         if task is None:
             return
-        conn.send(worker.process(task))
+        try:
+            result = worker.process(task)
+        except Exception as exc:  # noqa: BLE001 (a full disk is the run's, not the file's)
+            if not is_disk_full(exc):
+                raise
+            conn.send(("disk_full", str(exc)))
+            continue
+        conn.send(result)
 
 
 def _quiet_libraries() -> None:
@@ -141,6 +148,8 @@ class WorkerPool:
                                  "memory" if _out_of_memory(status, self.memory_limit)
                                  else "crash")
         slot.task = None
+        if isinstance(result, tuple) and result[0] == "disk_full":
+            raise DiskFull(f"the disk is full ({result[1]})")
         return result
 
     def _replace(self, slot: _Slot, error: str, code: str) -> TaskResult:

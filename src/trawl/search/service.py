@@ -27,13 +27,17 @@ from trawl.access.policy import Access, ReadScope
 from trawl.access.published import redaction_rules
 from trawl.access.redaction import Redactor
 from trawl.errors import UNKNOWN, NotFound
-from trawl.index.base import IndexResult, QueryError, SearchQuery
+from trawl.index.base import ENTITY_KINDS, IndexResult, QueryError, SearchQuery
 from trawl.index.tantivy_backend import TantivyIndex
+from trawl.search.entity_filters import EntityFilters
+from trawl.search.entity_filters import is_id as is_entity_id
+from trawl.search.entity_filters import prepare as prepare_entities
 from trawl.search.tables import TableReader
 from trawl.storage import browse
 from trawl.storage.blobs import BlobStore
 from trawl.storage.catalog import Catalog, Content, Dataset, FileRow, document_id
 from trawl.storage.datadir import DataDir
+from trawl.storage.entities import Entity
 from trawl.storage.tables import TableInfo
 
 MAX_LIMIT = 200
@@ -242,12 +246,28 @@ class Archive:
             query = copy.copy(query)
             query.views = {name: "full" for name in self.scope.full}
             query.views.update({name: "redacted" for name in self.scope.redacted})
+        # Entity filters and facets: only what this caller may see (search/entity_filters.py).
+        prepared, entities = prepare_entities(self, query)
+        if prepared is None:  # an entity they may not see (or none): nothing matches
+            return IndexResult(0, [], {f: [] for f in query.facets if f not in ENTITY_KINDS},
+                               entity_facets={f: [] for f in query.facets
+                                              if f in ENTITY_KINDS})
         try:
-            return self.index.search(query)
+            result = self.index.search(prepared)
         except QueryError:  # the index's own refusal says what is wrong already
             raise
         except ValueError as exc:  # the engine refused the query: say so, do not crash
             raise QueryError(f"the query could not be run: {exc}") from exc
+        if entities is not None:
+            entities.facets(result)
+        return result
+
+    def entities_named(self, ids: list[str], datasets: list[str] | None = None
+                       ) -> dict[str, Entity]:
+        """The entities of these ids (as strings, from a request) that this caller may see:
+        what an active filter shows instead of a number."""
+        wanted = [int(i) for i in ids if is_entity_id(i)]
+        return {str(e.id): e for e in EntityFilters(self, datasets).with_ids(wanted)}
 
     # -- documents ----------------------------------------------------------------------------
     def find(self, id_or_path: str, dataset: str | None = None) -> DocumentView:

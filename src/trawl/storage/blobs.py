@@ -40,8 +40,12 @@ class BlobStore:
         sha = hashlib.sha256(data).hexdigest()
         if not self.exists(sha):
             fd, tmp = tempfile.mkstemp(dir=self.tmp_dir)
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
+            try:
+                with os.fdopen(fd, "wb") as out:
+                    out.write(data)
+            except BaseException:  # a full disk: leave no half-written file behind
+                os.unlink(tmp)
+                raise
             self.adopt(tmp, sha)
         return sha
 

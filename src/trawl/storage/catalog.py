@@ -360,6 +360,12 @@ class Catalog:
         ).fetchone()
         return FileRow(**dict(row)) if row else None
 
+    def dataset_files(self, dataset_id: int) -> Iterator[FileRow]:
+        """Every file row of a dataset (walked files, members, attachments, folders)."""
+        for row in self.db.execute("SELECT * FROM files WHERE dataset_id = ? ORDER BY id",
+                                   (dataset_id,)):
+            yield FileRow(**dict(row))
+
     def pending_files(self, dataset_id: int, after_id: int = 0, limit: int = 1000) -> list[FileRow]:
         rows = self.db.execute(
             "SELECT * FROM files WHERE dataset_id = ? AND status = 'pending' AND id > ? "
@@ -518,6 +524,12 @@ class Catalog:
         self.db.executemany("UPDATE documents SET indexed = 1 WHERE id = ?",
                             [(d,) for d in doc_ids])
 
+    def mark_unindexed(self, doc_ids: Iterable[str]) -> None:
+        """These documents' index entries are out of date (their entities changed): the
+        next `unindexed_documents` gives them, in this run or after a crash."""
+        self.db.executemany("UPDATE documents SET indexed = 0 WHERE id = ?",
+                            [(d,) for d in doc_ids])
+
     def delete_documents(self, doc_ids: Iterable[str]) -> None:
         self.db.executemany("DELETE FROM documents WHERE id = ?", [(d,) for d in doc_ids])
 
@@ -544,6 +556,22 @@ class Catalog:
         yield from self.db.execute(
             "SELECT id, sha256 FROM documents WHERE dataset_id = ? ORDER BY id", (dataset_id,)
         )
+
+    def blob_keys(self) -> Iterator[tuple[str, str]]:
+        """(key, what) of every blob the catalog names: extracted texts, and the bytes of
+        the archive members and attachments that were extracted (`trawl verify`)."""
+        yield from ((r[0], "text") for r in self.db.execute(
+            "SELECT DISTINCT text_key FROM contents WHERE text_key IS NOT NULL"))
+        yield from ((r[0], "member") for r in self.db.execute(
+            "SELECT DISTINCT sha256 FROM content_children WHERE sha256 != '' "
+            "AND status IS NULL"))
+
+    def walked_files(self, dataset_id: int) -> Iterator[tuple[str, str]]:
+        """(path, sha256) of the dataset's files read from disk (not members), for checking
+        the originals against their hashes."""
+        yield from ((r[0], r[1]) for r in self.db.execute(
+            "SELECT path, sha256 FROM files WHERE dataset_id = ? AND parent_id IS NULL "
+            "AND kind = 'file' AND sha256 IS NOT NULL ORDER BY id", (dataset_id,)))
 
     def count_documents(self, dataset_id: int) -> int:
         return self.db.execute("SELECT COUNT(*) FROM documents WHERE dataset_id = ?",

@@ -461,7 +461,8 @@ class TableStore:
         cells_sql = " || ".join(parts) or "''"
         date_sql = quote_ident(date_column) if date_column else "NULL"
         yield from self._tuples(
-            f"SELECT {ROW}, {cells_sql}, {date_sql} FROM {quote_ident(info.sql_name)}")
+            f"SELECT {ROW}, {cells_sql}, {date_sql} FROM {quote_ident(info.sql_name)} "
+            f"ORDER BY {ROW}")  # the rowid: free, and what merging a row's entities needs
 
     def _tuples(self, sql: str, args: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
         """The rows of a query as plain tuples (no Row object per row of a big table)."""

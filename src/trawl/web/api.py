@@ -71,7 +71,21 @@ def hit_json(hit: IndexHit, q: str, with_score: bool = True) -> dict[str, Any]:
 
 SEARCH_DOC = """Search the archive. `q` uses the query syntax (AND/OR/NOT, "phrases",
 prefix*, fuzzy~, type:pdf, path:..., from:...); `q=*` lists every document. Filters are
-repeatable parameters (`type=pdf&type=word`) or `filter=name:value`."""
+repeatable parameters (`type=pdf&type=word`) or `filter=name:value`.
+
+Entities: `q` may name them as terms, combined like any other: `entity:ID`,
+`email:x@y.org`, `phone:+15551234567` (any spelling: `phone:"(555) 123-4567"`), `url:...`,
+`domain:...`, `ip:...`, `handle:twitter:name` or `handle:@name`, `person:"Jane Doe"`,
+`org:"..."`, `place:"..."` (names without case or accents). The repeatable `entity=ID`
+parameter requires each entity it names. An entity that does not exist, or that the caller
+may not see, matches nothing.
+
+`facets` maps each facet to its values: `{"value", "count"}` for dataset, source, type,
+year, language and ocr (documents) or dataset, source, table and year (rows); and for each
+kind of entity (email, phone, url, domain, ip, handle, person, org, place) the top entities
+of the results as `{"id", "kind", "value", "count"}` (count: results that mention it), only
+those the caller may see: a public dataset read through its redacted view shows no e-mail,
+phone, IP, account or person. `/entities/{id}` is an entity's page."""
 
 
 @router.get("/search", summary="Search documents", description=SEARCH_DOC)
@@ -89,6 +103,9 @@ def search(
     record: Annotated[str, Query(description="documents, or rows of tables (CSV, sheets)")]
     = "documents",
     table: Annotated[list[str] | None, Query(description="table name (with record=rows)")]
+    = None,
+    entity: Annotated[list[str] | None,
+                      Query(description="an entity's id; each one given must be mentioned")]
     = None,
     filter: Annotated[list[str] | None, Query(description="name:value, e.g. type:pdf")] = None,
     date_from: Annotated[str | None, Query(description="YYYY, YYYY-MM or YYYY-MM-DD")] = None,
@@ -118,8 +135,10 @@ def search(
         # caller who reads everything (an admin) gets them; the others get the order.
         "hits": [hit_json(h, params.q, with_score=caller(request).principal.is_admin)
                  for h in result.hits],
-        "facets": {name: [{"value": v, "count": n} for v, n in values]
-                   for name, values in result.facets.items()},
+        "facets": {**{name: [{"value": v, "count": n} for v, n in values]
+                      for name, values in result.facets.items()},
+                   **{kind: [e.as_json() for e in values]
+                      for kind, values in result.entity_facets.items()}},
     })
 
 

@@ -31,6 +31,8 @@ SESSION_COOKIE = "trawl_session"
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 # The login form has a token of its own (web/accounts.py): one can sign in while signed in.
 OWN_CSRF_TOKEN = {"/login"}
+# The largest form body read (an uploaded list for /xref is the largest form there is).
+MAX_FORM_BYTES = 25 * 1000 * 1000
 
 
 class LoginRequired(Exception):
@@ -87,6 +89,10 @@ def _identify(request: Request, form_token: str | None) -> Caller:
 async def _form_token(request: Request) -> str | None:
     if request.headers.get("content-type", "").startswith(
             ("application/x-www-form-urlencoded", "multipart/form-data")):
+        # Refused before it is read: a form's files are spooled to disk as they come.
+        size = request.headers.get("content-length", "")
+        if size.isdigit() and int(size) > MAX_FORM_BYTES:
+            raise HTTPException(413, f"a form may send at most {MAX_FORM_BYTES // 10**6} MB")
         value = (await request.form()).get("csrf")  # Starlette keeps the form for the handler
         return value if isinstance(value, str) else None
     return None

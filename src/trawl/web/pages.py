@@ -14,16 +14,18 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from trawl.errors import UNKNOWN, NotFound
-from trawl.index.base import UNKNOWN_YEAR, IndexHit, QueryError
+from trawl.index.base import UNKNOWN_YEAR, EntityFacet, IndexHit, QueryError
 from trawl.index.query_syntax import query_problems
 from trawl.paths import folder_of
 from trawl.search.service import Archive, DocumentView
 from trawl.storage import browse
+from trawl.storage.entities import Entity
 from trawl.web import documents, failure_codes
 from trawl.web.api import audit_search, hit_url, run_search
 from trawl.web.auth import audit, reader
+from trawl.web.entities import document_marks, marked_text
 from trawl.web.files import inline_image_type, is_pdf
-from trawl.web.highlight import highlight_text, query_patterns, snippet_html
+from trawl.web.highlight import query_patterns, snippet_html
 from trawl.web.i18n import _
 from trawl.web.params import (
     MAX_OFFSET,
@@ -74,7 +76,9 @@ def search_page(request: Request) -> HTMLResponse:
         "problems": query_problems(result.warnings),
         "hits": [_hit_view(h, params.q) for h in result.hits],
         "facets": _facet_views(params, result.facets),
-        "active": _active_filters(params),
+        "entity_facets": _entity_facet_views(params, result.entity_facets),
+        "active": _active_filters(params, archive.entities_named(
+            params.filters.get("entity", []), params.filters.get("dataset") or None)),
         "page": params.page,
         "pages": pages,
         "page_links": _page_window(params, pages),
@@ -85,7 +89,7 @@ def search_page(request: Request) -> HTMLResponse:
 
 def _empty_search(params: SearchParams, error: str | None) -> dict[str, Any]:
     return {"params": params, "error": error, "result": None, "problems": [], "hits": [],
-            "facets": [],
+            "facets": [], "entity_facets": [],
             "active": _active_filters(params), "page": 1, "pages": 1, "page_links": [],
             "datasets": []}
 
@@ -124,9 +128,34 @@ def _facet_views(params: SearchParams,
     return out
 
 
-def _active_filters(params: SearchParams) -> list[dict[str, str]]:
-    active = [{"name": name, "value": v, "url": params.without_filter(name, v)}
-              for name, values in params.filters.items() for v in values]
+def _entity_facet_views(params: SearchParams,
+                        facets: dict[str, list[EntityFacet]]) -> list[dict[str, Any]]:
+    """One block per kind of entity (top values of the results, each a filter link and a
+    link to its page)."""
+    out = []
+    for kind, values in facets.items():
+        items = [{"id": e.id, "value": e.value, "count": e.count,
+                  "active": params.is_active("entity", str(e.id)),
+                  "url": params.with_filter("entity", str(e.id)),
+                  "page": f"/entities/{e.id}"} for e in values]
+        if items:
+            out.append({"kind": kind, "items": items})
+    return out
+
+
+def _active_filters(params: SearchParams, entities: dict[str, Entity] | None = None
+                    ) -> list[dict[str, str]]:
+    """The filters in use, each with the link that removes it; an entity shows its value
+    (when the caller may see it: else the id they gave) and links to its page."""
+    entities = entities or {}
+    active = []
+    for name, values in params.filters.items():
+        for v in values:
+            found = entities.get(v) if name == "entity" else None
+            active.append({"name": name, "value": found.value if found else v,
+                           "url": params.without_filter(name, v),
+                           "page": f"/entities/{v}" if found else "",
+                           "kind": found.kind if found else ""})
     if params.date_from or params.date_to:
         span = f"{params.date_from or '…'} – {params.date_to or '…'}"
         active.append({"name": "date", "value": span, "url": params.without_dates()})
@@ -184,17 +213,19 @@ def _document_context(archive: Archive, view: DocumentView, q: str,
     shown_pages: list[tuple[int, Any]] = []
     text_html = None
     truncated = False
+    marks = document_marks(archive, view)  # entity mentions, linked (none when redacted)
     if pages is not None:
         used = 0
         for number, page_text in enumerate(pages, start=1):
             if used > MAX_TEXT_CHARS and number != current:  # the page asked for is kept
                 truncated = True
                 continue
-            shown_pages.append((number, highlight_text(page_text, patterns)))
+            shown_pages.append((number, marked_text(page_text, marks.get(number, []),
+                                                    patterns)))
             used += len(page_text)
     else:
         truncated = len(text) > MAX_TEXT_CHARS
-        text_html = highlight_text(text[:MAX_TEXT_CHARS], patterns)
+        text_html = marked_text(text[:MAX_TEXT_CHARS], marks.get(None, []), patterns)
     parent = archive.parent(view)
     children = archive.children(view)
     first = view.files[0] if view.files else None

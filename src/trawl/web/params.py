@@ -27,7 +27,14 @@ from urllib.parse import urlencode
 from fastapi import Path
 from starlette.datastructures import QueryParams
 
-from trawl.index.base import FACET_VALUES, ROW_FACETS, UNKNOWN_YEAR, QueryError, SearchQuery
+from trawl.index.base import (
+    ENTITY_KINDS,
+    FACET_VALUES,
+    ROW_FACETS,
+    UNKNOWN_YEAR,
+    QueryError,
+    SearchQuery,
+)
 from trawl.search.tables import MAX_FILTERS, MAX_PAGE, OP_PREFIX, ViewParams
 from trawl.storage.table_queries import Filter, typed_value
 from trawl.storage.tables import ROW, TableInfo
@@ -39,7 +46,9 @@ SQL_INT_MIN, SQL_INT_MAX = -(2**63), 2**63 - 1
 SqlId = Annotated[int, Path(ge=SQL_INT_MIN, le=SQL_INT_MAX)]
 _WHOLE = re.compile(r"-?[0-9]+")  # ASCII digits: str.isdigit() takes "²", which int() refuses
 
-FILTERS = ("dataset", "source", "type", "year", "language", "status", "mime", "ocr", "table")
+# `entity`: an entity's id (search/entity_filters.py); each one given must be mentioned.
+FILTERS = ("dataset", "source", "type", "year", "language", "status", "mime", "ocr", "table",
+           "entity")
 SHOWN_FACETS = ("dataset", "source", "type", "year", "language", "ocr")
 # What the search counts: documents, or the rows of structured tables (record=rows).
 RECORDS = ("documents", "rows")
@@ -93,7 +102,8 @@ class SearchParams:
             sort=self.sort,
             offset=self.offset,
             limit=self.limit,
-            facets=ROW_FACETS if self.rows else facets,
+            # Entity facets for both kinds of record: rows mention entities too.
+            facets=(ROW_FACETS if self.rows else facets) + ENTITY_KINDS,
             record=self.record,
         )
 
@@ -138,7 +148,8 @@ class SearchParams:
     def with_record(self, record: str) -> str:
         """Documents or rows, with the filters both kinds share."""
         shared = {k: v for k, v in self.filters.items()
-                  if k in ("dataset", "source", "year") or (k == "table") == (record == "rows")}
+                  if k in ("dataset", "source", "year", "entity")
+                  or (k == "table") == (record == "rows")}
         return replace(self, record=record, filters=shared, offset=0).url()
 
     def with_sort(self, sort: str) -> str:
@@ -194,6 +205,9 @@ def parse_search_params(params: QueryParams | Mapping[str, str], strict: bool = 
         if value != UNKNOWN_YEAR and (not value.isdigit() or len(value) != 4):
             raise QueryError(f"year must be a four-digit year or {UNKNOWN_YEAR} (no date), "
                              f"not {value[:40]!r}")
+    for value in filters.get("entity", []):
+        if not _WHOLE.fullmatch(value) or value.startswith("-") or len(value) > 18:
+            raise QueryError(f"entity is an entity's id (a whole number), not {value[:40]!r}")
     for value in filters.get("ocr", []):
         if value not in FACET_VALUES["ocr"]:
             raise QueryError(f"ocr is yes (text read by OCR) or no, not {value[:40]!r}")

@@ -122,7 +122,8 @@ class TableSync:
             summary.joins += find_joins(self.store, dataset.name, folder, known)
         self.store.commit()
         if self.index is not None:
-            summary.rows_indexed = index_unindexed(self.store, self.index, dataset.name, known)
+            summary.rows_indexed = index_unindexed(self.store, self.index, dataset.name, known,
+                                                  self.catalog)
         self._clean_artifacts()
         summary.seconds = time.monotonic() - started
         return summary
