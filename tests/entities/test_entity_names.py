@@ -141,3 +141,34 @@ def test_a_long_real_text_is_read_under_the_workers_memory_limit(tmp_path) -> No
         catalog.close()
     assert errors == [(None,)]
     assert {kind for kind, *_rest in entities} >= {"org", "place"}  # authors: "brenckman,m."
+
+
+def test_a_french_document_is_read_by_the_french_model(tmp_path) -> None:
+    """Through the stage: the catalog says the note is French, the French pipeline reads
+    it; the German one next to it is not read by any model (its e-mail still is found)."""
+    folder = tmp_path / "dump"
+    folder.mkdir()
+    (folder / "note.txt").write_text(
+        "Compte rendu de la réunion. Le préfet Jean-Pierre Martin a reçu à Marseille les "
+        "représentants de la Gendarmerie nationale et de la mairie de Lyon. Il a été "
+        "décidé que les patrouilles seraient renforcées dans le quartier du port pour la "
+        "durée des fêtes, et que la préfecture publierait un communiqué.\n")
+    german = corpus_path("ingest-file", "non_utf.txt").read_bytes().decode("latin-1")
+    (folder / "artikel.txt").write_text(german + "\nKontakt: redaktion@example.org\n")
+    ingest(folder, tmp_path / "data", ocr=False)
+    entities, mentions = entity_state(tmp_path / "data")
+    assert ("person", "jean-pierre martin") in {(kind, key) for kind, key, *_r in entities}
+    assert "marseille" in {key for kind, key, *_r in entities if kind == "place"}
+    catalog = Catalog(DataDir.open(tmp_path / "data").catalog_path, readonly=True)
+    try:
+        german_id = catalog.db.execute(
+            "SELECT d.id FROM documents d JOIN files f ON f.sha256 = d.sha256 "
+            "WHERE f.path = 'artikel.txt'").fetchone()[0]
+        language = catalog.db.execute(
+            "SELECT c.language FROM contents c JOIN documents d ON d.sha256 = c.sha256 "
+            "WHERE d.id = ?", (german_id,)).fetchone()[0]
+    finally:
+        catalog.close()
+    assert language == "de"
+    german_kinds = {m[0] for m in mentions if m[3] == german_id}
+    assert german_kinds == {"email"}   # no person, though "Jeremy Corbyn" is in it
