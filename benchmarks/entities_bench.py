@@ -1,7 +1,8 @@
-"""Entities, step 1 (patterns): speed of the recogniser and of the stage, quality against the
-generator's ground truth.
+"""Entities: speed of the recognisers and of the stage, quality against the generator's
+ground truth.
 
     python -m benchmarks.entities_bench [--size 20MB] [--seed 1] [--workers 2] [--repeat 3]
+                                        [--sample-words 60000]
                                         [--json benchmarks/out/entities.json] [--keep DIR]
 
 A. Words per second of `Recogniser.find` on real texts of ../shared/corpus (the Enron
@@ -16,7 +17,15 @@ B. A generated corpus (benchmarks/corpus, which writes the truth of every e-mail
    stage without it is its wall time less that).
 C. Precision and recall per kind: the keys of the dataset's entities against the keys of the
    truth (`expected`), and how many of the entities found in both have the number of
-   sources (top folders) the truth says.
+   sources (top folders) the truth says. People and organisations too (the model's and the
+   name columns'), keyed as Trawl keys names (derive/entities/names.py).
+D. The English model as Trawl runs it (NER only, line breaks as sentence starts, nlp.pipe,
+   the junk filter: `NamedRecogniser`) against the same package run bare (every component,
+   ``nlp(text)`` per text, every PERSON/ORG/GPE/LOC span kept), on the same texts: the
+   English documents of the generated corpus that are not read through table rows, then
+   the Enron messages, up to --sample-words each; CPU words/s of one process, and for the
+   generated texts precision and recall of people and organisations against the names the
+   generator's formats find in those very texts (truth.py).
 """
 
 from __future__ import annotations
@@ -33,7 +42,9 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = Path(os.environ.get("TRAWL_TEST_CORPUS", REPO.parent / "shared" / "corpus"))
-KINDS = ("email", "phone", "ip", "url", "domain")
+PATTERN_KINDS = ("email", "phone", "ip", "url", "domain")
+NAMED = ("person", "org")
+KINDS = (*PATTERN_KINDS, *NAMED)
 
 
 # -- ground truth --------------------------------------------------------------------------------
@@ -46,6 +57,10 @@ def truth_key(kind: str, value: str) -> str:
     if kind == "url":  # https://www.example.org/page -> example.org/page
         rest = value.split("://", 1)[1]
         return (rest[4:] if rest.startswith("www.") else rest).rstrip("/")
+    if kind in NAMED:
+        from trawl.derive.entities.names import key_of
+
+        return key_of(kind, value) or value
     return value
 
 
@@ -80,12 +95,12 @@ def found(data_dir: Path, dataset: str) -> dict[str, dict[str, int]]:
         catalog.close()
 
 
-def score(truth: dict[str, dict[str, set[str]]], got: dict[str, dict[str, int]]
-          ) -> dict[str, dict[str, Any]]:
+def score(truth: dict[str, dict[str, set[str]]], got: dict[str, dict[str, int]],
+          kinds: tuple[str, ...] = PATTERN_KINDS) -> dict[str, dict[str, Any]]:
     """Per kind: sizes, precision, recall, the false positives and negatives (a few), and
     the share of entities found in both whose number of sources is right."""
     out = {}
-    for kind in KINDS:
+    for kind in kinds:
         want, have = truth.get(kind, {}), got.get(kind, {})
         both = set(want) & set(have)
         right = sum(1 for key in both if have[key] == len(want[key]))
@@ -148,6 +163,81 @@ def words_per_s(texts: list[str], repeat: int) -> dict[str, Any]:
             "mb_per_s": round(chars / 1e6 / best, 1) if best else None, "mentions": mentions}
 
 
+def model_texts(data_dir: Path, dataset: str) -> list[str]:
+    """The texts of the dataset's English documents that the model reads (not those read
+    through their table rows: CSV files, workbooks)."""
+    from trawl.storage.blobs import BlobStore
+    from trawl.storage.catalog import Catalog
+
+    catalog = Catalog(data_dir / "catalog.sqlite", readonly=True)
+    blobs = BlobStore(data_dir / "blobs")
+    try:
+        ds = catalog.dataset(dataset)
+        assert ds is not None
+        texts = []
+        for _doc_id, sha in catalog.iter_documents(ds.id):
+            content = catalog.content(sha)
+            if content is None or not content.text_key or content.language != "en" or \
+                    content.family == "spreadsheet" or content.mime == "text/csv":
+                continue
+            texts.append(blobs.get_text(content.text_key))
+        return texts
+    finally:
+        catalog.close()
+
+
+def sample(texts: list[str], words: int) -> list[str]:
+    out, total = [], 0
+    for text in texts:
+        if total >= words:
+            break
+        out.append(text)
+        total += len(text.split())
+    return out
+
+
+def _names_in(texts: list[str]) -> dict[str, set[str]]:
+    """The generator's people and organisations in these texts, by its formats, keyed."""
+    from benchmarks.corpus.truth import _FORMATS
+
+    return {kind: {truth_key(kind, v) for text in texts for v in _FORMATS[kind].findall(text)}
+            for kind in NAMED}
+
+
+def model_bare_vs_trawl(texts: list[str], with_truth: bool) -> dict[str, Any]:
+    """The English model bare and as Trawl runs it, on the same texts: CPU words/s of this
+    process (loading excluded), and against the names in the texts when `with_truth`."""
+    from trawl.derive.entities.names import key_of
+    from trawl.derive.entities.ner import NamedRecogniser, load, raw_spans
+
+    words = sum(len(t.split()) for t in texts)
+    bare, named = load("en", bare=True), NamedRecogniser()
+    named.model("en")
+    started = time.process_time()
+    bare_found = [f for t in texts for f in raw_spans(bare(t))]
+    bare_s = time.process_time() - started
+    started = time.process_time()
+    trawl_found = [f for fs in named.find_all("en", texts) for f in fs]
+    trawl_s = time.process_time() - started
+    out: dict[str, Any] = {
+        "texts": len(texts), "words": words, "bare_components": bare.pipe_names,
+        "trawl_components": named.model("en").pipe_names,
+        "bare_words_per_s": round(words / bare_s), "trawl_words_per_s": round(words / trawl_s),
+        "speed_up": round(bare_s / trawl_s, 2)}
+    if with_truth:
+        want = _names_in(texts)
+        for name, found in (("bare", bare_found), ("trawl", trawl_found)):
+            for kind in NAMED:
+                have = {key_of(kind, f.text) or f.key for f in found if f.kind == kind}
+                both = have & want[kind]
+                out[f"{name}_{kind}"] = {
+                    "truth": len(want[kind]), "found": len(have),
+                    "precision": round(len(both) / len(have), 4) if have else 1.0,
+                    "recall": round(len(both) / len(want[kind]), 4) if want[kind] else 1.0,
+                    "false_positives": sorted(have - want[kind])[:15]}
+    return out
+
+
 def trawl(*args: str, data: Path, log: Path) -> dict[str, Any]:
     """Run a trawl command, measured as the ingestion benchmark measures (its whole process
     tree: wall, CPU, peak memory); the last line of its output is kept."""
@@ -183,6 +273,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--sample-words", type=int, default=60_000,
+                   help="words of text for the bare model against Trawl's (part D)")
     p.add_argument("--json", type=Path, default=REPO / "benchmarks" / "out" / "entities.json")
     p.add_argument("--keep", type=Path, help="work here (kept) instead of a temporary folder")
     args = p.parse_args(argv)
@@ -212,11 +304,26 @@ def main(argv: list[str] | None = None) -> int:
                               "wall_without_index_rewrite": round(
                                   (stage["wall_s"] - stage["index_rewrite"]["seconds"])
                                   / ingest["wall_s"], 3)},
-        "quality": score(expected(manifest["entities"]), found(data, "bench")),
+        "quality": score(expected(manifest["entities"]), found(data, "bench"), KINDS),
+        "model": {
+            "generated corpus (English documents)": model_bare_vs_trawl(
+                sample(model_texts(data, "bench"), args.sample_words), with_truth=True),
+            "Enron mail": model_bare_vs_trawl(
+                sample(real_texts()["Enron mail"], args.sample_words), with_truth=False)},
     }
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps({k: v for k, v in result.items() if k != "quality"}, indent=2))
+    print(json.dumps({k: v for k, v in result.items() if k not in ("quality", "model")},
+                     indent=2))
+    for name, m in result["model"].items():
+        print(f"model on {name}: {m['words']} words, bare {m['bare_words_per_s']} words/s, "
+              f"Trawl {m['trawl_words_per_s']} words/s")
+        for kind in NAMED:
+            for how in ("bare", "trawl"):
+                if f"{how}_{kind}" in m:
+                    q = m[f"{how}_{kind}"]
+                    print(f"  {how:>5} {kind}: precision {q['precision']}, recall {q['recall']}"
+                          f" (truth {q['truth']}, found {q['found']})")
     for kind, q in result["quality"].items():
         print(f"{kind:>7}: truth {q['truth']}, found {q['found']}, precision {q['precision']}, "
               f"recall {q['recall']}, sources right {q['sources_right']}")

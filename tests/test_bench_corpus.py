@@ -19,6 +19,7 @@ if str(REPO) not in sys.path:
 
 from benchmarks.corpus import generate, manifest_path, parse_size  # noqa: E402
 from benchmarks.corpus import text as ctext  # noqa: E402
+from benchmarks.corpus.names import FIRST_NAMES  # noqa: E402
 
 SIZE = 2_500_000
 
@@ -132,7 +133,7 @@ def test_manifest_holds_the_truth_of_entities(tiny):
     truth holds only the generator's fictitious formats, each in the sites it names."""
     root, m = tiny
     truth = json.loads(manifest_path(root).read_text())["entities"]
-    assert set(truth) == {"email", "phone", "ip", "url", "domain"}
+    assert set(truth) == {"email", "phone", "ip", "url", "domain", "person", "org"}
     assert all(truth[kind] for kind in truth)
     for site in site_dirs(root):
         name = site.relative_to(root).as_posix()
@@ -142,6 +143,13 @@ def test_manifest_holds_the_truth_of_entities(tiny):
             assert name in truth["email"][r[head.index("EmailAddress")]]
             assert name in truth["phone"][r[head.index("WorkPhone")]]
             assert name in truth["ip"][r[head.index("IPAddress")]]
+            assert name in truth["person"][r[head.index("FullName")]]
+            first_last = f"{r[head.index('FirstName')]} {r[head.index('LastName')]}"
+            assert name in truth["person"][first_last]
+            assert name in truth["org"][r[head.index("AgencyOrganization")]]
+    # Only the generator's made-up people: a first name and an invented surname.
+    assert all(v.split(" ")[0] in FIRST_NAMES and len(v.split(" ")) == 2
+               for v in truth["person"])
     for value, sites in truth["phone"].items():
         assert value[6:12] == "555-01" and set(sites) <= set(m.sites), value
     assert all(v.split("@")[1] in {"example.org", "example.com", "example.net"}

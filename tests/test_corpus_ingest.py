@@ -22,8 +22,11 @@ def corpus_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
         pytest.skip(f"shared corpus missing: {CORPUS}")
     data = tmp_path_factory.mktemp("corpus-data")
     # OCR has its own tests (tests/test_ocr.py, on the corpus's OCR fixtures); on the whole
-    # corpus it would read ~130 pages, 2-4 more minutes on two cores.
-    args = ["ingest", str(CORPUS), "--dataset", "corpus", "--quiet", "--no-ocr"]
+    # corpus it would read ~130 pages, 2-4 more minutes on two cores. Entities too
+    # (tests/entities): the named-entity model would read the corpus's 2 million words of
+    # English (the IR collections), about 3.5 more minutes.
+    args = ["ingest", str(CORPUS), "--dataset", "corpus", "--quiet", "--no-ocr",
+            "--no-entities"]
     for password in PASSWORDS:
         args += ["--password", password]
     trawl_cli(*args, data_dir=data)
@@ -109,7 +112,7 @@ def test_self_containing_archives_stop_at_the_first_repeat(corpus_data: Path) ->
 def test_a_second_run_changes_nothing(corpus_data: Path) -> None:
     before = cli_json("status", "--dataset", "corpus", data_dir=corpus_data)
     out = trawl_cli("ingest", str(CORPUS), "--dataset", "corpus", "--quiet",
-                    "--password", "hunter2", data_dir=corpus_data)
+                    "--password", "hunter2", "--no-entities", data_dir=corpus_data)
     assert "(0 files," in out.stderr
     assert cli_json("status", "--dataset", "corpus", data_dir=corpus_data) == before
 

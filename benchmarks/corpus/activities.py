@@ -135,7 +135,7 @@ def _eml_upload(site: Site, folder: str, when: datetime) -> tuple[str, str]:
         att.append((f"{attach.safe_name(doc.title, 40)}.pdf", attach.text_pdf(doc, rng, None),
                     "application/pdf"))
         site.saw(doc.text_lines())
-    site.saw([who.email, to.email, body, doc.title])
+    site.saw([who.email, to.email, body, doc.title, who.full])  # From: "Who <who@...>"
     data = formats.eml(rng, sender=f"{who.full} <{who.email}>", to=[to.email],
                        subject=f"FW: {doc.title}", when=when, text=body, attachments=att)
     cell = site.files.put(folder, f"FW {attach.safe_name(doc.title, 50)}.eml", data, when, "eml")

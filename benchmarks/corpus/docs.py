@@ -56,6 +56,12 @@ def local_doc(site: Site, topic: str | None = None, count: int | None = None) ->
     chunks = [body[i:i + 3] for i in range(0, len(body), 3)]
     doc.sections = [(doc.sections[0][0] if i == 0 else rng.choice(W.SECTION_HEADS), c)
                     for i, c in enumerate(chunks)]
+    # One of the site's staff (who approve its e-mails and answer its requests, in its
+    # tables) is the bulletin's point of contact: the same person in a table and in a
+    # document. Chosen without drawing from `rng`, so nothing else of the corpus changes.
+    contact = site.staff[len(doc.title) % len(site.staff)]
+    doc.sections[-1][1].append(f"Point of contact: {contact.title} {contact.full}, "
+                               f"{contact.agency}, {contact.email}.")
     return doc
 
 
@@ -93,7 +99,7 @@ def roster(site: Site, title: str, when: datetime, needle: str = "") -> bytes:
     for _ in range(site.rng.randrange(5, 120)):
         p = site.person()
         rows.append([p.last, p.first, p.agency, p.email, p.phone, site.rng.randrange(1, 40)])
-        site.saw([p.email, p.phone])
+        site.saw([p.email, p.phone, p.full, p.agency])
     if needle:
         rows.append(["Reference", needle])
     return attach.roster_xlsx(site.rng, title, rows, site.staff[0].full, when)

@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-VERSION = 2  # 2: the ground truth of entities (truth.py)
+VERSION = 3  # 2: the ground truth of entities (truth.py); 3: with people and organisations
 
 
 @dataclass
@@ -27,8 +27,8 @@ class Manifest:
     near_duplicates: int = 0
     shared_corpus_files: int = 0
     needles: list[dict[str, str]] = field(default_factory=list)
-    # {kind: {value: [site, ...]}}: every e-mail, phone, IP, URL and domain written where it
-    # can be read (truth.py)
+    # {kind: {value: [site, ...]}}: every e-mail, phone, IP, URL, domain, person and
+    # organisation written where it can be read (truth.py)
     entities: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     elapsed_s: float = 0.0
     cpu_s: float = 0.0

@@ -71,6 +71,8 @@ class Table:
         cells = [cell(row.get(c)) for c in self.columns]
         if self.saw is not None:
             self.saw(cells)
+            if row.get("FirstName") and row.get("LastName"):  # one person, in two cells
+                self.saw([f"{row['FirstName']} {row['LastName']}"])
         self._w.writerow(cells)
         self.rows += 1
 

@@ -62,7 +62,8 @@ def ingest(coll: Collection, work: Path, workers: int = 2,
     started = time.monotonic()
     subprocess.run([sys.executable, "-m", "trawl.cli.main", "ingest", str(docs),
                     "--dataset", coll.name, "--data-dir", str(data), "--quiet",
-                    "--workers", str(workers)], check=True)
+                    "--workers", str(workers), "--no-entities"],  # no part of relevance
+                   check=True)
     return DataDir.open(data, create=False), time.monotonic() - started
 
 

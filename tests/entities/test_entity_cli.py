@@ -123,3 +123,22 @@ def test_lookups_are_in_the_audit_log(mixed: Path, capsys) -> None:
         cli_actor(), "view", "test", f"entity:{one['id']}")
     assert (listing.action, listing.detail["record"], listing.detail["kind"]) == (
         "search", "entities", "ip")
+
+
+def test_people_organisations_and_places_of_real_mail(mixed: Path, capsys) -> None:
+    """The Enron messages name people, companies and places; the model's kinds list and
+    look up like the others, a person in any case."""
+    found = {}
+    for kind in ("person", "org", "place"):
+        found[kind] = _json(mixed, capsys, "entities", "--dataset", "test", "--kind", kind,
+                            "--limit", "5000")["entities"]
+        assert found[kind] and {e["kind"] for e in found[kind]} == {kind}
+        assert not [e for e in found[kind] if "@" in e["key"] or e["key"].startswith("x-")]
+    assert {"louise kitchen", "richard shapiro"} <= {e["key"] for e in found["person"]}
+    assert "enron" in {e["key"] for e in found["org"]}
+    assert "houston" in {e["key"] for e in found["place"]}
+    one = _json(mixed, capsys, "entity", "LOUISE KITCHEN", "--dataset", "test")
+    assert one["kind"] == "person" and one["value"] == "Louise Kitchen"
+    assert one["mentions"] and all(m["document_id"] for m in one["mentions"])
+    for spelling in ("Kitchen, Louise", "louise  kitchen", "Ms. Louise Kitchen"):
+        assert _json(mixed, capsys, "entity", spelling, "--dataset", "test")["id"] == one["id"]

@@ -184,8 +184,11 @@ def test_a_message_is_read_with_its_headers() -> None:
     ("Fax", "phone"), ("ContactPhone", "phone"), ("URL", "url"), ("IPAddress", "ip"),
     ("Twitter", "twitter"), ("TwitterHandle", "twitter"), ("YoutubeLink", "youtube"),
     ("Email_2", "email"), ("EmailBody", None), ("EmailSubject", None),
-    ("EmailFromName", None), ("LinkColor", None), ("FirstName", None),
-    ("Description", None)])
+    ("EmailFromName", "person"), ("LinkColor", None), ("FirstName", None),
+    ("Description", None), ("FullName", "person"), ("fullname", "person"),
+    ("SupervisorFullName", "person"), ("AgencyOrganization", "org"),
+    ("AgencyOrganizationName", "org"), ("LeadAgency", "org"), ("AgencyType", None),
+    ("City", "place"), ("Ethnicity", None), ("Capacity", None), ("Name", None)])
 def test_blueleaks_columns_say_what_they_hold(name: str, kind: str | None) -> None:
     assert column_kind(name) == kind
 

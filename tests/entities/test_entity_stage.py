@@ -80,7 +80,8 @@ def test_the_generated_corpus_against_its_own_truth(tmp_path: Path) -> None:
     generate(corpus, 2_500_000, seed=3, sites=3)
     truth = json.loads(manifest_path(corpus).read_text())["entities"]
     assert {kind: len(values) > 0 for kind, values in truth.items()} == {
-        "email": True, "phone": True, "ip": True, "url": True, "domain": True}
+        "email": True, "phone": True, "ip": True, "url": True, "domain": True,
+        "person": True, "org": True}   # people and agencies: test_entity_truth.py
     data = tmp_path / "data"
     ingest(corpus, data, dataset="bench", ocr=False)
     quality = score(expected(truth), found(data, "bench"))

@@ -1,5 +1,6 @@
-"""The entity stage: e-mails, phones, URLs, domains, IPs and accounts of every document and
-table row of a dataset, recorded in the catalog (storage/entities.py).
+"""The entity stage: e-mails, phones, URLs, domains, IPs, accounts, people, organisations
+and places of every document and table row of a dataset, recorded in the catalog
+(storage/entities.py).
 
 Runs at the end of `trawl ingest`, after extraction, tables and OCR (so that it reads each
 document's final text), and as `trawl entities extract` (the same code) after an ingest with
@@ -8,12 +9,12 @@ document's final text), and as `trawl entities extract` (the same code) after an
 * In the worker pool, as OCR is. The pattern pass alone would be cheap enough for the
   coordinator (about a million words a second on one core; BENCHMARKS.md, Entities), but
   reading the texts back from the blob store and the rows from tables.sqlite is not free,
-  the coordinator is the one writer of everything, and the named-entity models of the next
-  step cost a hundred times more per word: in the pool, the stage scales with the cores now
-  and takes them without a redesign. Workers return mentions (small); the coordinator
-  writes them. A run with little to read (`_little`: a re-run after a few files changed, a
-  small folder) reads it in the coordinator with the same code, since starting the workers
-  would take longer.
+  the coordinator is the one writer of everything, and the named-entity model costs a
+  hundred times more per word: in the pool, the stage scales with the cores (each worker
+  loads the model once, when its first English or French document comes). Workers return
+  mentions (small); the coordinator writes them. A run with little to read (`_little`: a
+  re-run after a few files changed, a small folder) reads it in the coordinator with the
+  same code, since starting the workers would take longer.
 * Tasks are batches: of documents (`BATCH_DOCUMENTS`, or `BATCH_CHARS` of text: most are
   small, and a round trip costs more than reading one), of `ROWS_PER_TASK` rows of tables
   (a big table in blocks of that many, small ones together). A batch whose worker died or
@@ -53,6 +54,7 @@ from dataclasses import dataclass
 
 from trawl.derive.entities.extract import document_fields
 from trawl.derive.entities.model import RECOGNISER_VERSION
+from trawl.derive.entities.ner import model_versions
 from trawl.derive.entities.phones import DEFAULT_REGION, check_region
 from trawl.ingestion.entity_tasks import (
     BlockResult,
@@ -82,11 +84,11 @@ ROWS_PER_TASK = 5000
 # Documents per task: most are small, and a round trip to a worker costs more than reading
 # one; a batch stops at this many documents or characters of text.
 BATCH_DOCUMENTS = 32
-BATCH_CHARS = 1_000_000
+BATCH_CHARS = 300_000            # about 10 s of the model's work
 # Little enough to read in the coordinator (`_little`).
 IN_PROCESS_DOCUMENTS = 200
 IN_PROCESS_ROWS = 20_000
-IN_PROCESS_CHARS = 2_000_000
+IN_PROCESS_CHARS = 200_000      # the model reads ~6,000 words (40 kB) a second
 
 
 @dataclass
@@ -121,8 +123,9 @@ def phone_region(catalog: Catalog, dataset: Dataset, option: str | None) -> str:
 
 
 def recogniser_id(region: str) -> str:
-    """What a record says read it: the recognisers' version and the phone region."""
-    return f"patterns-{RECOGNISER_VERSION}:{region}"
+    """What a record says read it: the recognisers' version, the models' and the phone
+    region."""
+    return f"patterns-{RECOGNISER_VERSION}+{model_versions()}:{region}"
 
 
 class EntityStage:
@@ -239,7 +242,8 @@ class EntityStage:
                 self.counters.done += 1
                 continue
             batch.append(DocumentItem(document_id, content.text_key,
-                                      content.page_count is not None, fields, chars))
+                                      content.page_count is not None, fields, chars,
+                                      content.language))
             if len(batch) >= BATCH_DOCUMENTS or sum(d.chars for d in batch) >= BATCH_CHARS:
                 yield EntityTask(0, self.region, documents=batch)
                 batch = []

@@ -5,7 +5,10 @@ The task and its result are small picklable records: the texts are read from the
 and the rows from tables.sqlite by the worker itself, so only the mentions cross the pipe.
 Documents and small tables go in batches (most are small: one round trip each would cost
 more than reading them). The recogniser is built once per process and phone region (its
-patterns compiled once, its phone parses cached), the table store opened once (read-only).
+patterns compiled once, its phone parses cached), the table store opened once (read-only),
+the named-entity models once per language, when a document in that language first comes
+(derive/entities/ner.py): a worker that reads only tables or other languages never loads
+one. Only documents are read by the model: a table's names come from its name columns.
 """
 
 from __future__ import annotations
@@ -14,12 +17,23 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from trawl.derive.entities.extract import document_mentions, readable_columns, row_mentions
+from trawl.derive.entities.extract import (
+    Unit,
+    document_mentions,
+    document_units,
+    named_mentions,
+    person_columns,
+    readable_columns,
+    row_mentions,
+)
+from trawl.derive.entities.ner import LANGUAGES, NamedRecogniser
 from trawl.derive.entities.patterns import Recogniser
 from trawl.storage.blobs import BlobStore
 from trawl.storage.entities import NewMention
 from trawl.storage.table_queries import cells_between
 from trawl.storage.tables import TableStore
+
+OUT_OF_MEMORY = "out of memory (the per-file memory limit was reached)"
 
 
 @dataclass
@@ -29,6 +43,7 @@ class DocumentItem:
     paged: bool
     fields: dict[str, str] = field(default_factory=dict)
     chars: int = 0
+    language: str | None = None   # the content's (catalog): which model reads its names
 
 
 @dataclass
@@ -77,6 +92,7 @@ class EntityReader:
     def __init__(self, blob_dir: Path) -> None:
         self.blobs = BlobStore(blob_dir)
         self._recognisers: dict[str, Recogniser] = {}
+        self._named: NamedRecogniser | None = None   # the models, loaded when first needed
         self._tables: tuple[str, TableStore] | None = None
 
     def read(self, task: EntityTask) -> EntityResult:
@@ -86,23 +102,59 @@ class EntityReader:
         for block in task.blocks:
             assert task.tables_path is not None
             out.blocks.append(self._block(task.tables_path, block, recogniser, out))
-        for item in task.documents:
-            out.documents.append(self._document(item, recogniser, out))
+        read = [self._document(item, recogniser, out) for item in task.documents]
+        self._names(task.documents, read)
+        out.documents = [result for result, _units in read]
         out.cpu_seconds = round(time.process_time() - started, 3)
         return out
 
     def _document(self, item: DocumentItem, recogniser: Recogniser, out: EntityResult
-                  ) -> DocumentResult:
+                  ) -> tuple[DocumentResult, list[Unit]]:
+        """A document's mentions by pattern, and its parts for the model."""
         result = DocumentResult(item.document_id)
+        units: list[Unit] = []
         try:
             text = self.blobs.get_text(item.text_key) if item.text_key else ""
             out.words += len(text.split())
+            units = document_units(text, item.paged, item.fields)
             result.mentions = document_mentions(recogniser, text, item.paged, item.fields)
         except MemoryError:
-            result.error = "out of memory (the per-file memory limit was reached)"
+            result.error = OUT_OF_MEMORY
         except Exception as exc:  # a broken blob costs that document, not the batch
             result.error = f"{type(exc).__name__}: {exc}"[:500]
-        return result
+        return result, units
+
+    def _names(self, items: list[DocumentItem], read: list[tuple[DocumentResult, list[Unit]]]
+               ) -> None:
+        """Add the names of the documents read in English or French, one call of the model
+        per language (its batches span documents); the model is loaded on first need."""
+        for language in LANGUAGES:
+            mine = [at for at, item in enumerate(items) if item.language == language
+                    and read[at][0].error is None and read[at][1]]
+            if mine:
+                self._names_of(language, [read[at] for at in mine])
+
+    def _names_of(self, language: str, read: list[tuple[DocumentResult, list[Unit]]]) -> None:
+        """The names of these documents; when the model fails on the batch, each document
+        again alone, so that only the one it fails on records the error (its mentions by
+        pattern kept)."""
+        error = None
+        try:
+            if self._named is None:
+                self._named = NamedRecogniser()
+            found = named_mentions(self._named, language, [units for _result, units in read])
+        except MemoryError:
+            error = OUT_OF_MEMORY
+        except Exception as exc:  # a model that fails costs the document it failed on
+            error = f"{type(exc).__name__}: {exc}"[:500]
+        if error is None:
+            for (result, _units), mentions in zip(read, found, strict=True):
+                result.mentions += mentions
+        elif len(read) > 1:  # out of the handler: what the failed batch held is freed
+            for one in read:
+                self._names_of(language, [one])
+        else:
+            read[0][0].error = error
 
     def _recogniser(self, region: str) -> Recogniser:
         if region not in self._recognisers:
@@ -121,11 +173,12 @@ class EntityReader:
             columns = readable_columns(info.columns)
             rows = cells_between(store, info, [sql for sql, _kind in columns], block.after_row,
                                  block.last_row)
-            result.mentions, words = row_mentions(recogniser, columns, rows)
+            result.mentions, words = row_mentions(recogniser, columns, rows,
+                                                  person_columns(info.columns, columns))
             result.rows = len(rows)
             out.words += words
         except MemoryError:
-            result.error = "out of memory (the per-file memory limit was reached)"
+            result.error = OUT_OF_MEMORY
         except Exception as exc:  # a broken table costs that block, not the batch
             result.error = f"{type(exc).__name__}: {exc}"[:500]
         return result

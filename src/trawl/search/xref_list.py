@@ -212,6 +212,8 @@ def _by_header(name: str) -> Column:
     kind = column_kind(name)
     if kind in ("email", "phone", "url", "ip"):
         return Column(name, kind)
+    if kind in ("person", "org", "place"):   # FullName, Organization, City...
+        return Column(name, "name")
     if kind is not None:                     # a platform: twitter, facebook...
         return Column(name, "handle", platform=kind)
     if key in _NAME_HEADERS:

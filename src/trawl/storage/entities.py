@@ -37,9 +37,10 @@ from typing import Any
 from trawl.paths import source_of
 from trawl.storage.catalog import Catalog
 
-# The kinds the recognisers record (derive/entities): pattern kinds of step 1; the named
-# kinds (person, org, place) come with the models.
-KINDS: tuple[str, ...] = ("email", "phone", "url", "domain", "ip", "handle")
+# The kinds the recognisers record (derive/entities): by pattern, then named by a model
+# (and by the name columns of tables).
+KINDS: tuple[str, ...] = ("email", "phone", "url", "domain", "ip", "handle", "person", "org",
+                          "place")
 # The dataset setting (catalog dataset_settings) that holds a dataset's phone region.
 PHONE_REGION_SETTING = "phone_region"
 

@@ -8,8 +8,17 @@ document's text (a SARs summary that gives a phone number, an e-mail body's addr
 Names are compared as redaction compares them (access/redaction.py `column_key`): without
 case, separators or trailing digits, so `Email_2` and `email` are `Email`.
 
-Names of people and organisations (`FirstName` + `LastName`, `FullName`,
-`AgencyOrganization`) come with the named-entity step.
+Names: a `FullName`, `fullname`, `SupervisorFullName`, `ContactName`, `EmailFromName`,
+`ApprovedBy`, `AssignedTo` or `Author` cell is a person (one that holds an address or an
+agency is not), an
+`AgencyOrganization`, `AgencyOrganizationName`, `Organization`, `Agency`, `LeadAgency` or
+`Company` cell an organisation, a `City` or `County` cell a place, each read whole, through
+the same filter and keys as the model's names (names.py), so that the person of a
+registration and the same person named in a bulletin are one entity. A `FirstName` and a
+`LastName` of the same prefix (`FirstName`/`LastName`, `SupervisorFirstName`/...) make one
+person per row ("Jane" + "Doe" = "Jane Doe"; its field is both columns joined by "+"). A bare
+`Name` column is left out: in this schema it names a form, a category or a file as often as
+a person. `State` is left out too: its cells are mostly codes ("CA").
 """
 
 from __future__ import annotations
@@ -18,6 +27,7 @@ import re
 
 from trawl.derive.entities.links import handle_key, url_key
 from trawl.derive.entities.model import Found
+from trawl.derive.entities.names import NAMED_KINDS, junk, key_of, trimmed
 from trawl.derive.entities.patterns import Recogniser
 
 # What a name ends with, after `column_key`: the column's kind.
@@ -30,11 +40,20 @@ _ENDINGS: tuple[tuple[str, str], ...] = (
     ("homepage", "url"), ("link", "url"), ("weblink", "url"), ("ipaddress", "ip"),
     ("ip", "ip"), ("ipaddr", "ip"), ("remoteaddr", "ip"), ("remoteip", "ip"),
     ("clientip", "ip"),
+    ("fullname", "person"), ("contactname", "person"), ("fromname", "person"),
+    ("approvedby", "person"), ("assignedto", "person"), ("author", "person"),
+    ("agencyorganization", "org"),
+    ("agencyorganizationname", "org"), ("organization", "org"), ("organisation", "org"),
+    ("organizationname", "org"), ("agency", "org"), ("agencyname", "org"),
+    ("company", "org"), ("companyname", "org"),
 )
+# Whole names only: "ethnicity" and "capacity" end with "city".
+_EXACT = {"city": "place", "county": "place", "cityname": "place", "countyname": "place"}
+FIRST_NAME, LAST_NAME = "firstname", "lastname"
 _PLATFORMS = {"twitter": "twitter", "facebook": "facebook", "instagram": "instagram",
               "tiktok": "tiktok", "youtube": "youtube", "telegram": "telegram"}
 _NOT_ENTITIES = ("emailbody", "emailsubject", "emailname", "emailtable", "emailcount",
-                 "emailfromname", "emailtemplate", "linkcolor", "linkcategory")
+                 "emailtemplate", "linkcolor", "linkcategory")
 
 
 def column_key(name: str) -> str:
@@ -51,6 +70,8 @@ def column_kind(name: str) -> str | None:
     for platform, kind in _PLATFORMS.items():
         if key.startswith(platform) and not key.endswith(("count", "id", "date")):
             return kind
+    if key in _EXACT:
+        return _EXACT[key]
     for ending, kind in _ENDINGS:
         if key.endswith(ending):
             return kind
@@ -67,6 +88,8 @@ def whole_cell(recogniser: Recogniser, kind: str, value: str) -> Found | None:
     start = value.index(whole[0])
     key: str | None = None
     found_kind = kind
+    if kind in NAMED_KINDS:
+        return name_cell(kind, whole, start)
     if kind == "phone":
         key = recogniser.phones.parse_cell(whole)
     elif kind == "url":
@@ -76,6 +99,29 @@ def whole_cell(recogniser: Recogniser, kind: str, value: str) -> Found | None:
     if key is None:
         return None
     return Found(found_kind, key, whole, start, start + len(whole))
+
+
+def name_cell(kind: str, value: str, start: int = 0) -> Found | None:
+    """A cell that holds a name of `kind`, as the model's names are kept (names.py): not a
+    column header or boilerplate; case need not be a name's, a table may be in capitals or
+    in lower case."""
+    text, start = trimmed(value, start)
+    if junk(kind, text, strict=False):
+        return None
+    key = key_of(kind, text)
+    return None if key is None else Found(kind, key, text, start, start + len(text))
+
+
+def name_pairs(names: list[str]) -> list[tuple[int, int]]:
+    """(first, last) indexes of the `FirstName`/`LastName` columns of the same prefix."""
+    keys = [column_key(name) for name in names]
+    pairs = []
+    for first, key in enumerate(keys):
+        if key.endswith(FIRST_NAME):
+            wanted = key[:-len(FIRST_NAME)] + LAST_NAME
+            if wanted in keys:
+                pairs.append((first, keys.index(wanted)))
+    return pairs
 
 
 def cell_mentions(recogniser: Recogniser, kind: str | None, value: str) -> list[Found]:

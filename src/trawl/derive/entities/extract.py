@@ -19,8 +19,10 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from trawl.derive.entities.columns import column_kind, whole_cell
+from trawl.derive.entities.columns import column_kind, name_cell, name_pairs, whole_cell
 from trawl.derive.entities.model import Found
+from trawl.derive.entities.names import junk
+from trawl.derive.entities.ner import NamedRecogniser
 from trawl.derive.entities.patterns import Recogniser, display_value
 from trawl.storage.entities import NewMention
 from trawl.storage.tables import Column
@@ -42,23 +44,54 @@ def document_fields(title: str | None, metadata: dict[str, Any]) -> dict[str, st
     return fields
 
 
+Unit = tuple[int | None, str | None, str]    # (page, field, text) of a document
+
+
+def document_units(text: str, paged: bool, fields: dict[str, str]) -> list[Unit]:
+    """What of a document is read, each part with its place: the fields, then the pages (or
+    the text)."""
+    units: list[Unit] = [(None, name, value) for name, value in fields.items()]
+    if paged:
+        units += [(number, None, page)
+                  for number, page in enumerate(text.split("\n\f"), start=1)]
+    elif text:
+        units.append((None, None, text))
+    return units
+
+
 def document_mentions(recogniser: Recogniser, text: str, paged: bool,
                       fields: dict[str, str]) -> list[NewMention]:
+    """The mentions of a document found by pattern."""
     out: list[NewMention] = []
-    for name, value in fields.items():
-        out += _placed(recogniser.find(value), field=name)
-    if paged:
-        for number, page in enumerate(text.split("\n\f"), start=1):
-            out += _placed(recogniser.find(page), page=number)
-    elif text:
-        out += _placed(recogniser.find(text))
+    for page, field, value in document_units(text, paged, fields):
+        out += _placed(recogniser.find(value), page=page, field=field)
+    return out
+
+
+def named_mentions(named: NamedRecogniser, language: str | None,
+                   documents: Sequence[list[Unit]]) -> list[list[NewMention]]:
+    """The names (people, organisations, places) of documents of one language, each
+    document's parts as `document_units` gives them; all at once, for the model's
+    batches."""
+    flat = [(at, page, field, value) for at, units in enumerate(documents)
+            for page, field, value in units]
+    found = named.find_all(language, [value for _at, _page, _field, value in flat])
+    out: list[list[NewMention]] = [[] for _ in documents]
+    for (at, page, field, _value), names in zip(flat, found, strict=True):
+        out[at] += _placed(names, page=page, field=field)
     return out
 
 
 def _placed(found: Iterable[Found], page: int | None = None, field: str | None = None,
             row: int | None = None) -> list[NewMention]:
-    return [NewMention(f.kind, f.key, display_value(f.kind, f.key), f.text, f.start, f.end,
-                       page, field, row) for f in found]
+    return [_mention(f, page, field, row) for f in found]
+
+
+def _mention(f: Found, page: int | None = None, field: str | None = None,
+             row: int | None = None, shift: int = 0) -> NewMention:
+    """A mention to record of what was found at `f.start - shift`."""
+    return NewMention(f.kind, f.key, display_value(f.kind, f.key, f.text), f.text,
+                      f.start - shift, f.end - shift, page, field, row)
 
 
 def readable_columns(columns: Sequence[Column]) -> list[tuple[str, str | None]]:
@@ -72,10 +105,18 @@ def readable_columns(columns: Sequence[Column]) -> list[tuple[str, str | None]]:
     return out
 
 
+def person_columns(columns: Sequence[Column], read: Sequence[tuple[str, str | None]]
+                   ) -> list[tuple[int, int]]:
+    """(first, last) indexes in `read` of the `FirstName`/`LastName` pairs (columns.py)."""
+    by_sql = {column.sql: column.name for column in columns}
+    return name_pairs([by_sql.get(sql, sql) for sql, _kind in read])
+
+
 def row_mentions(recogniser: Recogniser, columns: Sequence[tuple[str, str | None]],
-                 rows: Iterable[Sequence[Any]]) -> tuple[list[NewMention], int]:
+                 rows: Iterable[Sequence[Any]], pairs: Sequence[tuple[int, int]] = ()
+                 ) -> tuple[list[NewMention], int]:
     """The mentions of rows given as (row number, value of each of `columns`...), and the
-    number of words read."""
+    number of words read; `pairs`: the columns whose cells make one person's name."""
     out: list[NewMention] = []
     words = 0
     block: list[str] = []
@@ -83,6 +124,9 @@ def row_mentions(recogniser: Recogniser, columns: Sequence[tuple[str, str | None
     size = 0
     for values in rows:
         number = values[0]
+        for first, last in pairs:
+            out += _person_of(values[1 + first], values[1 + last], number,
+                              f"{columns[first][0]}+{columns[last][0]}")
         for index, value in enumerate(values[1:]):
             if value is None or value == "" or isinstance(value, bool):
                 continue
@@ -101,6 +145,16 @@ def row_mentions(recogniser: Recogniser, columns: Sequence[tuple[str, str | None
     return out, words
 
 
+def _person_of(first: Any, last: Any, row: int, field: str) -> list[NewMention]:
+    if not (isinstance(first, str) and isinstance(last, str) and first.strip()
+            and last.strip()) or junk("org", first.strip()) or junk("org", last.strip()):
+        return []  # a part missing, or a header's words ("FirstName", "N/A")
+    found = name_cell("person", f"{first.strip()} {last.strip()}")
+    if found is None:
+        return []
+    return [_mention(found, field=field, row=row)]
+
+
 def _block_mentions(recogniser: Recogniser, columns: Sequence[tuple[str, str | None]],
                     block: list[str], cells: list[tuple[int, int, int]],
                     out: list[NewMention]) -> int:
@@ -116,16 +170,12 @@ def _block_mentions(recogniser: Recogniser, columns: Sequence[tuple[str, str | N
         at = bisect_right(starts, found.start) - 1
         offset, row, index = cells[at]
         seen.add((at, found.kind))
-        out.append(NewMention(found.kind, found.key, display_value(found.kind, found.key),
-                              found.text, found.start - offset, found.end - offset, None,
-                              columns[index][0], row))
+        out.append(_mention(found, field=columns[index][0], row=row, shift=offset))
     for at, (_offset, row, index) in enumerate(cells):
         kind = columns[index][1]
         if kind is None or (at, kind) in seen or (at, "handle") in seen:
             continue
         found = whole_cell(recogniser, kind, block[at])
         if found is not None:
-            out.append(NewMention(found.kind, found.key, display_value(found.kind, found.key),
-                                  found.text, found.start, found.end, None, columns[index][0],
-                                  row))
+            out.append(_mention(found, field=columns[index][0], row=row))
     return len(text.replace("\x00", " ").split())

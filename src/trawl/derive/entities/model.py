@@ -17,8 +17,9 @@ __all__ = ["KINDS", "RECOGNISER_VERSION", "Found"]
 
 # Part of every document's and table's "done" record: a change of the recognisers (new
 # kinds, better patterns) makes every document pending again, and so does a change of the
-# dataset's phone region (the record holds it too).
-RECOGNISER_VERSION = 1
+# dataset's phone region (the record holds it too). 2: people, organisations and places
+# (named-entity models, name columns of tables).
+RECOGNISER_VERSION = 2
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,7 @@ from trawl.derive.entities.links import (
     url_key,
 )
 from trawl.derive.entities.model import Found
+from trawl.derive.entities.names import NAMED_KINDS, display, key_of
 from trawl.derive.entities.phones import DEFAULT_REGION, PhoneFinder, international
 
 _EMAIL_DOMAIN = re.compile(
@@ -127,10 +128,13 @@ def _ipv6(run: str, start: int) -> Found | None:
 _HEX_COLON = frozenset("0123456789abcdefABCDEF:")
 
 
-def display_value(kind: str, key: str) -> str:
+def display_value(kind: str, key: str, text: str = "") -> str:
     """How an entity is shown: its key, but a phone number in international format
     (+1 212-555-0123), which a reader takes in at a glance. A function of the key alone, so
-    every run shows an entity the same way, whatever spelling it met first."""
+    every run shows an entity the same way, whatever spelling it met first. A name's key
+    has lost its case and accents: it is shown as first written, tidied (names.py)."""
+    if kind in NAMED_KINDS:
+        return display(kind, text) if text else key
     return international(key) if kind == "phone" else key
 
 
@@ -175,8 +179,8 @@ def keys_of(value: str, region: str = DEFAULT_REGION) -> list[tuple[str | None, 
     """The (kind, key) pairs a value typed by a reader may name, most likely first (kind
     None: a key of any kind): the value as a key itself (``twitter:jdoe``,
     ``+12125550123``), what the recogniser finds in it (``(212) 555-0123``,
-    ``Jane@Example.org``), a phone number in bare digits, and, for an ``@name``, that name
-    on every platform."""
+    ``Jane@Example.org``), a phone number in bare digits, for an ``@name`` that name on
+    every platform, and the value as a name's key (``Doe, Jane`` is the person jane doe)."""
     text = value.strip()
     if not text:
         return []
@@ -189,4 +193,6 @@ def keys_of(value: str, region: str = DEFAULT_REGION) -> list[tuple[str | None, 
         keys.append(("url", url))
     if text.startswith("@") and " " not in text:
         keys += [("handle", f"{platform}:{text[1:].lower()}") for platform in PLATFORMS]
+    keys += [(kind, key) for kind in NAMED_KINDS  # "Doe, Jane Q." is jane q doe
+             if "@" not in text and (key := key_of(kind, text)) is not None]
     return list(dict.fromkeys(keys))
