@@ -14,8 +14,9 @@ same commands twice, in the same order:
 
 The reference runs each once. The campaign spreads `--kills` over the four and, for each
 kill, starts the command, sends SIGKILL to its whole process group (coordinator and workers)
-after a random share (20-95 %) of the reference's time for that command, and starts it
-again; a command is run to the end after its last kill. Then both data folders must agree:
+after a random share (20-95 %) of what is left of the reference's time for that command
+(less after each kill: a resumed run has less to do), and starts it again; a command is run
+to the end after its last kill. Then both data folders must agree:
 every path's status, hash and error; the documents and entities; the index (totals, facets
 and the words searched, in full and as a stranger reads the public dataset); the tables.
 A kill that lands after the command finished counts as a kill that did not happen (said in
@@ -166,10 +167,12 @@ def campaign(root: Path, kills: int, seed: int, size: int, notes: int) -> dict[s
                  for i, (name, _) in enumerate(plan)}
     landed, missed = [], 0
     for name, args in plan:
+        left = times[name]  # about what is left of the stage's work, after the kills so far
         for _ in range(per_stage[name]):
-            share = rng.uniform(0.2, 0.95)
-            if killed(resumed, args, max(0.2, times[name] * share)):
-                landed.append({"stage": name, "after_s": round(times[name] * share, 2)})
+            after = max(0.2, left * rng.uniform(0.2, 0.95))
+            if killed(resumed, args, after):
+                landed.append({"stage": name, "after_s": round(after, 2)})
+                left = max(0.5, left - after + 0.3)  # a restart costs its start again
             else:
                 missed += 1
         run(resumed, args)
