@@ -11,7 +11,13 @@ from shared_corpus import corpus_path
 from trawl.derive.entities.columns import name_cell, name_pairs
 from trawl.derive.entities.extract import row_mentions
 from trawl.derive.entities.names import junk, key_of, person_key
-from trawl.derive.entities.ner import CHUNK_CHARS, NamedRecogniser, chunks, load
+from trawl.derive.entities.ner import (
+    CHUNK_CHARS,
+    MAX_MODEL_CHARS,
+    NamedRecogniser,
+    chunks,
+    load,
+)
 from trawl.derive.entities.patterns import Recogniser
 from trawl.storage.catalog import Catalog
 from trawl.storage.datadir import DataDir
@@ -103,6 +109,18 @@ def test_a_long_text_is_read_in_chunks_with_offsets_kept(named: NamedRecogniser)
     found = [f for f in named.find_all("en", [text])[0] if f.kind == "person"]
     assert [(f.key, text[f.start:f.end]) for f in found] == [("louise kitchen",
                                                               "Louise Kitchen")]
+
+
+def test_the_model_reads_the_first_million_characters_of_a_text(
+        named: NamedRecogniser) -> None:
+    """A 25 MB text dump would hold a worker for an hour: past MAX_MODEL_CHARS, only the
+    patterns read (test_failure_codes.py's 25 MB abstract once did)."""
+    filler = "Nothing to see on this line, the meeting was postponed.\n" * 200
+    early = "Report by Louise Kitchen of Enron.\n"
+    late = "Report by Jeff Skilling of Enron.\n"
+    text = early + filler * (MAX_MODEL_CHARS // len(filler) + 1) + late
+    people = {f.key for f in named.find_all("en", [text])[0] if f.kind == "person"}
+    assert people == {"louise kitchen"}
 
 
 def test_name_columns_of_a_row_make_one_person() -> None:

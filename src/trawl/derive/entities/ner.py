@@ -11,7 +11,8 @@ French; the models ship inside their packages (docs/architecture.md says which a
   not "Randall L Gay\\nX-cc", and "Merrill\\nLynch" in a wrapped paragraph stays one name.
 * Texts go through ``nlp.pipe`` in batches, ``n_process=1`` (the worker pool gives the
   parallelism); a long text in chunks of `CHUNK_CHARS`, cut at line breaks, so that what
-  the model holds at once is bounded (`BATCH_SIZE` chunks) whatever the text's length.
+  the model holds at once is bounded (`BATCH_SIZE` chunks) whatever the text's length;
+  of a very long text, only the first `MAX_MODEL_CHARS` (the patterns read it all).
 * Other languages are not read: an English model on Spanish labels nonsense.
 * Each span is trimmed, filtered (names.py `junk`) and keyed (names.py); labels map to the
   kinds by `LABELS` (FAC, NORP, MISC left out: low precision, or not a place or group).
@@ -35,6 +36,10 @@ KEEP = ("ner",)
 # in one batch of 100,000-character chunks ran out of it. Small batches cost no speed here.
 CHUNK_CHARS = 20_000
 BATCH_SIZE = 8
+# The model reads at most this much of one text (about 150,000 words: a 500-page book, some
+# 20 s of a worker), the patterns all of it: a 25 MB text dump would hold a worker for an
+# hour, and the names of a book are in its first 500 pages as much as in the rest.
+MAX_MODEL_CHARS = 1_000_000
 WRAPPED_LINE = 60        # a line this long that breaks is prose wrapped, not a field
 _LINE_BREAKS = "trawl_line_breaks"
 
@@ -151,7 +156,7 @@ class NamedRecogniser:
         if language not in MODELS or not any(texts):
             return out
         pieces = [(index, offset, piece) for index, text in enumerate(texts)
-                  for offset, piece in chunks(text) if piece.strip()]
+                  for offset, piece in chunks(text[:MAX_MODEL_CHARS]) if piece.strip()]
         nlp = self.model(language)
         docs = nlp.pipe((piece for _i, _o, piece in pieces), batch_size=BATCH_SIZE)
         for (index, offset, _piece), doc in zip(pieces, docs, strict=True):
