@@ -156,6 +156,51 @@ def test_a_backup_while_serving_keeps_readers_answered(copy_of, tmp_path):
     assert _run("verify", "--backup", str(tmp_path / "bk"), data=copy_of).returncode == 0
 
 
+def test_readers_keep_being_answered_while_a_dataset_is_ingested(copy_of, tmp_path):
+    """Issue #19: ingestion while serving. The server reads the catalog and the index while
+    another process writes them (WAL, the index's commit points): every search is answered,
+    and once the ingestion is done its documents are found without a restart."""
+    from live_server import start_live_server
+
+    from trawl.access.store import AccessStore
+    from trawl.web.app import create_app
+
+    more = tmp_path / "more"
+    more.mkdir()
+    for i in range(300):
+        (more / f"note-{i:03}.txt").write_text(f"Note {i}: the wombat crossed the road.\n")
+    store = AccessStore(DataDir.open(copy_of).access_path)
+    store.add_user("admin", "a long test password 1", is_admin=True)
+    token = store.create_token("admin", "tests")[0]
+    store.close()
+
+    def get(url: str):
+        return urllib.request.urlopen(urllib.request.Request(
+            url, headers={"Authorization": f"Bearer {token}"}))
+
+    answers: list[int] = []
+    with start_live_server(create_app(DataDir.open(copy_of))) as server:
+        stop = threading.Event()
+
+        def read() -> None:
+            while not stop.is_set():
+                with get(f"{server.url}/api/search?q=quokka") as response:
+                    answers.append(response.status)
+
+        reader = threading.Thread(target=read)
+        reader.start()
+        try:
+            made = _run("ingest", str(more), "--dataset", "more", "--quiet", data=copy_of)
+        finally:
+            stop.set()
+            reader.join(timeout=10)
+        with get(f"{server.url}/api/search?q=wombat&limit=1") as response:
+            after = json.loads(response.read())
+    assert made.returncode == 0, made.stderr
+    assert len(answers) >= 5 and set(answers) == {200}
+    assert after["total"] == 300
+
+
 def test_verify_names_every_kind_of_damage(copy_of):
     _run("search", "quokka", data=copy_of, check=True)  # an audit entry to forge
     assert _run("verify", data=copy_of).returncode == 0
