@@ -26,7 +26,6 @@ the report, not counted as survived).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import signal
@@ -36,6 +35,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from benchmarks.report import finish
 
 REPO = Path(__file__).resolve().parents[1]
 DATASET = "crash"
@@ -197,11 +198,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="trawl-crash-") as tmp:
         report = campaign(Path(tmp), args.kills, args.seed, parse_size(args.size), args.notes)
-    print(json.dumps(report, indent=2))
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(report, indent=2))
-    return 0 if report["passed"] else 1
+    return finish(report, args.json)
 
 
 if __name__ == "__main__":

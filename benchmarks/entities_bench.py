@@ -37,6 +37,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -128,7 +129,9 @@ def real_texts() -> dict[str, list[str]]:
     }
 
 
-def extracted_texts(data_dir: Path, dataset: str) -> list[str]:
+def extracted_texts(data_dir: Path, dataset: str,
+                    keep: Callable[[Any], bool] = lambda content: True) -> list[str]:
+    """The extracted texts of the dataset's documents whose content `keep` accepts."""
     from trawl.storage.blobs import BlobStore
     from trawl.storage.catalog import Catalog
 
@@ -140,7 +143,7 @@ def extracted_texts(data_dir: Path, dataset: str) -> list[str]:
         texts = []
         for _doc_id, sha in catalog.iter_documents(ds.id):
             content = catalog.content(sha)
-            if content is not None and content.text_key:
+            if content is not None and content.text_key and keep(content):
                 texts.append(blobs.get_text(content.text_key))
         return texts
     finally:
@@ -166,24 +169,8 @@ def words_per_s(texts: list[str], repeat: int) -> dict[str, Any]:
 def model_texts(data_dir: Path, dataset: str) -> list[str]:
     """The texts of the dataset's English documents that the model reads (not those read
     through their table rows: CSV files, workbooks)."""
-    from trawl.storage.blobs import BlobStore
-    from trawl.storage.catalog import Catalog
-
-    catalog = Catalog(data_dir / "catalog.sqlite", readonly=True)
-    blobs = BlobStore(data_dir / "blobs")
-    try:
-        ds = catalog.dataset(dataset)
-        assert ds is not None
-        texts = []
-        for _doc_id, sha in catalog.iter_documents(ds.id):
-            content = catalog.content(sha)
-            if content is None or not content.text_key or content.language != "en" or \
-                    content.family == "spreadsheet" or content.mime == "text/csv":
-                continue
-            texts.append(blobs.get_text(content.text_key))
-        return texts
-    finally:
-        catalog.close()
+    return extracted_texts(data_dir, dataset, lambda content: content.language == "en"
+                           and content.family != "spreadsheet" and content.mime != "text/csv")
 
 
 def sample(texts: list[str], words: int) -> list[str]:

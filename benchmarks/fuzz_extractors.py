@@ -28,7 +28,6 @@ per second.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import shutil
@@ -38,6 +37,8 @@ import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
+
+from benchmarks.report import finish
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = Path(os.environ.get("TRAWL_TEST_CORPUS", REPO.parent / "shared" / "corpus"))
@@ -201,11 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
-    print(json.dumps(report, indent=2))
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(report, indent=2))
-    return 0 if report["passed"] else 1
+    return finish(report, args.json)
 
 
 if __name__ == "__main__":
