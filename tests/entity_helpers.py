@@ -48,3 +48,14 @@ def find_entity(data_dir: Path, kind: str, key: str, dataset: str = "test"
         return (found[0], store.mentions(found[0].id, limit=10**6)) if found else (None, [])
     finally:
         catalog.close()
+
+
+def write_changing_dump(root: Path) -> Path:
+    """A note whose file the tests change later, a file that stays, and a table: the dump of
+    the tests of a re-run after a file changed. Returns the note."""
+    (root / "a").mkdir(parents=True)
+    note = root / "a" / "note.txt"
+    note.write_text("Reach the old desk at old.desk@example.org or (212) 555-0100.\n")
+    (root / "a" / "stays.txt").write_text("The archive: (212) 555-0100.\n")
+    (root / "people.csv").write_text("Name,Email\nAda,ada@example.org\nBo,bo@example.org\n")
+    return note

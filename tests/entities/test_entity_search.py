@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from entity_helpers import FIVE_SPELLINGS, find_entity
+from entity_helpers import FIVE_SPELLINGS, find_entity, write_changing_dump
 from ingest_helpers import ingest, search, trawl_cli
 
 from trawl.index.base import ENTITY_KINDS, SearchQuery
@@ -126,11 +126,7 @@ def test_reindex_gives_the_same_entries(mixed: Path, tmp_path: Path) -> None:
 
 def test_a_rerun_after_a_file_changed_updates_the_index(tmp_path: Path) -> None:
     source = tmp_path / "source"
-    (source / "a").mkdir(parents=True)
-    note = source / "a" / "note.txt"
-    note.write_text("Reach the old desk at old.desk@example.org or (212) 555-0100.\n")
-    (source / "a" / "stays.txt").write_text("The archive: (212) 555-0100.\n")
-    (source / "people.csv").write_text("Name,Email\nAda,ada@example.org\nBo,bo@example.org\n")
+    note = write_changing_dump(source)
     data = tmp_path / "data"
     ingest(source, data, ocr=False)
     assert len(_found(data, "email:old.desk@example.org")[0]) == 1

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from entity_helpers import FIVE_SPELLINGS, entity_state, find_entity
+from entity_helpers import FIVE_SPELLINGS, entity_state, find_entity, write_changing_dump
 from ingest_helpers import ingest, trawl_cli
 from shared_corpus import REPO, corpus_path
 
@@ -113,10 +113,7 @@ def test_no_entities_then_extract_equals_a_plain_ingest(tmp_path: Path) -> None:
 
 def test_a_changed_file_replaces_its_mentions(tmp_path: Path) -> None:
     source = tmp_path / "source"
-    (source / "a").mkdir(parents=True)
-    note = source / "a" / "note.txt"
-    note.write_text("Reach the old desk at old.desk@example.org or (212) 555-0100.\n")
-    (source / "a" / "stays.txt").write_text("The archive: (212) 555-0100.\n")
+    note = write_changing_dump(source)
     data = tmp_path / "data"
     ingest(source, data, ocr=False)
     assert find_entity(data, "email", "old.desk@example.org")[0] is not None

@@ -332,33 +332,26 @@ class EntityStore:
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
     def _entity_id(self, dataset_id: int, kind: str, key: str, value: str) -> int:
-        cache_key = (dataset_id, kind, key)
-        found = self._entity_ids.get(cache_key)
-        if found is None:
-            row = self.db.execute("SELECT id FROM entities WHERE dataset_id = ? AND kind = ? "
-                                  "AND key = ?", cache_key).fetchone()
-            if row is not None:
-                found = int(row[0])
-            else:
-                cursor = self.db.execute("INSERT INTO entities (dataset_id, kind, key, value) "
-                                         "VALUES (?, ?, ?, ?)", (dataset_id, kind, key, value))
-                found = int(cursor.lastrowid or 0)
-            self._entity_ids[cache_key] = found
-        return found
+        return self._id_of(self._entity_ids, (dataset_id, kind, key),
+                           "SELECT id FROM entities WHERE dataset_id = ? AND kind = ? AND key = ?",
+                           "INSERT INTO entities (dataset_id, kind, key, value) "
+                           "VALUES (?, ?, ?, ?)", (dataset_id, kind, key, value))
 
     def _spelling_id(self, entity_id: int, text: str) -> int:
-        cache_key = (entity_id, text)
-        found = self._spelling_ids.get(cache_key)
+        return self._id_of(self._spelling_ids, (entity_id, text),
+                           "SELECT id FROM entity_spellings WHERE entity_id = ? AND text = ?",
+                           "INSERT INTO entity_spellings (entity_id, text) VALUES (?, ?)",
+                           (entity_id, text))
+
+    def _id_of(self, cache: dict, key: tuple, select: str, insert: str,
+               values: tuple) -> int:
+        """The id of a row found by `key` (cached for the run), inserted when missing."""
+        found = cache.get(key)
         if found is None:
-            row = self.db.execute("SELECT id FROM entity_spellings WHERE entity_id = ? "
-                                  "AND text = ?", cache_key).fetchone()
-            if row is not None:
-                found = int(row[0])
-            else:
-                cursor = self.db.execute("INSERT INTO entity_spellings (entity_id, text) "
-                                         "VALUES (?, ?)", cache_key)
-                found = int(cursor.lastrowid or 0)
-            self._spelling_ids[cache_key] = found
+            row = self.db.execute(select, key).fetchone()
+            found = int(row[0]) if row is not None else \
+                int(self.db.execute(insert, values).lastrowid or 0)
+            cache[key] = found
         return found
 
     def refresh(self, dataset_id: int) -> int:
