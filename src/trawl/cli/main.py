@@ -21,8 +21,8 @@ from trawl.cli import (
     audit_commands,
     backup_commands,
     entity_commands,
-    neardup_commands,
     export_commands,
+    neardup_commands,
     xref_commands,
 )
 from trawl.cli.wording import counted

@@ -255,7 +255,7 @@ class NearDupReader:
         return SourcePair(ds.name, mask(a), mask(b), shared)
 
 
-# -- export -----------------------------------------------------------------------------------------
+# -- export ------------------------------------------------------------------------------------
 CLUSTER_COLUMNS = ("id", "dataset", "size", "sources", "first_date", "title", "path")
 COPY_COLUMNS = ("id", "dataset", "path", "source", "date", "similarity")
 

@@ -414,9 +414,9 @@ class NearDupStore:
         out: list[Copy] = []
         for batch in _batches(list(document_ids)):
             out.extend(Copy(*row) for row in self.db.execute(
-                f"SELECT d.id, d.dataset_id, f.path, f.mtime, c.doc_date, c.title FROM documents d JOIN files f "
-                f"ON f.dataset_id = d.dataset_id AND f.sha256 = d.sha256 JOIN contents c "
-                f"ON c.sha256 = d.sha256 WHERE d.id IN ({_marks(batch)}) "
+                f"SELECT d.id, d.dataset_id, f.path, f.mtime, c.doc_date, c.title "
+                f"FROM documents d JOIN files f ON f.dataset_id = d.dataset_id "
+                f"AND f.sha256 = d.sha256 JOIN contents c ON c.sha256 = d.sha256 WHERE d.id IN ({_marks(batch)}) "
                 f"AND f.status = 'indexed'", batch))
         return sorted(out, key=lambda c: (c.mtime is None, c.mtime or 0, c.path))
 
