@@ -416,8 +416,8 @@ class NearDupStore:
             out.extend(Copy(*row) for row in self.db.execute(
                 f"SELECT d.id, d.dataset_id, f.path, f.mtime, c.doc_date, c.title "
                 f"FROM documents d JOIN files f ON f.dataset_id = d.dataset_id "
-                f"AND f.sha256 = d.sha256 JOIN contents c ON c.sha256 = d.sha256 WHERE d.id IN ({_marks(batch)}) "
-                f"AND f.status = 'indexed'", batch))
+                f"AND f.sha256 = d.sha256 JOIN contents c ON c.sha256 = d.sha256 "
+                f"WHERE d.id IN ({_marks(batch)}) AND f.status = 'indexed'", batch))
         return sorted(out, key=lambda c: (c.mtime is None, c.mtime or 0, c.path))
 
     def shared_between(self, dataset_id: int, a: str, b: str, limit: int = 1000
