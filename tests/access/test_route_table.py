@@ -41,7 +41,8 @@ OTHER_METHODS = {
 PUBLIC_STATIC = {"/login", "/openapi.json", "/docs", "/redoc", "/docs/oauth2-redirect"}
 
 
-DISTINCT = ("doc_id", "table_id", "entity_id", "job_id", "name", "path", "folder")
+DISTINCT = ("doc_id", "table_id", "entity_id", "job_id", "cluster_id", "name", "path",
+            "folder")
 # Routes that serve one kind of document: the private dataset's document of that kind.
 DOCUMENT_OF_KIND = {
     "/documents/{doc_id}/frame": "media/secret-page.html",
@@ -49,7 +50,8 @@ DOCUMENT_OF_KIND = {
     "/documents/{doc_id}/pages/{page}.png": "media/secret-bulletin.pdf",
 }
 # Required query parameters, by name: the value the probe gives them.
-QUERY_PROBES = {"name": "people"}
+# `a`, `b`: two sources (top folders) of a dataset, those the private bulletin is in.
+QUERY_PROBES = {"name": "people", "a": "reposted", "b": "bulletins"}
 
 
 def routes(app) -> Iterator[tuple[str, str]]:
@@ -90,6 +92,7 @@ def probes(archive, notes, tables) -> dict[str, tuple[str, str]]:
     catalog = Catalog(archive.catalog_path, readonly=True)
     secret_id = catalog.dataset(SECRET).id
     entity = _an_entity(catalog, secret_id)
+    cluster = _a_cluster(catalog, secret_id)
     catalog.close()
     job = _a_job(archive)
     return {
@@ -102,6 +105,7 @@ def probes(archive, notes, tables) -> dict[str, tuple[str, str]]:
         "folder": ("notes", "notes"),
         "entity_id": (str(entity), "987654321"),
         "job_id": (str(job), "987654321"),
+        "cluster_id": (str(cluster), "987654321"),
     }
 
 
@@ -133,6 +137,14 @@ def _an_entity(catalog: Catalog, dataset_id: int) -> int:
 
     found = EntityStore(catalog).entities(dataset_id, kind="email", limit=1)
     assert found, "the private dataset's note names an e-mail address: it is an entity"
+    return found[0].id
+
+
+def _a_cluster(catalog: Catalog, dataset_id: int) -> int:
+    from trawl.storage.neardup import NearDupStore
+
+    found = NearDupStore(catalog).clusters(dataset_id, limit=1)
+    assert found, "the private bulletin is re-posted in a second folder: it is a cluster"
     return found[0].id
 
 

@@ -9,6 +9,7 @@ import dataclasses
 import math
 from datetime import UTC, datetime
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -20,7 +21,7 @@ from trawl.paths import folder_of
 from trawl.search.service import Archive, DocumentView
 from trawl.storage import browse
 from trawl.storage.entities import Entity
-from trawl.web import documents, failure_codes
+from trawl.web import documents, failure_codes, neardup
 from trawl.web.api import audit_search, hit_url, run_search
 from trawl.web.auth import audit, reader
 from trawl.web.entities import document_marks, marked_text
@@ -243,7 +244,12 @@ def _document_context(archive: Archive, view: DocumentView, q: str,
         preview = "frame"
     name = view.path.rsplit("/", 1)[-1]
     ocr_pages = _ocr_pages(c.metadata)
+    near = neardup.also_in(archive, view)
     return {
+        "near": near,
+        "near_cluster_url": neardup.cluster_url(ds.name, near.cluster.id)
+        if near and near.cluster.id is not None else None,
+        "near_api_url": f"/api/documents/{quote(view.id, safe='')}/similar",
         "view": view,
         "doc": c,
         # Pages whose text was read by OCR -> mean word confidence (an image's text is 1).
