@@ -4,6 +4,7 @@ aerodynamics) laid out the ways dumps copy a bulletin, and the state of the stor
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import fitz  # PyMuPDF
@@ -112,3 +113,30 @@ def read_so_far(data_dir: Path) -> int:
             catalog.close()
     except Exception:  # the tables may not be there yet
         return 0
+
+
+COPIES = {"ncric/files/bulletin.pdf", "jric/DDF/bulletin.pdf", "memiac/saved/bulletin.pdf",
+          "dediac/docs/bulletin.docx", "arictexas/mail/bulletin.txt"}
+
+
+def write_bulletin_dump(root: Path) -> None:
+    """One bulletin (two real abstracts as its body) in five agencies, four ways, and once
+    more as page 2 of a three-page report; other abstracts on the same topic elsewhere."""
+    texts = abstracts()
+    body = texts[0] + "\n" + texts[1]
+    original = bulletin(body, "Northern California Regional Intelligence Center",
+                        "2020-06-01")
+    write_pdf(root / "ncric/files/bulletin.pdf", [original])
+    (root / "jric/DDF").mkdir(parents=True)
+    shutil.copy(root / "ncric/files/bulletin.pdf", root / "jric/DDF/bulletin.pdf")
+    resave_pdf(root / "ncric/files/bulletin.pdf", root / "memiac/saved/bulletin.pdf")
+    write_docx(root / "dediac/docs/bulletin.docx", original)
+    (root / "arictexas/mail").mkdir(parents=True)
+    (root / "arictexas/mail/bulletin.txt").write_text(
+        bulletin(body, "Austin Regional Intelligence Center", "2020-06-09"))
+    write_pdf(root / "arictexas/reports/weekly.pdf", [texts[5] + " " + texts[6], original,
+                                                      texts[7] + " " + texts[8]])
+    for i in range(2, 5):  # same topic, other texts, same header
+        write_pdf(root / f"ncric/files/other-{i}.pdf", [bulletin(
+            texts[i * 10] + "\n" + texts[i * 10 + 1],
+            "Northern California Regional Intelligence Center", "2020-06-01")])

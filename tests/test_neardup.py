@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ingest_helpers import cli_json, ingest, trawl_cli
 from neardup_helpers import (
+    COPIES,
     abstracts,
     bulletin,
     clusters_by_path,
@@ -25,9 +26,7 @@ from neardup_helpers import (
     neardup_state,
     read_so_far,
     reader,
-    resave_pdf,
-    write_docx,
-    write_pdf,
+    write_bulletin_dump,
 )
 from shared_corpus import REPO, corpus_path
 
@@ -37,36 +36,10 @@ if str(REPO) not in sys.path:
 from benchmarks.corpus import generate, manifest_path  # noqa: E402
 from benchmarks.neardup_bench import document_shingles, exact_sample, truth_scores  # noqa: E402
 
-COPIES = {"ncric/files/bulletin.pdf", "jric/DDF/bulletin.pdf", "memiac/saved/bulletin.pdf",
-          "dediac/docs/bulletin.docx", "arictexas/mail/bulletin.txt"}
-
-
-def _dump(root: Path) -> None:
-    """One bulletin (two real abstracts as its body) in five agencies, four ways, and once
-    more as page 2 of a three-page report; other abstracts on the same topic elsewhere."""
-    texts = abstracts()
-    body = texts[0] + "\n" + texts[1]
-    original = bulletin(body, "Northern California Regional Intelligence Center",
-                        "2020-06-01")
-    write_pdf(root / "ncric/files/bulletin.pdf", [original])
-    (root / "jric/DDF").mkdir(parents=True)
-    shutil.copy(root / "ncric/files/bulletin.pdf", root / "jric/DDF/bulletin.pdf")
-    resave_pdf(root / "ncric/files/bulletin.pdf", root / "memiac/saved/bulletin.pdf")
-    write_docx(root / "dediac/docs/bulletin.docx", original)
-    (root / "arictexas/mail").mkdir(parents=True)
-    (root / "arictexas/mail/bulletin.txt").write_text(
-        bulletin(body, "Austin Regional Intelligence Center", "2020-06-09"))
-    write_pdf(root / "arictexas/reports/weekly.pdf", [texts[5] + " " + texts[6], original,
-                                                      texts[7] + " " + texts[8]])
-    for i in range(2, 5):  # same topic, other texts, same header
-        write_pdf(root / f"ncric/files/other-{i}.pdf", [bulletin(
-            texts[i * 10] + "\n" + texts[i * 10 + 1],
-            "Northern California Regional Intelligence Center", "2020-06-01")])
-
 
 def test_copies_made_the_ways_dumps_make_them_are_one_cluster(tmp_path: Path) -> None:
     root, data = tmp_path / "dump", tmp_path / "data"
-    _dump(root)
+    write_bulletin_dump(root)
     ingest(root, data, ocr=False, entities=False)
     clusters = clusters_by_path(data)
     assert COPIES in clusters  # the exact copy is the same document at two paths
@@ -93,7 +66,7 @@ def test_copies_made_the_ways_dumps_make_them_are_one_cluster(tmp_path: Path) ->
 
 def test_no_neardup_then_trawl_neardup_equals_a_plain_ingest(tmp_path: Path) -> None:
     root = tmp_path / "dump"
-    _dump(root)
+    write_bulletin_dump(root)
     plain, later = tmp_path / "plain", tmp_path / "later"
     ingest(root, plain, ocr=False, entities=False)
     ingest(root, later, ocr=False, entities=False, neardup=False)
@@ -107,7 +80,7 @@ def test_no_neardup_then_trawl_neardup_equals_a_plain_ingest(tmp_path: Path) -> 
 
 def test_a_new_copy_joins_its_cluster_and_a_changed_one_leaves_it(tmp_path: Path) -> None:
     root, data = tmp_path / "dump", tmp_path / "data"
-    _dump(root)
+    write_bulletin_dump(root)
     ingest(root, data, ocr=False, entities=False)
     before = reader(data)
     try:
@@ -205,7 +178,7 @@ def test_kill_9_during_the_stage_then_resume_equals_an_uninterrupted_run(tmp_pat
 
 def test_a_threshold_is_checked_and_remembered(tmp_path: Path) -> None:
     root, data = tmp_path / "dump", tmp_path / "data"
-    _dump(root)
+    write_bulletin_dump(root)
     ingest(root, data, ocr=False, entities=False, neardup=False)
     refused = trawl_cli("neardup", "--dataset", "test", "--neardup-threshold", "0.2",
                         data_dir=data, check=False)
