@@ -203,6 +203,12 @@ def truth_scores(data_dir: Path, manifest: dict[str, Any], sets: dict[str, froze
     out = scored(found, truth)
     out["recall_at_threshold"] = scored(found, close)["recall"]
     out["pairs_at_threshold"] = len(close)
+    exact = sorted(jaccard(sets[a], sets[b]) for a, b in truth if a in sets and b in sets)
+    if exact:  # how far apart the generator's variants are
+        out["truth_jaccard"] = {"min": round(exact[0], 3),
+                                "median": round(exact[len(exact) // 2], 3),
+                                **{f">={t}": round(sum(j >= t for j in exact) / len(exact), 3)
+                                   for t in (0.5, 0.6, 0.7, 0.8)}}
     return out
 
 
