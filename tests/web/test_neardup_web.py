@@ -90,3 +90,9 @@ def test_the_similar_api(client, data: Path) -> None:
     assert set(body["cluster"]) == {"id", "size", "sources"}
     assert {n["path"] for n in body["near_duplicates"]} == \
         (COPIES | {"vfc/<em>bold.txt"}) - {"jric/DDF/bulletin.pdf"}
+
+
+def test_search_hits_say_how_many_copies(client) -> None:
+    page = client.get("/", params={"q": "slipstream", "dataset": "test"})
+    assert page.status_code == 200
+    assert "6 copies · 6 sources" in page.text

@@ -203,6 +203,11 @@ class NearDupReader:
                         "other_page": other_page, "similarity": round(sim, 3)})
         return out
 
+    def hit_clusters(self, document_ids: Iterable[str]) -> dict[str, Cluster]:
+        """The clusters of search hits (documents the caller was given by a scoped search:
+        their datasets are readable, so the stage's counts of their dataset are theirs)."""
+        return self.store.clusters_of(list(document_ids))
+
     # -- clusters of a dataset ------------------------------------------------------------------
     def clusters(self, dataset: str, min_sources: int = 0, limit: int = 50,
                  offset: int = 0) -> list[ClusterSummary]:

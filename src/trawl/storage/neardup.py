@@ -394,6 +394,19 @@ class NearDupStore:
         return dict(self.db.execute("SELECT document_id, cluster_id FROM neardup_members "
                                     "WHERE dataset_id = ?", (dataset_id,)).fetchall())
 
+    def clusters_of(self, document_ids: Sequence[str]) -> dict[str, Cluster]:
+        """The cluster of each of these documents that has one (for search hits)."""
+        out: dict[str, Cluster] = {}
+        if not self.present:
+            return out
+        for batch in _batches(list(document_ids)):
+            for row in self.db.execute(
+                    f"SELECT m.document_id, c.id, c.dataset_id, c.documents, c.copies, "
+                    f"c.sources, c.first_seen FROM neardup_members m JOIN neardup_clusters c "
+                    f"ON c.id = m.cluster_id WHERE m.document_id IN ({_marks(batch)})", batch):
+                out[row[0]] = Cluster(*row[1:])
+        return out
+
     def members(self, cluster_id: int) -> list[str]:
         return [r[0] for r in self.db.execute(
             "SELECT document_id FROM neardup_members WHERE cluster_id = ? ORDER BY document_id",

@@ -18,6 +18,7 @@ from trawl.errors import UNKNOWN, NotFound
 from trawl.index.base import UNKNOWN_YEAR, EntityFacet, IndexHit, QueryError
 from trawl.index.query_syntax import query_problems
 from trawl.paths import folder_of
+from trawl.search.neardup import NearDupReader
 from trawl.search.service import Archive, DocumentView
 from trawl.storage import browse
 from trawl.storage.entities import Entity
@@ -75,7 +76,7 @@ def search_page(request: Request) -> HTMLResponse:
         "error": None,
         "result": result,
         "problems": query_problems(result.warnings),
-        "hits": [_hit_view(h, params.q) for h in result.hits],
+        "hits": _with_clusters(archive, [_hit_view(h, params.q) for h in result.hits]),
         "facets": _facet_views(params, result.facets),
         "entity_facets": _entity_facet_views(params, result.entity_facets),
         "active": _active_filters(params, archive.entities_named(
@@ -109,6 +110,17 @@ def _hit_view(hit: IndexHit, q: str) -> dict[str, Any]:
         "snippet": snippet_html(hit.snippet),
         "also": [(p, hit_url(hit, q, p)) for p in hit.pages[1:]],
     }
+
+
+def _with_clusters(archive: Archive, hits: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each document hit with its cluster of near-copies, when it has one (its size)."""
+    clusters = NearDupReader(archive).hit_clusters(
+        h["hit"].id for h in hits if h["hit"].record != "row")
+    for h in hits:
+        cluster = clusters.get(h["hit"].id)
+        h["cluster"] = cluster
+        h["cluster_url"] = neardup.cluster_url(h["hit"].dataset, cluster.id) if cluster else None
+    return hits
 
 
 def _facet_views(params: SearchParams,
