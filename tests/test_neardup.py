@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from ingest_helpers import cli_json, ingest, trawl_cli
+from ingest_helpers import cli_json, ingest, search, trawl_cli
 from neardup_helpers import (
     COPIES,
     abstracts,
@@ -106,6 +106,10 @@ def test_a_new_copy_joins_its_cluster_and_a_changed_one_leaves_it(tmp_path: Path
     clusters = clusters_by_path(data)
     assert COPIES - {"arictexas/mail/bulletin.txt"} | {"vfc/late/bulletin.txt"} in clusters
     assert not any("arictexas/mail/bulletin.txt" in c for c in clusters)
+    # The index entries carry the clusters as they are now (search collapses on them).
+    in_index = {h.path: h.cluster for h in search(data, "*", limit=50).hits}
+    assert in_index["vfc/late/bulletin.txt"] == cluster_id
+    assert in_index["arictexas/mail/bulletin.txt"] is None
 
 
 def test_the_same_text_in_two_office_formats_is_a_near_copy(tmp_path: Path) -> None:

@@ -86,6 +86,8 @@ class IndexDocument:
     view: str = "full"
     # The entities it mentions: kind -> entity ids (catalog ids, storage/entities.py).
     entities: dict[str, list[int]] = field(default_factory=dict)
+    # Its cluster of near-copies (storage/neardup.py), if any: searches collapse on it.
+    cluster: int | None = None
 
 
 @dataclass
@@ -123,6 +125,9 @@ class SearchQuery:
     facets: tuple[str, ...] = ()
     facet_size: int = 20
     pages_per_hit: int = 3
+    # One hit per cluster of near-copies (the best of its matching documents); `total`
+    # then counts hits so collapsed (tantivy_backend.py).
+    collapse: bool = False
 
 
 @dataclass
@@ -157,6 +162,8 @@ class IndexHit:
     record: str = "document"                      # document | row
     table_id: int | None = None                   # a row's table and number in it
     row: int | None = None
+    cluster: int | None = None                    # its cluster of near-copies, if any
+    cluster_matches: int = 0                      # collapsed: its cluster's matching docs
 
 
 @dataclass
@@ -182,6 +189,8 @@ class IndexResult:
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     relaxed: bool = False   # no document had every word: results match some of them
+    # A collapsed search: the documents that match (`total` counts one per cluster).
+    documents: int | None = None
     entity_facets: dict[str, list[EntityFacet]] = field(default_factory=dict)
 
 
