@@ -58,6 +58,12 @@ def test_copies_made_the_ways_dumps_make_them_are_one_cluster(tmp_path: Path) ->
     # The bulletin inside the bigger report: found by its page, not clustered with it.
     assert [(p["page"], p["path"], p["other_page"]) for p in found["pages"]] == [
         (0, "arictexas/reports/weekly.pdf", 2)]
+    # More like this: by words, not the copies. The report holding the bulletin comes first,
+    # then other texts on the topic (same header, other abstracts).
+    similar = [s["path"] for s in found["similar"]]
+    assert similar[0] == "arictexas/reports/weekly.pdf"
+    assert not set(similar) & COPIES
+    assert {f"ncric/files/other-{i}.pdf" for i in range(2, 5)} <= set(similar)
     listed = cli_json("clusters", "--dataset", "test", "--min-sources", "5", data_dir=data)
     assert [c["size"] for c in listed["clusters"]] == [5]
     csv_out = trawl_cli("clusters", "--dataset", "test", "--csv", data_dir=data).stdout

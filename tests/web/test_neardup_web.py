@@ -48,6 +48,7 @@ def test_a_document_page_says_where_else_it_is(client, data: Path) -> None:
         assert path in page.text
     assert "&lt;em&gt;bold.txt" in page.text and "<em>bold" not in page.text
     assert "arictexas/reports/weekly.pdf" in page.text  # the page inside the report
+    assert "More like this" in page.text and "other-2.pdf" in page.text
     french = client.get(f"/documents/{doc_id(data, 'ncric/files/bulletin.pdf')}",
                         headers={"Accept-Language": "fr"})
     assert "Aussi dans 5 sources" in french.text

@@ -13,9 +13,11 @@ Only one process may write (Tantivy holds a lock); searchers reload on each quer
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 import unicodedata
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -53,6 +55,10 @@ SNIPPET_CHARS = 240
 EARLIEST = datetime(1678, 1, 1, tzinfo=UTC)
 LATEST = datetime(2262, 1, 1, tzinfo=UTC)
 MAX_QUERY_CHARS = 2000
+# "More like this": the terms of a document's text that make its query, and how much of
+# the text is read for them.
+MLT_TERMS = 25
+MLT_CHARS = 100_000
 
 
 # Bump when the schema or an analyzer changes: an index built otherwise must be rebuilt
@@ -315,6 +321,42 @@ class TantivyIndex:
         hits = [self._hit(searcher, text_query, score, address, query)
                 for score, address in found.hits[:max(query.limit, 0)]]
         return IndexResult(found.count, hits, facets, warnings, relaxed)
+
+    def more_like(self, text: str, language: str | None, exclude: list[str],
+                  query: SearchQuery) -> list[IndexHit]:
+        """The documents most like `text` by the index's own term statistics: the
+        `MLT_TERMS` stems of the text (in its language's stemmed field) of highest tf-idf,
+        each in at least two documents, as one optional-terms query ranked by BM25, within
+        the filters of `query` (its views: the datasets the caller reads, each in its view),
+        leaving out the ids `exclude` (the document itself, its near-copies). Tantivy's own
+        MoreLikeThis query panics on an index with deleted entries (document frequencies
+        above the live count), which every re-indexed document leaves."""
+        searcher = self._searcher()
+        field = analysis.stemmed_field("text", analysis.document_language(language))
+        counts = Counter(t for t in analysis.stems(text[:MLT_CHARS],
+                                                   analysis.document_language(language))
+                         if len(t) >= 3 and not t.isdigit())
+        total = max(searcher.num_docs, 1)
+        weights = []
+        for term, tf in counts.most_common(MLT_TERMS * 8):
+            df = searcher.doc_freq(field, term)
+            if df >= 2:  # in one document only: a name or a typo, not what it is about
+                weights.append((tf * math.log(1 + total / df), term))
+        weights = sorted(weights, reverse=True)[:MLT_TERMS]
+        if not weights:
+            return []
+        best = weights[0][0]
+        like = Query.boolean_query([
+            (Occur.Should, Query.boost_query(Query.term_query(self.schema, field, term),
+                                             weight / best)) for weight, term in weights])
+        clauses = [(Occur.Must, like), (Occur.Must, self._filters(query))]
+        ids = [i for doc_id in exclude for i in (doc_id, doc_id + REDACTED_SUFFIX)]
+        if ids:
+            clauses.append((Occur.MustNot, self._any_of("id", ids)))
+        found = searcher.search(Query.boolean_query(clauses), limit=max(query.limit, 1),
+                                count=False)
+        return [self._hit(searcher, None, score, address, query)
+                for score, address in found.hits[:query.limit]]
 
     def _collapsed(self, searcher: tantivy.Searcher, full: Query, text_query: Query | None,
                    query: SearchQuery, kwargs: dict, facets: dict[str, list[tuple[str, int]]],

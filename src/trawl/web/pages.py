@@ -264,9 +264,10 @@ def _document_context(archive: Archive, view: DocumentView, q: str,
         preview = "frame"
     name = view.path.rsplit("/", 1)[-1]
     ocr_pages = _ocr_pages(c.metadata)
-    near = neardup.also_in(archive, view)
+    near, more_like = neardup.for_page(archive, view)
     return {
         "near": near,
+        "more_like": more_like,
         "near_cluster_url": neardup.cluster_url(ds.name, near.cluster.id)
         if near and near.cluster.id is not None else None,
         "near_api_url": f"/api/documents/{quote(view.id, safe='')}/similar",
