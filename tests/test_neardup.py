@@ -198,3 +198,37 @@ def test_a_threshold_is_checked_and_remembered(tmp_path: Path) -> None:
     assert COPIES - {"arictexas/mail/bulletin.txt"} in strict  # the same text, any bytes
     assert not any("arictexas/mail/bulletin.txt" in c for c in strict)  # re-headed: 0.9
     assert doc_id(data, "ncric/files/bulletin.pdf")
+
+
+def test_a_scan_of_the_bulletin_and_an_email_quoting_it_are_near_copies(tmp_path: Path
+                                                                      ) -> None:
+    """The bulletin's page rendered to an image and put in a PDF with no text layer (read by
+    OCR), and a forwarded e-mail quoting it with "> ", find the typed PDF."""
+    import fitz
+
+    root, data = tmp_path / "dump", tmp_path / "data"
+    write_bulletin_dump(root)
+    typed = fitz.open(root / "ncric/files/bulletin.pdf")
+    image = typed[0].get_pixmap(dpi=300, colorspace=fitz.csGRAY).tobytes("png")
+    typed.close()
+    scan = fitz.open()
+    page = scan.new_page()
+    page.insert_image(page.rect, stream=image)
+    (root / "vfc/scans").mkdir(parents=True)
+    scan.save(root / "vfc/scans/bulletin-scan.pdf")
+    scan.close()
+    texts = abstracts()
+    quoted = "\n".join(f"> {line}" for line in bulletin(
+        texts[0] + "\n" + texts[1], "Northern California Regional Intelligence Center",
+        "2020-06-01").splitlines())
+    (root / "mwfc/mail").mkdir(parents=True)
+    (root / "mwfc/mail/fwd.eml").write_text(
+        "From: Analyst <analyst@mwfc.example>\nTo: desk@mwfc.example\n"
+        "Subject: FW: Intelligence Bulletin\nDate: Tue, 2 Jun 2020 09:00:00 +0000\n\n"
+        f"For awareness, see below.\n\n-----Original Message-----\n{quoted}\n")
+    ingest(root, data, entities=False)  # OCR on
+    found = cli_json("similar", "ncric/files/bulletin.pdf", "--dataset", "test",
+                     data_dir=data)
+    near = {n["path"]: n["similarity"] for n in found["near_duplicates"]}
+    assert near["mwfc/mail/fwd.eml"] >= 0.8, near
+    assert near["vfc/scans/bulletin-scan.pdf"] >= 0.8, near
