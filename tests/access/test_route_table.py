@@ -131,7 +131,7 @@ def _document(archive, path: str) -> str:
 def _an_entity(catalog: Catalog, dataset_id: int) -> int:
     from trawl.storage.entities import EntityStore
 
-    found = EntityStore(catalog).entities(dataset_id, kind="email", limit=1)
+    found = EntityStore(catalog).listing(dataset_id, ["email"], limit=1)
     assert found, "the private dataset's note names an e-mail address: it is an entity"
     return found[0].id
 

@@ -43,6 +43,7 @@ KINDS: tuple[str, ...] = ("email", "phone", "url", "domain", "ip", "handle", "pe
                           "place")
 # The dataset setting (catalog dataset_settings) that holds a dataset's phone region.
 PHONE_REGION_SETTING = "phone_region"
+DEFAULT_PHONE_REGION = "US"       # the recognisers' default too (derive/entities/phones.py)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS entities (
@@ -220,6 +221,7 @@ class EntityStore:
     """The entity tables of one catalog, on its connection and in its transactions."""
 
     def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
         self.db = catalog.db
         self.readonly = catalog.readonly
         if not self.readonly:
@@ -402,27 +404,21 @@ class EntityStore:
         return self.count(dataset_id)
 
     # -- reading --------------------------------------------------------------------------------
+    def phone_region(self, dataset_id: int) -> str:
+        """The region of the dataset's phone numbers written without +country code: the one
+        given (`trawl ingest --phone-region`), else US."""
+        return self.catalog.dataset_settings(dataset_id).get(PHONE_REGION_SETTING,
+                                                             DEFAULT_PHONE_REGION)
+
+    def set_phone_region(self, dataset_id: int, region: str) -> None:
+        self.catalog.set_dataset_setting(dataset_id, PHONE_REGION_SETTING, region)
+        self.catalog.commit()
+
     def count(self, dataset_id: int) -> int:
         if not self.present:
             return 0
         return self.db.execute("SELECT COUNT(*) FROM entities WHERE dataset_id = ?",
                                (dataset_id,)).fetchone()[0]
-
-    def entities(self, dataset_id: int, kind: str | None = None, min_sources: int = 0,
-                 limit: int = 100, offset: int = 0) -> list[Entity]:
-        """The dataset's entities, those in the most sources first (then the most
-        documents and rows, then by value)."""
-        if not self.present:
-            return []
-        sql, args = "SELECT * FROM entities WHERE dataset_id = ?", [dataset_id]
-        if kind is not None:
-            sql += " AND kind = ?"
-            args.append(kind)
-        if min_sources > 0:
-            sql += " AND sources >= ?"
-            args.append(min_sources)
-        sql += " ORDER BY sources DESC, documents + rows DESC, value, id LIMIT ? OFFSET ?"
-        return self._with_spellings(self.db.execute(sql, (*args, limit, offset)).fetchall())
 
     def entity(self, dataset_id: int, entity_id: int) -> Entity | None:
         if not self.present:
@@ -518,30 +514,39 @@ class EntityStore:
                                 (entity_id,)).fetchone()
         return found[0] if found else None
 
-    def listing(self, dataset_id: int, kinds: Sequence[str], sort: str = "sources",
-                search: str = "", limit: int = 50, offset: int = 0) -> list[Entity]:
-        """A page of the dataset's entities of `kinds`, in the order `sort` names
-        (LISTING_ORDERS); `search`: a piece of the value or of a spelling, in any case."""
-        if not self.present or not kinds:
+    def listing(self, dataset_id: int, kinds: Sequence[str] | None = None,
+                sort: str = "sources", search: str = "", limit: int = 50, offset: int = 0,
+                min_sources: int = 0) -> list[Entity]:
+        """A page of the dataset's entities of `kinds` (None: every kind), in the order
+        `sort` names (LISTING_ORDERS); `search`: a piece of the value or of a spelling, in
+        any case; `min_sources`: only those found in at least that many sources."""
+        if not self.present or (kinds is not None and not kinds):
             return []
-        where, args = self._listing_filter(dataset_id, kinds, search)
+        where, args = self._listing_filter(dataset_id, kinds, search, min_sources)
         rows = self.db.execute(
             f"SELECT * FROM entities e WHERE {where} ORDER BY {LISTING_ORDERS[sort]} "
             "LIMIT ? OFFSET ?", (*args, limit, offset)).fetchall()
         return self._with_spellings(rows)
 
-    def listing_count(self, dataset_id: int, kinds: Sequence[str], search: str = "") -> int:
-        if not self.present or not kinds:
+    def listing_count(self, dataset_id: int, kinds: Sequence[str] | None = None,
+                      search: str = "", min_sources: int = 0) -> int:
+        if not self.present or (kinds is not None and not kinds):
             return 0
-        where, args = self._listing_filter(dataset_id, kinds, search)
+        where, args = self._listing_filter(dataset_id, kinds, search, min_sources)
         return self.db.execute(f"SELECT COUNT(*) FROM entities e WHERE {where}",
                                args).fetchone()[0]
 
     @staticmethod
-    def _listing_filter(dataset_id: int, kinds: Sequence[str], search: str
-                        ) -> tuple[str, list[Any]]:
-        where = f"e.dataset_id = ? AND e.kind IN ({', '.join('?' * len(kinds))})"
-        args: list[Any] = [dataset_id, *kinds]
+    def _listing_filter(dataset_id: int, kinds: Sequence[str] | None, search: str,
+                        min_sources: int) -> tuple[str, list[Any]]:
+        where = "e.dataset_id = ?"
+        args: list[Any] = [dataset_id]
+        if kinds is not None:
+            where += f" AND e.kind IN ({', '.join('?' * len(kinds))})"
+            args += list(kinds)
+        if min_sources > 0:
+            where += " AND e.sources >= ?"
+            args.append(min_sources)
         if search:
             pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%") \
                 .replace("_", "\\_") + "%"
