@@ -275,3 +275,20 @@ def test_reader_gives_messages_in_order(mail: Path) -> None:
         assert reader.thread_of(detail.messages[0].view) == summary.id
     finally:
         archive.close()
+
+
+# -- search without quotes ------------------------------------------------------------------------
+def test_a_phrase_matches_the_message_that_first_wrote_it(mail: Path) -> None:
+    from ingest_helpers import search
+
+    phrase = '"trying to get my head around it"'
+    everywhere = {h.path for h in search(mail, phrase).hits}
+    assert len(everywhere) == 2
+    (first,) = search(mail, phrase, no_quotes=True).hits
+    assert first.path.endswith("00003-Feature-Generators.eml")
+    words = search(mail, "PreviousMapFeatureGenerator remebers", no_quotes=True).hits
+    assert [h.path[-30:] for h in words] == ["00001-Re-Feature-Generators.eml"[-30:]]
+    # What is no message, or quotes nothing, is searched as always.
+    assert {h.path for h in search(mail, "\"Check your email address for Ken\"",
+                                   no_quotes=True).hits} == {
+        h.path for h in search(mail, "\"Check your email address for Ken\"").hits} != set()

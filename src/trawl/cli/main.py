@@ -163,6 +163,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "repeatable: each one must be mentioned)")
     p.add_argument("--facets", action="store_true",
                    help="also print the entities the results mention most, by kind")
+    p.add_argument("--no-quotes", action="store_true",
+                   help="e-mail messages match by what they wrote, not by what they quote "
+                        "of earlier messages")
     p.add_argument("--json", action="store_true", help="print JSON")
 
     p = command("show", cmd_show, "Show one document, by id or by path.")
@@ -454,6 +457,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     result = archive.search(SearchQuery(text=args.query, datasets=args.dataset,
                                         filters=filters, sort=args.sort, offset=args.offset,
                                         limit=args.limit, record=record,
+                                        no_quotes=args.no_quotes,
                                         facets=ENTITY_KINDS if args.facets else ()))
     _audit_search(data, args.query, {**({"dataset": args.dataset} if args.dataset else {}),
                                      **filters}, record, result.total)
