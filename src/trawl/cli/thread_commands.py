@@ -17,7 +17,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from trawl.cli.entity_commands import _audit, _positive
+from trawl.cli.entity_commands import _audit, _positive, stage_command
 from trawl.cli.groups import Command
 from trawl.cli.wording import counted
 from trawl.errors import BadRequest
@@ -35,16 +35,9 @@ def register(command: Command, run: Runner, run_options: Callable[[Any], None]) 
                    help="only the threads this e-mail address wrote or received in")
     p.add_argument("--limit", type=_positive, default=50, help="at most N (default 50)")
     p.add_argument("--json", action="store_true", help="print JSON")
-    nested = p.add_subparsers(title="threads commands", metavar="COMMAND")
-    help_text = ("Thread a dataset's messages now (after `trawl ingest --no-threads`); "
-                 "resumable, and only the new messages are read.")
-    b = nested.add_parser("build", help=help_text, description=help_text)
-    b.add_argument("--data-dir", default=argparse.SUPPRESS,
-                   help="where Trawl keeps its data (env TRAWL_DATA, default ./trawl-data)")
-    b.add_argument("--dataset", required=True)
-    run_options(b)
-    b.set_defaults(handler=lambda args: run(args, lambda ingester: ingester.run_threads(),
-                                            reads_files=False))
+    stage_command(p, "build", "Thread a dataset's messages now (after `trawl ingest "
+                  "--no-threads`); resumable, and only the new messages are read.", run,
+                  run_options, lambda ingester: ingester.run_threads())
 
     p = command("thread", cmd_thread, "One e-mail thread: its messages in order, each with "
                 "its sender, recipients, date, attachments and quoted parts.")
