@@ -63,6 +63,8 @@ _PREFIX = re.compile(
     re.IGNORECASE)
 _SPACE = re.compile(r"\s+")
 _MESSAGE_ID = re.compile(r"[^<>\s]+")
+_ANGLED = re.compile(r"<([^<>\s,;]+@[^<>\s,;]+)>\s*$")   # Name <a@b>
+_BARE = re.compile(r"[^<>\s,;\"']+@[^<>\s,;\"']+")         # a@b
 
 
 @dataclass
@@ -121,14 +123,25 @@ def normalise_subject(subject: str) -> tuple[str, bool]:
 
 
 def addresses(value: object) -> list[str]:
-    """The e-mail addresses of a header value ('Name <a@b>' strings, or lists of them),
-    lower-cased; names without an address are left out (they say nothing certain)."""
+    """The e-mail addresses of a header value ('Name <a@b>' strings, or lists of them, as
+    the extractors record them), lower-cased; names without an address are left out (they
+    say nothing certain). The two usual forms are read by pattern (the standard parser was
+    half of the stage's time); anything else goes through `getaddresses`."""
     values = value if isinstance(value, list) else [value] if value else []
-    out = []
-    for _name, address in getaddresses([str(v) for v in values]):
-        address = address.strip().strip("'\"").lower()
-        if "@" in address and address not in out:
-            out.append(address)
+    out: list[str] = []
+    for item in values:
+        text = str(item).strip()
+        angled = _ANGLED.search(text)
+        if angled:
+            found = [angled.group(1)]
+        elif _BARE.fullmatch(text):
+            found = [text]
+        else:
+            found = [address for _name, address in getaddresses([text])]
+        for address in found:
+            address = address.strip().strip("'\"").lower()
+            if "@" in address and address not in out:
+                out.append(address)
     return out
 
 
