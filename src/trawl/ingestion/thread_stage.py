@@ -83,8 +83,9 @@ class ThreadStage:
         return self.summary
 
     def _loop(self, progress: Progress) -> None:
-        last_commit, committed = time.monotonic(), 0
-        while batch := self.store.pending(self.dataset.id, BATCH):
+        last_commit, committed, after = time.monotonic(), 0, ""
+        while batch := self.store.pending(self.dataset.id, BATCH, after):
+            after = batch[-1].document_id
             for pending in batch:
                 self._thread(pending)
                 self.counters.done += 1

@@ -140,8 +140,10 @@ class ThreadStore:
                                "AND name = 'threads'").fetchone() is not None
 
     # -- what is left to read -------------------------------------------------------------------
-    def pending(self, dataset_id: int, limit: int = 1000) -> list[PendingMessage]:
-        """Documents of the email family not read by the stage yet, in id order."""
+    def pending(self, dataset_id: int, limit: int = 1000,
+                after: str = "") -> list[PendingMessage]:
+        """Documents of the email family not read by the stage yet, in id order, from the
+        first after `after` (a keyset: each batch starts where the last one ended)."""
         rows = self.db.execute(
             "SELECT d.id, d.sha256, c.family, c.title, c.metadata, c.doc_date, "
             "(SELECT group_concat(DISTINCT p.sha256) FROM files f JOIN files p "
@@ -151,7 +153,8 @@ class ThreadStore:
             "FROM documents d JOIN contents c ON c.sha256 = d.sha256 "
             "LEFT JOIN thread_messages t ON t.document_id = d.id "
             "WHERE d.dataset_id = ? AND c.family = 'email' AND c.status = 'done' "
-            "AND t.document_id IS NULL ORDER BY d.id LIMIT ?", (dataset_id, limit)).fetchall()
+            "AND t.document_id IS NULL AND d.id > ? ORDER BY d.id LIMIT ?",
+            (dataset_id, after, limit)).fetchall()
         return [PendingMessage(r[0], r[1], r[2], r[3], json.loads(r[4] or "{}"), r[5],
                                sorted((r[6] or "").split(",")) if r[6] else [])
                 for r in rows]
