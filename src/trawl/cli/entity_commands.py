@@ -42,17 +42,11 @@ def register(command: Command, run: Runner, run_options: Callable[[Any], None]) 
                    help="only entities found in at least N sources (top folders)")
     p.add_argument("--limit", type=_positive, default=50, help="at most N (default 50)")
     p.add_argument("--json", action="store_true", help="print JSON")
-    nested = p.add_subparsers(title="entities commands", metavar="COMMAND")
-    help_text = ("Find the entities of a dataset's documents and table rows now (after "
-                 "`trawl ingest --no-entities`); resumable, and only what is new is read.")
-    x = nested.add_parser("extract", help=help_text, description=help_text)
-    x.add_argument("--data-dir", default=argparse.SUPPRESS,
-                   help="where Trawl keeps its data (env TRAWL_DATA, default ./trawl-data)")
-    x.add_argument("--dataset", required=True)
+    x = stage_command(p, "extract", "Find the entities of a dataset's documents and table "
+                      "rows now (after `trawl ingest --no-entities`); resumable, and only "
+                      "what is new is read.", run, run_options,
+                      lambda ingester: ingester.run_entities())
     phone_region_option(x)
-    run_options(x)
-    x.set_defaults(handler=lambda args: run(args, lambda ingester: ingester.run_entities(),
-                                            reads_files=False))
 
     p = command("entity", cmd_entity, "One entity (by id, or by value: an address, a number "
                 "in any spelling, a URL, twitter:name) with where it is mentioned and the "
@@ -63,6 +57,21 @@ def register(command: Command, run: Runner, run_options: Callable[[Any], None]) 
     p.add_argument("--limit", type=_positive, default=100,
                    help="at most N mentions and co-occurring entities (default 100)")
     p.add_argument("--json", action="store_true", help="print JSON")
+
+
+def stage_command(p: argparse.ArgumentParser, name: str, help_text: str, run: Runner,
+                  run_options: Callable[[Any], None], step: Callable[[Any], Any]
+                  ) -> argparse.ArgumentParser:
+    """`trawl <p> <name> --dataset NAME`: one stage of `trawl ingest` run alone (`step` of
+    the ingester), with the run options, through main's runner."""
+    nested = p.add_subparsers(title=f"{p.prog.split()[-1]} commands", metavar="COMMAND")
+    x = nested.add_parser(name, help=help_text, description=help_text)
+    x.add_argument("--data-dir", default=argparse.SUPPRESS,
+                   help="where Trawl keeps its data (env TRAWL_DATA, default ./trawl-data)")
+    x.add_argument("--dataset", required=True)
+    run_options(x)
+    x.set_defaults(handler=lambda args: run(args, step, reads_files=False))
+    return x
 
 
 def phone_region_option(p: argparse.ArgumentParser) -> None:

@@ -28,7 +28,19 @@ from trawl.errors import NotFound
 from trawl.index.base import QueryError
 from trawl.search.service import Archive
 from trawl.storage.datadir import DataDir
-from trawl.web import accounts, admin, api, entities, files, i18n, openapi, pages, tables, xref
+from trawl.web import (
+    accounts,
+    admin,
+    api,
+    entities,
+    files,
+    i18n,
+    openapi,
+    pages,
+    tables,
+    threads,
+    xref,
+)
 from trawl.web.auth import LoginRequired, identify, login_url
 from trawl.web.load import ACTIVE_MAX, RequestLimit
 from trawl.web.previews import Previews
@@ -76,6 +88,8 @@ def create_app(datadir: DataDir, allowed_hosts: list[str] | None = None,
     app.include_router(entities.router)
     app.include_router(files.router)
     app.include_router(pages.router)
+    app.include_router(threads.api)
+    app.include_router(threads.router)
     app.include_router(xref.router)
     app.include_router(xref.api)
     tables.install(app)  # structured tables: routes, and helpers for the pages above

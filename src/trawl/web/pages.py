@@ -18,6 +18,7 @@ from trawl.index.base import UNKNOWN_YEAR, EntityFacet, IndexHit, QueryError
 from trawl.index.query_syntax import query_problems
 from trawl.paths import folder_of
 from trawl.search.service import Archive, DocumentView
+from trawl.search.threads import ThreadReader
 from trawl.storage import browse
 from trawl.storage.entities import Entity
 from trawl.web import documents, failure_codes
@@ -35,6 +36,7 @@ from trawl.web.params import (
     parse_search_params,
 )
 from trawl.web.render import render_page, use_language
+from trawl.web.threads import thread_url
 
 router = APIRouter(include_in_schema=False)
 MAX_TEXT_CHARS = 400_000
@@ -243,9 +245,11 @@ def _document_context(archive: Archive, view: DocumentView, q: str,
         preview = "frame"
     name = view.path.rsplit("/", 1)[-1]
     ocr_pages = _ocr_pages(c.metadata)
+    thread = ThreadReader(archive).thread_of(view)
     return {
         "view": view,
         "doc": c,
+        "thread_url": thread_url(thread) if thread else None,
         # Pages whose text was read by OCR -> mean word confidence (an image's text is 1).
         "ocr_pages": ocr_pages,
         "ocr_text_confidence": ocr_pages.get(1) if not page_count and ocr_pages else None,

@@ -63,7 +63,8 @@ EARLIEST = date(1700, 1, 1)
 LATEST = date(2261, 12, 31)
 PAGE_SIZE = 10
 KNOWN_PARAMS = {"q", "sort", "page", "offset", "limit", "date_from", "date_to", "filter",
-                "lang", "record", *FILTERS}
+                "lang", "record", "no_quotes", *FILTERS}
+_YES = ("1", "true", "yes", "on")
 
 
 @dataclass
@@ -76,6 +77,7 @@ class SearchParams:
     limit: int = PAGE_SIZE
     offset: int = 0
     record: str = "documents"
+    no_quotes: bool = False     # messages match by what they wrote, not what they quote
 
     @property
     def rows(self) -> bool:
@@ -105,6 +107,7 @@ class SearchParams:
             # Entity facets for both kinds of record: rows mention entities too.
             facets=(ROW_FACETS if self.rows else facets) + ENTITY_KINDS,
             record=self.record,
+            no_quotes=self.no_quotes,
         )
 
     # -- links --------------------------------------------------------------------------------
@@ -114,6 +117,8 @@ class SearchParams:
             out.append(("q", self.q))
         if self.rows:
             out.append(("record", "rows"))
+        if self.no_quotes:
+            out.append(("no_quotes", "1"))
         for name in FILTERS:
             out += [(name, v) for v in self.filters.get(name, [])]
         if self.date_from:
@@ -242,8 +247,12 @@ def parse_search_params(params: QueryParams | Mapping[str, str], strict: bool = 
     record = {"row": "rows", "document": "documents", "docs": "documents"}.get(record, record)
     if record not in RECORDS:
         raise QueryError(f"record is documents or rows, not {record[:40]!r}")
+    no_quotes = (multi.get("no_quotes") or "").strip().lower()
+    if no_quotes not in ("", "0", "false", "no", "off", *_YES):
+        raise QueryError(f"no_quotes is 1 or 0, not {no_quotes[:40]!r}")
     return SearchParams(q=q, filters=filters, date_from=date_from, date_to=date_to,
-                        sort=SORTS[sort_name], limit=limit, offset=offset, record=record)
+                        sort=SORTS[sort_name], limit=limit, offset=offset, record=record,
+                        no_quotes=no_quotes in _YES)
 
 
 def _int(value: str | None, name: str, default: int) -> int:
