@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from . import attach, formats, images, names, text
 from . import words as W
-from .docs import DOC_FORMATS, local_doc, paras, place_doc, roster, shared_doc
+from .docs import DOC_FORMATS, local_doc, paras, place_doc, roster, shared_copy, shared_doc
 from .setup import SURVEY_QUESTIONS
 from .tables import guid, html_cell, smart
 
@@ -49,6 +49,7 @@ def documents(site: Site, fmt: str | None = None) -> None:
         site.saw(doc.text_lines())
         second = site.files.put("DDF", f"{attach.safe_name(doc.title)}.docx",
                                 formats.docx(text.replace_needle(doc, "")), doc.date, "docx")
+        shared_copy(site, doc, "docx")
     cat = W.TOPICS[doc.topic]["category"][0]
     t.add({"DocumentID": did, "DocFilename": cell, "DocFileName2": second,
            "Author": doc.author, "DateEntered": doc.date, "DocTitle": doc.title,

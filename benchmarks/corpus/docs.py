@@ -157,10 +157,21 @@ def shared_doc(site: Site, folder: str) -> tuple[str, text.Doc]:
         cell = site.files.put(folder, name, data, doc.date, fmt)
         run.shared_paths[(i, v)] = site.files.last
         run.manifest.near_duplicates += v > 0
+    site.shared_keys[id(doc)] = (i, v)
+    shared_copy(site, doc, fmt)
     if fmt != "pdf-scan":  # copied or made, the bulletin is now in this site
         site.saw(doc.text_lines())
     site.shared_cells[(i, v)] = (cell, doc)
     return cell, doc
+
+
+def shared_copy(site: Site, doc: text.Doc, fmt: str) -> None:
+    """Record the file written last as a copy of `doc`, when it is a shared bulletin (the
+    ground truth of near-duplicates: the manifest's ``shared_docs``)."""
+    key = site.shared_keys.get(id(doc))
+    if key is not None:
+        site.run.manifest.shared_docs.setdefault(str(key[0]), []).append(
+            {"path": site.files.rel_last(), "variant": key[1], "format": fmt})
 
 
 def render_shared(doc: text.Doc, fmt: str, rng: random.Random, site: Site) -> bytes:

@@ -7,7 +7,8 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-VERSION = 3  # 2: the ground truth of entities (truth.py); 3: with people and organisations
+VERSION = 4  # 2: the ground truth of entities (truth.py); 3: with people and organisations;
+# 4: the paths of each shared bulletin (shared_docs)
 
 
 @dataclass
@@ -30,6 +31,10 @@ class Manifest:
     # {kind: {value: [site, ...]}}: every e-mail, phone, IP, URL, domain, person and
     # organisation written where it can be read (truth.py)
     entities: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    # {bulletin: [{"path", "variant", "format"}, ...]}: every file of each bulletin shared
+    # across sites (docs.shared_doc): exact copies (one variant) and re-dated, re-headed
+    # variants; the ground truth of near-duplicates
+    shared_docs: dict[str, list[dict[str, object]]] = field(default_factory=dict)
     elapsed_s: float = 0.0
     cpu_s: float = 0.0
 

@@ -61,6 +61,8 @@ class Site:
         self.emails: list[str] = [p.email for p in self.staff]
         self.docs: list[tuple[str, Doc]] = []  # (cell, doc) reservoir for e-mail attachments
         self.shared_cells: dict[tuple[int, int], tuple[str, Doc]] = {}
+        # id of a shared bulletin's Doc -> (bulletin, variant): the truth of near-copies
+        self.shared_keys: dict[int, tuple[int, int]] = {}
         self.paragraphs: dict[str, list[str]] = {}
         self.pending_needles = set(NEEDLE_KINDS) if index < run.needle_sites else set()
         self.category_ids: dict[str, int] = {}

@@ -74,6 +74,9 @@ def write_dump(root: Path, name: str) -> Path:
     (folder / "notes" / f"{name}-note.txt").write_text(PRIVATE_NOTE.format(name=name))
     (folder / "bulletins").mkdir()
     (folder / "bulletins" / f"{name}-bulletin.txt").write_text(BULLETIN.format(name=name))
+    # The bulletin re-posted in another source: a cluster of near-copies (exact, here).
+    (folder / "reposted").mkdir()
+    (folder / "reposted" / f"{name}-bulletin.txt").write_text(BULLETIN.format(name=name))
     # A table of people in every dataset: rows that must not show outside it.
     (folder / "people.csv").write_text(
         "PersonID,FirstName,LastName,EmailAddress,Notes\n"

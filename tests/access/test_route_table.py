@@ -41,8 +41,8 @@ OTHER_METHODS = {
 PUBLIC_STATIC = {"/login", "/openapi.json", "/docs", "/redoc", "/docs/oauth2-redirect"}
 
 
-DISTINCT = ("doc_id", "table_id", "entity_id", "job_id", "thread_id", "name", "path",
-            "folder")
+DISTINCT = ("doc_id", "table_id", "entity_id", "job_id", "thread_id", "cluster_id", "name",
+            "path", "folder")
 # Routes that serve one kind of document: the private dataset's document of that kind.
 DOCUMENT_OF_KIND = {
     "/documents/{doc_id}/frame": "media/secret-page.html",
@@ -50,7 +50,8 @@ DOCUMENT_OF_KIND = {
     "/documents/{doc_id}/pages/{page}.png": "media/secret-bulletin.pdf",
 }
 # Required query parameters, by name: the value the probe gives them.
-QUERY_PROBES = {"name": "people"}
+# `a`, `b`: two sources (top folders) of a dataset, those the private bulletin is in.
+QUERY_PROBES = {"name": "people", "a": "reposted", "b": "bulletins"}
 
 
 def routes(app) -> Iterator[tuple[str, str]]:
@@ -92,6 +93,7 @@ def probes(archive, notes, tables) -> dict[str, tuple[str, str]]:
     secret_id = catalog.dataset(SECRET).id
     entity = _an_entity(catalog, secret_id)
     thread = _a_thread(catalog, secret_id)
+    cluster = _a_cluster(catalog, secret_id)
     catalog.close()
     job = _a_job(archive)
     return {
@@ -105,6 +107,7 @@ def probes(archive, notes, tables) -> dict[str, tuple[str, str]]:
         "entity_id": (str(entity), "987654321"),
         "job_id": (str(job), "987654321"),
         "thread_id": (thread, "t" + "0" * 15),
+        "cluster_id": (str(cluster), "987654321"),
     }
 
 
@@ -144,6 +147,14 @@ def _a_thread(catalog: Catalog, dataset_id: int) -> str:
 
     found, _total = ThreadStore(catalog).listing(dataset_id, None, 0, 1)
     assert found, "the private dataset holds a conversation: it is a thread"
+    return found[0].id
+
+
+def _a_cluster(catalog: Catalog, dataset_id: int) -> int:
+    from trawl.storage.neardup import NearDupStore
+
+    found = NearDupStore(catalog).clusters(dataset_id, limit=1)
+    assert found, "the private bulletin is re-posted in a second folder: it is a cluster"
     return found[0].id
 
 

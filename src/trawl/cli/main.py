@@ -22,6 +22,7 @@ from trawl.cli import (
     backup_commands,
     entity_commands,
     export_commands,
+    neardup_commands,
     thread_commands,
     xref_commands,
 )
@@ -115,6 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_ocr_options(p, switch=True)
     _add_entity_options(p)
     thread_commands.no_threads_option(p)
+    _add_neardup_options(p)
 
     p = command("retry", cmd_retry, "Process again the files of a dataset that failed.")
     p.add_argument("--dataset", required=True)
@@ -129,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_ocr_options(p, switch=True)
     _add_entity_options(p)
     thread_commands.no_threads_option(p)
+    _add_neardup_options(p)
 
     p = command("ocr", cmd_ocr, "OCR the scanned pages and images of a dataset that were not "
                 "OCR'd yet (ingested with --no-ocr, or interrupted); resumable.")
@@ -136,6 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_options(p)
     _add_ocr_options(p, switch=False)
     _add_entity_options(p)
+    _add_neardup_options(p)
 
     p = command("status", cmd_status, "Counts by state and type, and the latest errors.")
     p.add_argument("--dataset", help="one dataset (default: all)")
@@ -200,6 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit_commands.register(sub, command)
     entity_commands.register(command, _run, _add_run_options)
     thread_commands.register(command, _run, _add_run_options)
+    neardup_commands.register(command, _run, _add_run_options)
     backup_commands.register(command)
     xref_commands.register(command)
     export_commands.register(command)
@@ -251,6 +256,13 @@ def _add_entity_options(p: argparse.ArgumentParser) -> None:
     entity_commands.phone_region_option(p)
 
 
+def _add_neardup_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--no-neardup", dest="neardup", action="store_false", default=True,
+                   help="do not look for near-copies of documents in this run (run `trawl "
+                        "neardup` later)")
+    neardup_commands.threshold_option(p)
+
+
 def _ingester(args: argparse.Namespace):  # noqa: ANN202 (imports the ingestion layer lazily)
     from trawl.ingestion.pipeline import Ingester, IngestOptions
     from trawl.ingestion.scratch import use_scratch_in
@@ -267,7 +279,9 @@ def _ingester(args: argparse.Namespace):  # noqa: ANN202 (imports the ingestion 
                             ocr_timeout_s=getattr(args, "ocr_timeout", 120.0),
                             entities=getattr(args, "entities", True),
                             phone_region=getattr(args, "phone_region", None),
-                            threads=getattr(args, "threads", True))
+                            threads=getattr(args, "threads", True),
+                            neardup=getattr(args, "neardup", True),
+                            neardup_threshold=getattr(args, "neardup_threshold", None))
     return Ingester(data, args.dataset, options)
 
 
@@ -374,6 +388,17 @@ def _print_summary(summary: Any, reads_files: bool = True) -> None:
               f"{counted(found.reindexed_documents, 'document')} and "
               f"{counted(found.reindexed_rows, 'table row')} written again with their "
               f"entities in {found.index_seconds:.1f} s", file=sys.stderr)
+    _print_neardup(summary)
+
+
+def _print_neardup(summary: Any) -> None:
+    found = getattr(summary, "neardup", None)
+    if found is not None and (found.documents or found.forgotten):
+        print(f"{summary.dataset}: near-duplicates: {counted(found.documents, 'document')} "
+              f"read ({found.signed} with enough text), {counted(found.pairs, 'pair')} and "
+              f"{counted(found.page_pairs, 'page pair')} found; "
+              f"{counted(found.clusters, 'cluster')} in the dataset ({found.seconds:.1f} s"
+              + (f", {found.failed} failed" if found.failed else "") + ")", file=sys.stderr)
 
 
 def cmd_status(args: argparse.Namespace) -> int:

@@ -29,6 +29,7 @@ from trawl.errors import UNKNOWN
 from trawl.index.tantivy_backend import TantivyIndex
 from trawl.ingestion.entity_stage import EntityStage, EntitySummary, phone_region
 from trawl.ingestion.extractors.base import Limits
+from trawl.ingestion.neardup_stage import NearDupStage, NearDupSummary, threshold_of
 from trawl.ingestion.ocr import DEFAULT_LANGUAGES, OcrSettings, OcrUnavailable, check_languages
 from trawl.ingestion.ocr_stage import OcrStage, OcrSummary
 from trawl.ingestion.pool import WorkerPool
@@ -71,6 +72,10 @@ class IngestOptions:
     phone_region: str | None = None
     # E-mail threads (thread_stage.py): off for this run with `--no-threads`.
     threads: bool = True
+    # Near-duplicates (neardup_stage.py): off for this run with `--no-neardup`; the
+    # threshold, when given, is stored for the dataset's later runs (else 0.8).
+    neardup: bool = True
+    neardup_threshold: float | None = None
 
 
 @dataclass
@@ -83,6 +88,7 @@ class IngestSummary:
     ocr: OcrSummary | None = None         # when the OCR stage ran
     entities: EntitySummary | None = None  # when the entity stage ran
     threads: ThreadSummary | None = None  # when the thread stage ran
+    neardup: NearDupSummary | None = None  # when the near-duplicate stage ran
     retried: int | None = None            # `trawl retry`: failures put back in the queue
     # `trawl retry`: the failures left as they were (not retryable), (code, paths)
     not_retried: list[tuple[str, int]] = field(default_factory=list)
@@ -110,8 +116,9 @@ class Ingester:
             raise ValueError(f"dataset {self.dataset_name!r} has no root folder: give a PATH")
         ocr = self._ocr_settings(dataset)
         region = phone_region(self.catalog, dataset, self.options.phone_region)
+        threshold = threshold_of(self.catalog, dataset, self.options.neardup_threshold)
         self._index = TantivyIndex(self.data.index_dir, writable=True)
-        ocr_summary = entity_summary = thread_summary = None
+        ocr_summary = entity_summary = thread_summary = neardup_summary = None
         try:
             with Progress(f"ingest {dataset.name}", self.options.live_progress,
                           self.options.quiet) as progress:
@@ -126,44 +133,45 @@ class Ingester:
                 thread_summary = self._threads(dataset)
             if ocr.enabled:  # after extraction: typed text is searchable before scans are read
                 ocr_summary = self._ocr(dataset, ocr)
-            if self.options.entities:  # last: the texts are final (OCR'd), the rows loaded
+            if self.options.entities:  # the texts are final (OCR'd), the rows loaded
                 entity_summary = self._entities(dataset, region)
+            if self.options.neardup:  # last: on the final texts too
+                neardup_summary = self._neardup(dataset, threshold)
         finally:
             self._index.close()
             self.catalog.commit()
         return IngestSummary(dataset.name, self.catalog.counts_by_status(dataset.id),
                              time.monotonic() - started, self.counters.done,
                              self.counters.bytes_done, ocr_summary, entities=entity_summary,
-                             threads=thread_summary)
+                             threads=thread_summary, neardup=neardup_summary)
 
     def run_ocr(self) -> IngestSummary:
         """`trawl ocr`: read the pages left for OCR (by `--no-ocr`, or an interrupted run),
         whatever the dataset's OCR setting."""
         started = time.monotonic()
-        dataset = self.catalog.dataset(self.dataset_name)
-        if dataset is None:
-            raise ValueError(f"no dataset named {self.dataset_name!r}")
+        dataset = self._dataset()
         settings = self._ocr_settings(dataset, required=True)
         region = phone_region(self.catalog, dataset, self.options.phone_region)
+        threshold = threshold_of(self.catalog, dataset, self.options.neardup_threshold)
         self._index = TantivyIndex(self.data.index_dir, writable=True)
-        entity_summary = None
+        entity_summary = neardup_summary = None
         try:
             summary = self._ocr(dataset, settings)
             if self.options.entities:  # the texts OCR changed are read again
                 entity_summary = self._entities(dataset, region)
+            if self.options.neardup:  # a scan OCR'd now finds its PDF
+                neardup_summary = self._neardup(dataset, threshold)
         finally:
             self._index.close()
             self.catalog.commit()
         return IngestSummary(dataset.name, self.catalog.counts_by_status(dataset.id),
                              time.monotonic() - started, 0, 0, summary,
-                             entities=entity_summary)
+                             entities=entity_summary, neardup=neardup_summary)
 
     def run_entities(self) -> IngestSummary:
         """`trawl entities extract`: the entity stage alone, as `trawl ingest` runs it."""
         started = time.monotonic()
-        dataset = self.catalog.dataset(self.dataset_name)
-        if dataset is None:
-            raise ValueError(f"no dataset named {self.dataset_name!r}")
+        dataset = self._dataset()
         region = phone_region(self.catalog, dataset, self.options.phone_region)
         self._index = TantivyIndex(self.data.index_dir, writable=True)
         try:
@@ -177,9 +185,7 @@ class Ingester:
     def run_threads(self) -> IngestSummary:
         """`trawl threads build`: the thread stage alone, as `trawl ingest` runs it."""
         started = time.monotonic()
-        dataset = self.catalog.dataset(self.dataset_name)
-        if dataset is None:
-            raise ValueError(f"no dataset named {self.dataset_name!r}")
+        dataset = self._dataset()
         summary = self._threads(dataset)
         return IngestSummary(dataset.name, self.catalog.counts_by_status(dataset.id),
                              time.monotonic() - started, 0, 0, threads=summary)
@@ -187,6 +193,24 @@ class Ingester:
     def _threads(self, dataset: Dataset) -> ThreadSummary:
         return ThreadStage(self.catalog, dataset, live_progress=self.options.live_progress,
                            quiet=self.options.quiet).run()
+
+    def run_neardup(self) -> IngestSummary:
+        """`trawl neardup`: the near-duplicate stage alone, as `trawl ingest` runs it."""
+        started = time.monotonic()
+        dataset = self._dataset()
+        threshold = threshold_of(self.catalog, dataset, self.options.neardup_threshold)
+        try:
+            summary = self._neardup(dataset, threshold)
+        finally:
+            self.catalog.commit()
+        return IngestSummary(dataset.name, self.catalog.counts_by_status(dataset.id),
+                             time.monotonic() - started, 0, 0, neardup=summary)
+
+    def _dataset(self) -> Dataset:
+        dataset = self.catalog.dataset(self.dataset_name)
+        if dataset is None:
+            raise ValueError(f"no dataset named {self.dataset_name!r}")
+        return dataset
 
     def retry_failed(self, retryable_only: bool = True) -> IngestSummary:
         """Process the failed files again: those whose failure a retry may cure (a time or
@@ -249,6 +273,11 @@ class Ingester:
                               quiet=self.options.quiet).run()
         self._index_entities(dataset, summary)
         return summary
+
+    def _neardup(self, dataset: Dataset, threshold: float) -> NearDupSummary:
+        return NearDupStage(self.catalog, self.blobs, dataset, threshold,
+                            live_progress=self.options.live_progress,
+                            quiet=self.options.quiet).run()
 
     def _index_entities(self, dataset: Dataset, summary: EntitySummary) -> None:
         """The index entries whose entities the stage changed, written again with them

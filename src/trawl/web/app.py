@@ -35,6 +35,7 @@ from trawl.web import (
     entities,
     files,
     i18n,
+    neardup,
     openapi,
     pages,
     tables,
@@ -87,6 +88,8 @@ def create_app(datadir: DataDir, allowed_hosts: list[str] | None = None,
     app.include_router(entities.api)
     app.include_router(entities.router)
     app.include_router(files.router)
+    app.include_router(neardup.api)
+    app.include_router(neardup.router)
     app.include_router(pages.router)
     app.include_router(threads.api)
     app.include_router(threads.router)

@@ -9,6 +9,7 @@ import dataclasses
 import math
 from datetime import UTC, datetime
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -17,11 +18,12 @@ from trawl.errors import UNKNOWN, NotFound
 from trawl.index.base import UNKNOWN_YEAR, EntityFacet, IndexHit, QueryError
 from trawl.index.query_syntax import query_problems
 from trawl.paths import folder_of
+from trawl.search.neardup import NearDupReader
 from trawl.search.service import Archive, DocumentView
 from trawl.search.threads import ThreadReader
 from trawl.storage import browse
 from trawl.storage.entities import Entity
-from trawl.web import documents, failure_codes
+from trawl.web import documents, failure_codes, neardup
 from trawl.web.api import audit_search, hit_url, run_search
 from trawl.web.auth import audit, reader
 from trawl.web.entities import document_marks, marked_text
@@ -76,7 +78,7 @@ def search_page(request: Request) -> HTMLResponse:
         "error": None,
         "result": result,
         "problems": query_problems(result.warnings),
-        "hits": [_hit_view(h, params.q) for h in result.hits],
+        "hits": _with_clusters(archive, [_hit_view(h, params.q) for h in result.hits]),
         "facets": _facet_views(params, result.facets),
         "entity_facets": _entity_facet_views(params, result.entity_facets),
         "active": _active_filters(params, archive.entities_named(
@@ -110,6 +112,17 @@ def _hit_view(hit: IndexHit, q: str) -> dict[str, Any]:
         "snippet": snippet_html(hit.snippet),
         "also": [(p, hit_url(hit, q, p)) for p in hit.pages[1:]],
     }
+
+
+def _with_clusters(archive: Archive, hits: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each document hit with its cluster of near-copies, when it has one (its size)."""
+    clusters = NearDupReader(archive).hit_clusters(
+        h["hit"].id for h in hits if h["hit"].record != "row")
+    for h in hits:
+        cluster = clusters.get(h["hit"].id)
+        h["cluster"] = cluster
+        h["cluster_url"] = neardup.cluster_url(h["hit"].dataset, cluster.id) if cluster else None
+    return hits
 
 
 def _facet_views(params: SearchParams,
@@ -246,7 +259,12 @@ def _document_context(archive: Archive, view: DocumentView, q: str,
     name = view.path.rsplit("/", 1)[-1]
     ocr_pages = _ocr_pages(c.metadata)
     thread = ThreadReader(archive).thread_of(view)
+    near = neardup.also_in(archive, view)
     return {
+        "near": near,
+        "near_cluster_url": neardup.cluster_url(ds.name, near.cluster.id)
+        if near and near.cluster.id is not None else None,
+        "near_api_url": f"/api/documents/{quote(view.id, safe='')}/similar",
         "view": view,
         "doc": c,
         "thread_url": thread_url(thread) if thread else None,
