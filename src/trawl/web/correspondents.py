@@ -29,6 +29,7 @@ from trawl.web.render import render_page
 router = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api", tags=["threads"])
 PAGE_EDGES = 200
+GRAPH_EDGES = 150  # more than this is a hairball in the browser, and slow to lay out
 DATE = "^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"
 
 By = Annotated[str, Query(pattern="^(address|domain)$", description="address (default) or "
@@ -80,6 +81,8 @@ def correspondents_page(request: Request, name: str, by: By = "address", start: 
         "sort_url": lambda key: page_url(found.dataset, **filters, sort=key),
         "threads_url": f"/datasets/{quote(found.dataset, safe='')}/threads",
         "api_url": f"/api{page_url(found.dataset, **filters, sort=query.sort)}",
+        "graph_url": f"/api{page_url(found.dataset, **filters, limit=str(GRAPH_EDGES))}",
+        "graph_edges": GRAPH_EDGES,
     })
 
 
