@@ -90,8 +90,10 @@ def _conditions(dataset_id: int, where: EdgeFilter) -> tuple[str, list[object]]:
         parts.append("m.date <= ?")
         args.append(where.end + "\uffff")  # the whole last day (and any time in it)
     if where.source:
-        # '/' + 1 is '0': the paths under the folder, as a range the path compares in.
-        parts.append("EXISTS (SELECT 1 FROM files f WHERE f.sha256 = m.sha256 "
-                     "AND f.dataset_id = m.dataset_id AND f.path >= ? AND f.path < ?)")
-        args += [where.source + "/", where.source + "0"]
+        # '/' + 1 is '0': the paths under the folder, as a range of the (dataset, path)
+        # index. Uncorrelated, so the contents under it are read once (correlated, it read
+        # the folder's paths again for every message: seconds at 20,000 messages).
+        parts.append("m.sha256 IN (SELECT f.sha256 FROM files f WHERE f.dataset_id = ? "
+                     "AND f.path >= ? AND f.path < ?)")
+        args += [dataset_id, where.source + "/", where.source + "0"]
     return " AND ".join(parts), args
