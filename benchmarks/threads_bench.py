@@ -17,8 +17,9 @@ A. A generated mailbox dump (`generate`): `--messages` RFC 822 messages in folde
    The threads found are checked against the conversations generated (how many come out
    whole, how many merged two).
 B. The pages: `--pages` requests each of a dataset's thread list, a participant's thread
-   list and conversations (the largest first), through the app in process (no network),
-   as an admin; p50 and p95 in ms.
+   list, conversations (the largest first) and correspondents (the table by address and by
+   domain, the API in a date range and in one source), through the app in process (no
+   network), as an admin; p50 and p95 in ms.
 """
 
 from __future__ import annotations
@@ -149,7 +150,13 @@ def pages(data: Path, requests: int) -> dict[str, Any]:
     urls = {"thread list": ["/datasets/mail/threads"],
             "participant's threads": [f"/datasets/mail/threads?participant={someone}"],
             "conversation": [f"/threads/{t['id']}" for t in biggest],
-            "conversation (API)": [f"/api/threads/{t['id']}" for t in biggest]}
+            "conversation (API)": [f"/api/threads/{t['id']}" for t in biggest],
+            "correspondents": ["/datasets/mail/correspondents"],
+            "correspondents by domain": ["/datasets/mail/correspondents?by=domain"],
+            "correspondents, a date range (API)": [
+                "/api/datasets/mail/correspondents?from=2019-06&to=2019-12-31"],
+            "correspondents, one source (API)": [
+                "/api/datasets/mail/correspondents?source=box001"]}
     out = {}
     for label, choices in urls.items():
         times = []

@@ -15,6 +15,15 @@ on their document pages; of their threads:
   of who; counts of messages stay (a redacted document list shows them too);
 * a participant filter cannot be used to test for a masked address: an address that the
   redactor would mask finds no thread, exactly as an address that never wrote.
+
+Correspondents (who wrote to whom, search/correspondents.py) are made of the same messages.
+A full reader gets them by address or by domain. A redacted reader gets domains only,
+whatever was asked: an address is personal data and a masked one would be a node that says
+nothing ("[email]" writing to "[email]"), while a domain names an organisation (an agency,
+a company) as the masked documents do. Each domain still goes through the redactor (an
+admin term masks it), and edges whose ends mask to the same labels are merged into one
+aggregated edge, so no masked edge tells that two hidden parties differ. A source filter
+that names a masked value matches nothing, as a path would.
 """
 
 from __future__ import annotations
@@ -43,3 +52,8 @@ def participant_filter(access: Access, address: str | None,
     if access is not Access.REDACTED or redactor is None:
         return False, address
     return not redactor.spans(address), address
+
+
+def correspondents_by(access: Access, asked: str) -> str:
+    """The grouping a caller gets: a redacted reader gets domains whatever it asked."""
+    return asked if access is Access.FULL else "domain"

@@ -3,6 +3,8 @@
     trawl threads --dataset NAME [--participant ADDR] [--limit N] [--json]
     trawl threads build --dataset NAME [--quiet]
     trawl thread ID [--json]
+    trawl correspondents --dataset NAME [--by address|domain] [--from DATE] [--to DATE]
+                         [--source S] [--sort KEY] [--limit N] [--json]
 
 The listing and the conversation read through search/threads.py over the unscoped archive
 (the data folder's owner at the terminal), as the web does over a caller's, and are recorded
@@ -21,6 +23,7 @@ from trawl.cli.entity_commands import _audit, _positive, stage_command
 from trawl.cli.groups import Command
 from trawl.cli.wording import counted
 from trawl.errors import BadRequest
+from trawl.storage.correspondents import BY, SORTS
 from trawl.storage.datadir import DataDir
 
 Runner = Callable[..., int]  # main._run(args, step, reads_files=...)
@@ -38,6 +41,20 @@ def register(command: Command, run: Runner, run_options: Callable[[Any], None]) 
     stage_command(p, "build", "Thread a dataset's messages now (after `trawl ingest "
                   "--no-threads`); resumable, and only the new messages are read.", run,
                   run_options, lambda ingester: ingester.run_threads())
+
+    p = command("correspondents", cmd_correspondents, "Who wrote to whom in a dataset: "
+                "edges (from, to, messages, first, last), the most messages first.")
+    p.add_argument("--dataset", help="the dataset (required)")
+    p.add_argument("--by", choices=BY, default="address",
+                   help="group by address (default) or by domain")
+    p.add_argument("--from", dest="start", metavar="DATE",
+                   help="only messages of that date or later (YYYY[-MM[-DD]])")
+    p.add_argument("--to", dest="end", metavar="DATE",
+                   help="only messages of that date or earlier (YYYY[-MM[-DD]])")
+    p.add_argument("--source", metavar="S", help="only messages under this top folder")
+    p.add_argument("--sort", choices=SORTS, default="messages", help="order of the edges")
+    p.add_argument("--limit", type=_positive, default=100, help="at most N (default 100)")
+    p.add_argument("--json", action="store_true", help="print JSON")
 
     p = command("thread", cmd_thread, "One e-mail thread: its messages in order, each with "
                 "its sender, recipients, date, attachments and quoted parts.")
@@ -101,4 +118,25 @@ def cmd_thread(args: argparse.Namespace) -> int:
         own = sum(e - s for s, e in m.quoted)
         print(f"  {len(m.text) - own} characters written, {own} quoted"
               + (f"; {counted(len(m.attachments), 'attachment')}" if m.attachments else ""))
+    return 0
+
+
+def cmd_correspondents(args: argparse.Namespace) -> int:
+    from trawl.search.correspondents import CorrespondentQuery, CorrespondentReader
+
+    if not args.dataset:
+        raise BadRequest("--dataset is required (trawl correspondents --dataset NAME)")
+    data, threads = _reader(args)
+    dataset = threads.archive.dataset(args.dataset)
+    found = CorrespondentReader(threads.archive).edges(dataset, CorrespondentQuery(
+        args.by, args.start, args.end, args.source, args.sort, args.limit))
+    _audit(data, "search", dataset.name, args.source,
+           {"record": "correspondents", "by": found.by, "total": found.total})
+    if args.json:
+        print(json.dumps(found.as_json(), indent=2, ensure_ascii=False))
+        return 0
+    print(f"{dataset.name}: {counted(found.total, 'edge')} by {found.by}")
+    for e in found.edges:
+        print(f"{e.messages:>6}  {(e.first or '')[:10]} .. {(e.last or '')[:10]}  "
+              f"{e.sender} -> {e.recipient}")
     return 0

@@ -52,6 +52,8 @@ CREATE INDEX IF NOT EXISTS thread_messages_subject
     ON thread_messages(dataset_id, subject_key, date);
 CREATE INDEX IF NOT EXISTS thread_messages_parent ON thread_messages(parent_document);
 CREATE INDEX IF NOT EXISTS thread_messages_dataset ON thread_messages(dataset_id, thread_id);
+-- Correspondents in a date range (storage/correspondents.py).
+CREATE INDEX IF NOT EXISTS thread_messages_date ON thread_messages(dataset_id, date);
 CREATE TABLE IF NOT EXISTS thread_keys (
     dataset_id INTEGER NOT NULL,
     key TEXT NOT NULL,

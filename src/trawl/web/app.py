@@ -32,6 +32,7 @@ from trawl.web import (
     accounts,
     admin,
     api,
+    correspondents,
     entities,
     files,
     i18n,
@@ -92,6 +93,8 @@ def create_app(datadir: DataDir, allowed_hosts: list[str] | None = None,
     app.include_router(neardup.router)
     app.include_router(pages.router)
     app.include_router(threads.api)
+    app.include_router(correspondents.api)
+    app.include_router(correspondents.router)
     app.include_router(threads.router)
     app.include_router(xref.router)
     app.include_router(xref.api)
