@@ -113,7 +113,7 @@ def fingerprint(data: Path) -> dict[str, Any]:
         files = sorted((r.path, r.status, r.sha256 or "", r.error_code or "")
                        for r in catalog.dataset_files(ds.id))
         entities = sorted((e.kind, e.key, e.documents, e.rows, e.sources)
-                          for e in EntityStore(catalog).entities(ds.id, limit=1_000_000))
+                          for e in EntityStore(catalog).listing(ds.id, limit=1_000_000))
         documents = catalog.count_documents(ds.id)
         visibility = ds.visibility
     finally:

@@ -89,7 +89,7 @@ def found(data_dir: Path, dataset: str) -> dict[str, dict[str, int]]:
         assert ds is not None, f"no dataset {dataset}"
         store = EntityStore(catalog)
         out: dict[str, dict[str, int]] = {kind: {} for kind in KINDS}
-        for entity in store.entities(ds.id, limit=10**9):
+        for entity in store.listing(ds.id, limit=10**9):
             out.setdefault(entity.kind, {})[entity.key] = entity.sources
         return out
     finally:

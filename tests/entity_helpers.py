@@ -24,7 +24,7 @@ def entity_state(data_dir: Path, dataset: str = "test") -> tuple[set, set]:
         if not store.present:  # never run on this catalog
             return set(), set()
         entities = {(e.kind, e.key, e.value, e.documents, e.rows, e.sources,
-                     tuple(e.spellings)) for e in store.entities(ds.id, limit=10**6)}
+                     tuple(e.spellings)) for e in store.listing(ds.id, limit=10**6)}
         mentions = {tuple(r) for r in catalog.db.execute(
             "SELECT e.kind, e.key, s.text, m.document_id, t.path, m.row, m.field, m.page, "
             "m.char_start, m.char_end FROM entity_mentions m JOIN entities e "

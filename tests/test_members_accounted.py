@@ -300,3 +300,32 @@ def test_embedded_files_past_a_limit_are_skipped_rows(tmp_path: Path) -> None:
         skipped = [r for r in children if r["status"] == "skipped"]
         assert skipped and all(r["code"] == "limit" for r in skipped), name
     _assert_ledger(data)
+
+
+def test_members_of_one_name_are_each_a_path(tmp_path: Path) -> None:
+    """A zip may hold two members of one name (an archive appended to, a hostile one), and
+    `../note.txt` sanitises to `note.txt`: each member is still a path of its own, the later
+    ones renamed, the renaming said on the archive, and each searchable."""
+    dump = tmp_path / "dump"
+    dump.mkdir()
+    with zipfile.ZipFile(dump / "twice.zip", "w") as z, pytest.warns(UserWarning):
+        z.writestr("notes/note.txt", "The first note mentions the aardvark.\n")
+        z.writestr("notes/note.txt", "The second note mentions the buffalo.\n")
+        z.writestr("../notes/note.txt", "The third note mentions the chameleon.\n")
+        z.writestr("notes/note-2.txt", "A note of its own name mentions the dingo.\n")
+    counts = ingest(dump, tmp_path / "data")
+    rows = _rows(tmp_path / "data")
+    members = {p: r for p, r in rows.items() if r["parent"] == "twice.zip"}
+    assert sorted(members) == ["twice.zip/notes/note-2.txt", "twice.zip/notes/note-3.txt",
+                               "twice.zip/notes/note-4.txt", "twice.zip/notes/note.txt"]
+    assert {r["status"] for r in members.values()} == {"indexed"}
+    assert counts["indexed"] + counts.get("failed", 0) + counts.get("skipped", 0) == len(rows)
+    for word, path in (("aardvark", "twice.zip/notes/note.txt"),
+                       ("buffalo", "twice.zip/notes/note-3.txt"),
+                       ("chameleon", "twice.zip/notes/note-4.txt"),
+                       ("dingo", "twice.zip/notes/note-2.txt")):
+        found = search(tmp_path / "data", word)
+        assert [h.path for h in found.hits] == [path]
+    shown = cli_json("show", "twice.zip", "--dataset", "test", data_dir=tmp_path / "data")
+    warnings = " ".join(shown["metadata"]["warnings"])
+    assert "another member is named notes/note.txt: this one is notes/note-3.txt" in warnings

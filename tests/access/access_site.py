@@ -83,6 +83,7 @@ def write_dump(root: Path, name: str) -> Path:
         f"1,Ada,Quill,ada.quill@{name}.example,zebracorn {name} row one\n"
         f"2,Bo,Reed,bo.reed@{name}.example,zebracorn {name} row two\n")
     _write_media(folder / "media", name)
+    _write_conversation(folder / "mail", name)
     if name == "open":
         if str(REPO) not in sys.path:  # the generator lives in benchmarks/, beside src/
             sys.path.insert(0, str(REPO))
@@ -96,6 +97,29 @@ def write_dump(root: Path, name: str) -> Path:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(_maildir_message(number, *message), encoding="ascii")
     return folder
+
+
+# A question and its reply in every dataset (the thread pages, test_thread_access.py).
+CONVERSATION = [
+    ("1", "Mon, 4 Jun 2001 09:00:00 +0000", "ana.ortiz@{name}.example", "lee.park@{name}.example",
+     "Quarterly figures {name}", None, "Are the quarterly figures of {name} ready?"),
+    ("2", "Mon, 4 Jun 2001 10:00:00 +0000", "lee.park@{name}.example", "ana.ortiz@{name}.example",
+     "Re: Quarterly figures {name}", "1",
+     "They are.\n\nOn Mon, 4 Jun 2001, Ana Ortiz wrote:\n> Are the quarterly figures of "
+     "{name} ready?\n"),
+]
+
+
+def _write_conversation(folder: Path, name: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for number, date, sender, to, subject, reply_to, body in CONVERSATION:
+        headers = [f"Message-ID: <q{number}.{name}@mail.example>", f"Date: {date}",
+                   f"From: {sender.format(name=name)}", f"To: {to.format(name=name)}",
+                   f"Subject: {subject.format(name=name)}"]
+        if reply_to:
+            headers.append(f"In-Reply-To: <q{reply_to}.{name}@mail.example>")
+        (folder / f"{name}-figures-{number}.eml").write_text(
+            "\n".join(headers) + "\n\n" + body.format(name=name) + "\n", encoding="ascii")
 
 
 def _write_media(folder: Path, name: str) -> None:

@@ -103,7 +103,7 @@ def entities(archive) -> dict[int, tuple[str, str, str]]:
     try:
         store = EntityStore(catalog)
         return {e.id: (name, e.kind, e.value) for name in DATASETS
-                for e in store.entities(catalog.dataset(name).id, limit=10**6)}
+                for e in store.listing(catalog.dataset(name).id, limit=10**6)}
     finally:
         catalog.close()
 

@@ -41,8 +41,8 @@ OTHER_METHODS = {
 PUBLIC_STATIC = {"/login", "/openapi.json", "/docs", "/redoc", "/docs/oauth2-redirect"}
 
 
-DISTINCT = ("doc_id", "table_id", "entity_id", "job_id", "cluster_id", "name", "path",
-            "folder")
+DISTINCT = ("doc_id", "table_id", "entity_id", "job_id", "thread_id", "cluster_id", "name",
+            "path", "folder")
 # Routes that serve one kind of document: the private dataset's document of that kind.
 DOCUMENT_OF_KIND = {
     "/documents/{doc_id}/frame": "media/secret-page.html",
@@ -92,6 +92,7 @@ def probes(archive, notes, tables) -> dict[str, tuple[str, str]]:
     catalog = Catalog(archive.catalog_path, readonly=True)
     secret_id = catalog.dataset(SECRET).id
     entity = _an_entity(catalog, secret_id)
+    thread = _a_thread(catalog, secret_id)
     cluster = _a_cluster(catalog, secret_id)
     catalog.close()
     job = _a_job(archive)
@@ -105,6 +106,7 @@ def probes(archive, notes, tables) -> dict[str, tuple[str, str]]:
         "folder": ("notes", "notes"),
         "entity_id": (str(entity), "987654321"),
         "job_id": (str(job), "987654321"),
+        "thread_id": (thread, "t" + "0" * 15),
         "cluster_id": (str(cluster), "987654321"),
     }
 
@@ -135,8 +137,16 @@ def _document(archive, path: str) -> str:
 def _an_entity(catalog: Catalog, dataset_id: int) -> int:
     from trawl.storage.entities import EntityStore
 
-    found = EntityStore(catalog).entities(dataset_id, kind="email", limit=1)
+    found = EntityStore(catalog).listing(dataset_id, ["email"], limit=1)
     assert found, "the private dataset's note names an e-mail address: it is an entity"
+    return found[0].id
+
+
+def _a_thread(catalog: Catalog, dataset_id: int) -> str:
+    from trawl.storage.threads import ThreadStore
+
+    found, _total = ThreadStore(catalog).listing(dataset_id, None, 0, 1)
+    assert found, "the private dataset holds a conversation: it is a thread"
     return found[0].id
 
 

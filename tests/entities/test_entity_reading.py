@@ -173,7 +173,7 @@ def test_a_redacted_reader_sees_no_personal_entity(archive: Archive):
 
 def test_a_value_mentioned_everywhere_is_placed_in_bounded_queries(
         reader: EntityReader, archive: Archive, monkeypatch: pytest.MonkeyPatch):
-    import trawl.storage.entities as entities
+    import trawl.storage.entity_queries as entities
 
     busiest = _busiest(reader, archive)
     view = reader.entity(busiest.id)

@@ -24,7 +24,7 @@ def _entities(data: Path, kind: str | None = None, limit: int = 10**6) -> list:
     catalog = Catalog(DataDir.open(data).catalog_path, readonly=True)
     try:
         ds = catalog.dataset("test")
-        return EntityStore(catalog).entities(ds.id, kind, limit=limit)
+        return EntityStore(catalog).listing(ds.id, [kind] if kind else None, limit=limit)
     finally:
         catalog.close()
 

@@ -202,7 +202,7 @@ def test_a_batch_whose_worker_died_is_read_again_one_document_at_a_time(tmp_path
     catalog.commit()
     assert stage.summary.documents == 3 and stage.summary.failed == 0
     stage.store.refresh(dataset.id)
-    assert {e.key for e in stage.store.entities(dataset.id)} == {
+    assert {e.key for e in stage.store.listing(dataset.id, limit=1000)} == {
         f"agent{i}@example.org" for i in range(3)}
     catalog.close()
 

@@ -151,7 +151,7 @@ def test_documents_and_tables_that_are_gone_are_forgotten(catalog) -> None:
     store.start_table(ds.id, 2, "t2/T.csv", "T")  # read again: its old rows' mentions go
     store.finish_table(2, R1)
     assert store.refresh(ds.id) == 1
-    assert [e.kind for e in store.entities(ds.id)] == ["phone"]
+    assert [e.kind for e in store.listing(ds.id)] == ["phone"]
 
 
 def test_lists_are_ordered_by_sources_and_filtered(catalog) -> None:
@@ -167,13 +167,13 @@ def test_lists_are_ordered_by_sources_and_filtered(catalog) -> None:
     store.replace_document_mentions(other.id, c, R1, "k", [_m(PHONE, "212-555-0123")])
     store.refresh(ds.id)
     store.refresh(other.id)
-    listed = [(e.kind, e.documents, e.sources) for e in store.entities(ds.id)]
+    listed = [(e.kind, e.documents, e.sources) for e in store.listing(ds.id)]
     assert listed == [("email", 2, 3), ("phone", 1, 1)]
-    assert [e.kind for e in store.entities(ds.id, kind="phone")] == ["phone"]
-    assert [e.kind for e in store.entities(ds.id, min_sources=2)] == ["email"]
-    assert len(store.entities(ds.id, limit=1)) == 1
-    assert [(e.documents, e.sources) for e in store.entities(other.id)] == [(1, 1)]
-    jane = store.entities(ds.id, kind="email")[0]
+    assert [e.kind for e in store.listing(ds.id, ["phone"])] == ["phone"]
+    assert [e.kind for e in store.listing(ds.id, min_sources=2)] == ["email"]
+    assert len(store.listing(ds.id, limit=1)) == 1
+    assert [(e.documents, e.sources) for e in store.listing(other.id)] == [(1, 1)]
+    jane = store.listing(ds.id, ["email"])[0]
     together = store.cooccurring(jane.id)
     assert [(c.kind, c.shared) for c in together] == [("phone", 1)]
     assert together[0].as_json() == {"id": together[0].id, "kind": "phone",
@@ -191,8 +191,15 @@ def test_a_catalog_made_before_entities_reads_as_holding_none(tmp_path: Path) ->
     reader = Catalog(path, readonly=True)
     store = EntityStore(reader)
     assert not store.present
-    assert store.entities(ds.id) == []
+    assert store.listing(ds.id) == []
     assert store.entity(ds.id, 1) is None
     assert store.with_keys(ds.id, [(None, "x")]) == []
     assert store.count(ds.id) == 0
     reader.close()
+
+
+def test_the_store_and_the_recognisers_default_to_one_phone_region() -> None:
+    from trawl.derive.entities.phones import DEFAULT_REGION
+    from trawl.storage.entities import DEFAULT_PHONE_REGION
+
+    assert DEFAULT_PHONE_REGION == DEFAULT_REGION

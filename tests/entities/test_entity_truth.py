@@ -47,7 +47,7 @@ def entities(data: Path) -> dict[str, dict[str, Entity]]:
         ds = catalog.dataset("test")
         assert ds is not None
         out: dict[str, dict[str, Entity]] = {}
-        for entity in EntityStore(catalog).entities(ds.id, limit=10**6):
+        for entity in EntityStore(catalog).listing(ds.id, limit=10**6):
             out.setdefault(entity.kind, {})[entity.key] = entity
         return out
     finally:

@@ -6,6 +6,7 @@ dataset page, table page (keyset pages, sort, filters, search, facets, exports),
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import re
@@ -277,6 +278,11 @@ def test_grid_links_file_cells_and_names_joined_facet_values(tc, ids) -> None:
     assert shown, facet
     for value, title, label in shown:
         assert value == title and label == names[int(value)]
+    # Filtered by one of them, the chip names it too, not by its id.
+    value = shown[0][0]
+    filtered = tc.get(f"/tables/{documents['id']}", params={"f.DocumentCategoryID": value}).text
+    chip = re.search(r'<ul class="chips".*?</ul>', filtered, re.S).group(0)
+    assert f'<span title="{value}">{html.escape(names[int(value)])}</span>' in chip, chip
 
 
 def test_referenced_by_entries_read_as_one_link(tc, ids) -> None:

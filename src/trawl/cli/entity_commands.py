@@ -4,11 +4,12 @@
     trawl entities extract --dataset NAME [--phone-region CC] [--workers N] [--quiet]
     trawl entity ID_OR_VALUE --dataset NAME [--kind KIND] [--limit N] [--json]
 
-The listing and the lookups read the catalog (storage/entities.py) and are recorded in the
-audit log as `cli:<os user>`, as `trawl search` is. `extract` runs the entity stage of
-`trawl ingest` (ingestion/entity_stage.py) through the same runner as `trawl ocr`, which
-main.py hands over (so that this module does not import main, nor the ingestion layer
-before it is needed).
+The listing and the lookups read through search/entities.py, as the web pages do (the
+terminal's archive is unscoped: its owner reads everything), and are recorded in the audit
+log as `cli:<os user>`, as `trawl search` is. `extract` runs the entity stage of `trawl
+ingest` (ingestion/entity_stage.py) through the same runner as `trawl ocr`, which main.py
+hands over (so that this module does not import main, nor the ingestion layer before it is
+needed).
 """
 
 from __future__ import annotations
@@ -23,9 +24,10 @@ from trawl.cli.audit_commands import cli_actor
 from trawl.cli.groups import Command
 from trawl.cli.wording import counted
 from trawl.errors import BadRequest, NotFound
-from trawl.storage.catalog import Catalog, Dataset
+from trawl.search.entities import EntityReader
+from trawl.search.service import Archive
 from trawl.storage.datadir import DataDir
-from trawl.storage.entities import KINDS, PHONE_REGION_SETTING, Entity, EntityStore
+from trawl.storage.entities import KINDS, Entity
 
 Runner = Callable[..., int]  # main._run(args, step, reads_files=...)
 
@@ -40,17 +42,11 @@ def register(command: Command, run: Runner, run_options: Callable[[Any], None]) 
                    help="only entities found in at least N sources (top folders)")
     p.add_argument("--limit", type=_positive, default=50, help="at most N (default 50)")
     p.add_argument("--json", action="store_true", help="print JSON")
-    nested = p.add_subparsers(title="entities commands", metavar="COMMAND")
-    help_text = ("Find the entities of a dataset's documents and table rows now (after "
-                 "`trawl ingest --no-entities`); resumable, and only what is new is read.")
-    x = nested.add_parser("extract", help=help_text, description=help_text)
-    x.add_argument("--data-dir", default=argparse.SUPPRESS,
-                   help="where Trawl keeps its data (env TRAWL_DATA, default ./trawl-data)")
-    x.add_argument("--dataset", required=True)
+    x = stage_command(p, "extract", "Find the entities of a dataset's documents and table "
+                      "rows now (after `trawl ingest --no-entities`); resumable, and only "
+                      "what is new is read.", run, run_options,
+                      lambda ingester: ingester.run_entities())
     phone_region_option(x)
-    run_options(x)
-    x.set_defaults(handler=lambda args: run(args, lambda ingester: ingester.run_entities(),
-                                            reads_files=False))
 
     p = command("entity", cmd_entity, "One entity (by id, or by value: an address, a number "
                 "in any spelling, a URL, twitter:name) with where it is mentioned and the "
@@ -61,6 +57,21 @@ def register(command: Command, run: Runner, run_options: Callable[[Any], None]) 
     p.add_argument("--limit", type=_positive, default=100,
                    help="at most N mentions and co-occurring entities (default 100)")
     p.add_argument("--json", action="store_true", help="print JSON")
+
+
+def stage_command(p: argparse.ArgumentParser, name: str, help_text: str, run: Runner,
+                  run_options: Callable[[Any], None], step: Callable[[Any], Any]
+                  ) -> argparse.ArgumentParser:
+    """`trawl <p> <name> --dataset NAME`: one stage of `trawl ingest` run alone (`step` of
+    the ingester), with the run options, through main's runner."""
+    nested = p.add_subparsers(title=f"{p.prog.split()[-1]} commands", metavar="COMMAND")
+    x = nested.add_parser(name, help=help_text, description=help_text)
+    x.add_argument("--data-dir", default=argparse.SUPPRESS,
+                   help="where Trawl keeps its data (env TRAWL_DATA, default ./trawl-data)")
+    x.add_argument("--dataset", required=True)
+    run_options(x)
+    x.set_defaults(handler=lambda args: run(args, step, reads_files=False))
+    return x
 
 
 def phone_region_option(p: argparse.ArgumentParser) -> None:
@@ -94,12 +105,14 @@ def _count(value: str) -> int:
 def cmd_entities(args: argparse.Namespace) -> int:
     if not args.dataset:
         raise BadRequest("--dataset is required (trawl entities --dataset NAME)")
-    data, catalog, dataset = _open(args)
+    data, archive = _open(args)
     try:
-        entities = EntityStore(catalog).entities(dataset.id, args.kind, args.min_sources,
-                                                 args.limit)
+        dataset = archive.dataset(args.dataset)
+        page = EntityReader(archive).listing(dataset, args.kind, "sources", "", 0, args.limit,
+                                             args.min_sources)
     finally:
-        catalog.close()
+        archive.close()
+    entities = page.entities
     _audit(data, "search", dataset.name, None,
            {"record": "entities", "kind": args.kind, "min_sources": args.min_sources,
             "total": len(entities)})
@@ -117,16 +130,16 @@ def cmd_entities(args: argparse.Namespace) -> int:
 
 
 def cmd_entity(args: argparse.Namespace) -> int:
-    data, catalog, dataset = _open(args)
+    data, archive = _open(args)
     try:
-        store = EntityStore(catalog)
-        entity = _find(store, catalog, dataset, args.id_or_value, args.kind)
-        mentions = store.mentions(entity.id, args.limit)
-        total = store.mention_count(entity.id)
-        cooccurring = store.cooccurring(entity.id, args.limit)
+        reader = EntityReader(archive)
+        view = reader.find(archive.dataset(args.dataset), args.id_or_value, args.kind)
+        mentions, total = reader.mentions(view, args.limit)
+        cooccurring = reader.cooccurring(view, args.limit)
     finally:
-        catalog.close()
-    _audit(data, "view", dataset.name, f"entity:{entity.id}",
+        archive.close()
+    entity = view.entity
+    _audit(data, "view", view.dataset.name, f"entity:{entity.id}",
            {"kind": entity.kind, "value": entity.value})
     if args.json:
         print(json.dumps({**entity.as_json(), "mentions_total": total,
@@ -156,40 +169,12 @@ def _counts(e: Entity) -> str:
             f"{counted(e.sources, 'source')}")
 
 
-def _open(args: argparse.Namespace) -> tuple[DataDir, Catalog, Dataset]:
+def _open(args: argparse.Namespace) -> tuple[DataDir, Archive]:
+    """The data folder, and its archive as its owner at the terminal reads it (unscoped)."""
     data = DataDir.open(args.data_dir, create=False)
     if not data.exists():
         raise NotFound(f"no Trawl data in {data.root}")
-    catalog = Catalog(data.catalog_path, readonly=True)
-    dataset = catalog.dataset(args.dataset)
-    if dataset is None:
-        catalog.close()
-        raise NotFound(f"no dataset named {args.dataset!r}")
-    return data, catalog, dataset
-
-
-def _find(store: EntityStore, catalog: Catalog, dataset: Dataset, value: str,
-          kind: str | None) -> Entity:
-    """The entity a reader named: an id of the dataset, else the value in any spelling. A
-    value that names several (example.org: a domain and a URL) needs --kind."""
-    text = value.strip()
-    found = store.entity(dataset.id, int(text)) if text.isdigit() else None
-    if found is not None and kind in (None, found.kind):
-        return found
-    from trawl.derive.entities.patterns import keys_of  # phonenumbers, only for a lookup
-
-    region = catalog.dataset_settings(dataset.id).get(PHONE_REGION_SETTING, "US")
-    for key_kind, key in keys_of(text, region):
-        if kind is not None and key_kind not in (None, kind):
-            continue
-        matches = [e for e in store.with_keys(dataset.id, [(kind or key_kind, key)])]
-        if len(matches) == 1:
-            return matches[0]
-        if len(matches) > 1:
-            choices = ", ".join(f"{e.id} ({e.kind})" for e in matches)
-            raise BadRequest(f"{value!r} names several entities: {choices}; give an id or "
-                             "--kind")
-    raise NotFound(f"no entity {value!r} in {dataset.name}")
+    return data, Archive(data)
 
 
 def _audit(data: DataDir, action: str, dataset: str, target: str | None,

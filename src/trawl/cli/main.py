@@ -23,6 +23,7 @@ from trawl.cli import (
     entity_commands,
     export_commands,
     neardup_commands,
+    thread_commands,
     xref_commands,
 )
 from trawl.cli.wording import counted
@@ -114,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_options(p)
     _add_ocr_options(p, switch=True)
     _add_entity_options(p)
+    thread_commands.no_threads_option(p)
     _add_neardup_options(p)
 
     p = command("retry", cmd_retry, "Process again the files of a dataset that failed.")
@@ -128,6 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_options(p)
     _add_ocr_options(p, switch=True)
     _add_entity_options(p)
+    thread_commands.no_threads_option(p)
     _add_neardup_options(p)
 
     p = command("ocr", cmd_ocr, "OCR the scanned pages and images of a dataset that were not "
@@ -164,6 +167,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "repeatable: each one must be mentioned)")
     p.add_argument("--facets", action="store_true",
                    help="also print the entities the results mention most, by kind")
+    p.add_argument("--no-quotes", action="store_true",
+                   help="e-mail messages match by what they wrote, not by what they quote "
+                        "of earlier messages")
     p.add_argument("--json", action="store_true", help="print JSON")
 
     p = command("show", cmd_show, "Show one document, by id or by path.")
@@ -197,6 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
     access_commands.register(sub, command)
     audit_commands.register(sub, command)
     entity_commands.register(command, _run, _add_run_options)
+    thread_commands.register(command, _run, _add_run_options)
     neardup_commands.register(command, _run, _add_run_options)
     backup_commands.register(command)
     xref_commands.register(command)
@@ -272,6 +279,7 @@ def _ingester(args: argparse.Namespace):  # noqa: ANN202 (imports the ingestion 
                             ocr_timeout_s=getattr(args, "ocr_timeout", 120.0),
                             entities=getattr(args, "entities", True),
                             phone_region=getattr(args, "phone_region", None),
+                            threads=getattr(args, "threads", True),
                             neardup=getattr(args, "neardup", True),
                             neardup_threshold=getattr(args, "neardup_threshold", None))
     return Ingester(data, args.dataset, options)
@@ -360,6 +368,11 @@ def _print_summary(summary: Any, reads_files: bool = True) -> None:
               f"{ocr.pages_failed} failed, "
               f"{ocr.pages_skipped} skipped in {ocr.seconds:.1f} s "
               f"({ocr.pages_per_s:.2f} pages/s, {ocr.cpu_seconds:.1f} CPU s)", file=sys.stderr)
+    threads = getattr(summary, "threads", None)
+    if threads is not None and (threads.messages or threads.taken_apart):
+        print(f"{summary.dataset}: threads: {counted(threads.messages, 'message')} threaded "
+              f"({threads.merges} merges); {counted(threads.threads, 'thread')} in the "
+              f"dataset ({threads.seconds:.1f} s)", file=sys.stderr)
     found = getattr(summary, "entities", None)
     if found is not None and (found.documents or found.tables or found.forgotten):
         entities = counted(found.entities, "entity", "entities")
@@ -469,6 +482,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     result = archive.search(SearchQuery(text=args.query, datasets=args.dataset,
                                         filters=filters, sort=args.sort, offset=args.offset,
                                         limit=args.limit, record=record,
+                                        no_quotes=args.no_quotes,
                                         facets=ENTITY_KINDS if args.facets else ()))
     _audit_search(data, args.query, {**({"dataset": args.dataset} if args.dataset else {}),
                                      **filters}, record, result.total)

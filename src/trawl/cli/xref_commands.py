@@ -22,7 +22,7 @@ from trawl.cli.wording import counted
 from trawl.errors import BadRequest, NotFound
 from trawl.search.service import Archive
 from trawl.storage.datadir import DataDir
-from trawl.storage.entities import PHONE_REGION_SETTING
+from trawl.storage.entities import EntityStore
 
 if TYPE_CHECKING:
     from trawl.search.xref import XrefResult
@@ -75,7 +75,7 @@ def cmd_xref(args: argparse.Namespace) -> int:
 
 def _region(archive: Archive, dataset: str) -> str:
     found = archive.dataset(dataset)
-    return archive.catalog.dataset_settings(found.id).get(PHONE_REGION_SETTING, "US")
+    return EntityStore(archive.catalog).phone_region(found.id)
 
 
 def _write_csv(result: XrefResult, path: Path) -> None:

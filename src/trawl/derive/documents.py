@@ -12,6 +12,7 @@ import weakref
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
+from trawl.derive.quotes import quoted_spans, unquoted
 from trawl.derive.rows import entity_store, reindex_rows
 from trawl.index.base import IndexDocument
 from trawl.index.tantivy_backend import TantivyIndex
@@ -62,9 +63,19 @@ def build_index_document(catalog: Catalog, blobs: BlobStore, dataset: Dataset,
         # What the entity stage recorded (nothing before it ran): the stage marks a document
         # unindexed when its entities change, so this is built again then.
         entities=entity_store(catalog).document_entity_ids(doc_id),
+        unquoted=_unquoted(content, text) if pages is None else None,
         # The near-duplicate stage marks a document unindexed when its cluster changes.
         cluster=neardup_store(catalog).cluster_of(doc_id),
     )
+
+
+def _unquoted(content: Content, text: str) -> str | None:
+    """A message's text without what it quotes (None: it quotes nothing, or is no
+    message), so that a search without quotes finds a phrase where it was first written."""
+    if content.family != "email" or not text:
+        return None
+    spans = quoted_spans(text)
+    return unquoted(text, spans) if spans else None
 
 
 def neardup_store(catalog: Catalog) -> NearDupStore:

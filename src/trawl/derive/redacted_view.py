@@ -166,6 +166,7 @@ def redact_document(doc: IndexDocument, redactor: Redactor,
         pages=mask_pages(doc.pages, redactor, doc.mime, doc.family, doc.path)
         if doc.pages is not None else None,
         sender=text(doc.sender), recipients=text(doc.recipients), meta=text(doc.meta),
+        unquoted=body(doc.unquoted) if doc.unquoted is not None else None,
         entities=entities)
 
 

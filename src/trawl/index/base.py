@@ -86,6 +86,9 @@ class IndexDocument:
     view: str = "full"
     # The entities it mentions: kind -> entity ids (catalog ids, storage/entities.py).
     entities: dict[str, list[int]] = field(default_factory=dict)
+    # A message's text without what it quotes of earlier ones (derive/quotes.py), when it
+    # quotes something: searched instead of `text` by a search without quotes.
+    unquoted: str | None = None
     # Its cluster of near-copies (storage/neardup.py), if any: searches collapse on it.
     cluster: int | None = None
 
@@ -125,6 +128,8 @@ class SearchQuery:
     facets: tuple[str, ...] = ()
     facet_size: int = 20
     pages_per_hit: int = 3
+    # Leave quoted text out: a message matches by what it wrote, not what it quotes.
+    no_quotes: bool = False
     # One hit per cluster of near-copies (the best of its matching documents); `total`
     # then counts hits so collapsed (tantivy_backend.py).
     collapse: bool = False

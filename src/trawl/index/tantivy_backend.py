@@ -64,8 +64,9 @@ MLT_CHARS = 100_000
 # Bump when the schema or an analyzer changes: an index built otherwise must be rebuilt
 # from the catalog (`trawl reindex`), never read with the wrong analyzers.
 # 4: "ocr" (text read by OCR); 5: table rows; 6: "view" (redacted twins); 7: entity ids;
-# 8: "cluster" (near-copies)
-SCHEMA_VERSION = "8"
+# 8: "unquoted" and "quotes" (a message's own text, for searches without quotes);
+# 9: "cluster" (near-copies)
+SCHEMA_VERSION = "9"
 SCHEMA_FILE = "trawl-schema-version"
 # A redacted twin is stored under its document's id plus this, so that adding or deleting one
 # view never touches the other; hits give the document's id back without it.
@@ -92,11 +93,13 @@ def _check_schema_version(path: Path) -> None:
 def build_schema() -> tantivy.Schema:
     b = tantivy.SchemaBuilder()
     for name in ("id", "kind", "dataset", "source", "family", "mime", "status", "language",
-                 "parent_id", "ocr", "table", "table_id", "view"):
+                 "parent_id", "ocr", "table", "table_id", "view", "quotes"):
         b.add_text_field(name, stored=True, fast=True, tokenizer_name="raw")
     for name in ("title", "path", "sender", "recipients"):
         b.add_text_field(name, stored=True, tokenizer_name=ANALYZER)
-    for name in ("text", "meta"):
+    # "unquoted": a message's text without what it quotes, only where it quotes something
+    # ("quotes" = yes); a search without quotes reads it there instead of "text".
+    for name in ("text", "meta", ranking.UNQUOTED):
         b.add_text_field(name, stored=False, tokenizer_name=ANALYZER)
     # Stemmed twins of title and text, one per language (analysis.py): a document fills
     # those of its language only.
@@ -186,6 +189,9 @@ class TantivyIndex:
             entry.add_bytes("body", full_text.encode("utf-8"))
         entry.add_integer("page", 0)
         entry.add_text("ocr", "yes" if doc.ocr_pages else "no")
+        entry.add_text("quotes", "yes" if doc.unquoted is not None else "no")
+        if doc.unquoted is not None:
+            entry.add_text(ranking.UNQUOTED, doc.unquoted)
         _add_entities(entry, doc.entities)
         if doc.cluster is not None:
             entry.add_integer("cluster", doc.cluster)
@@ -411,6 +417,21 @@ class TantivyIndex:
 
     def _text_query(self, text: str, searcher: tantivy.Searcher,
                     query: SearchQuery) -> tuple[Query | None, list[str], bool]:
+        """The query of the typed text; without quotes, it matches a message that quotes
+        something by its own text only (the "unquoted" field), the others as usual."""
+        found, warnings, relaxed = self._fields_query(text, searcher, query, False)
+        if found is None or not query.no_quotes:
+            return found, warnings, relaxed
+        own, _warnings, _relaxed = self._fields_query(text, searcher, query, True)
+        quotes = (lambda v: Query.term_query(self.schema, "quotes", v))  # noqa: E731
+        either = [(Occur.Should, self._and(found, Query.boolean_query(
+            [(Occur.Must, Query.all_query()), (Occur.MustNot, quotes("yes"))])))]
+        if own is not None:
+            either.append((Occur.Should, self._and(own, quotes("yes"))))
+        return Query.boolean_query(either), warnings, relaxed
+
+    def _fields_query(self, text: str, searcher: tantivy.Searcher, query: SearchQuery,
+                      unquoted: bool) -> tuple[Query | None, list[str], bool]:
         text = (text or "").strip()
         if not text or text == "*":
             return None, [], False
@@ -421,13 +442,14 @@ class TantivyIndex:
             # Plain words: ranked by ranking.plain_words_query (stemming, proximity, every
             # word required only for short queries, feedback for long ones).
             ranked, relaxed = ranking.plain_words_query(self.index, searcher, plain,
-                                                        self._filters(query))
+                                                        self._filters(query), unquoted)
             if ranked is not None:
                 return ranked, [], relaxed
         rewritten = query_syntax.rewrite(_map_field_names(text), searcher)
         # A "quoted phrase" asks for the words as typed: the exact fields only then.
         fields, boosts = ranking.search_fields(analysis.query_languages(rewritten),
-                                               stemmed='"' not in rewritten)
+                                               stemmed='"' not in rewritten,
+                                               unquoted=unquoted)
         parsed, errors = self.index.parse_query_lenient(
             rewritten, fields, field_boosts=boosts, conjunction_by_default=True,
             allow_regexes=True)

@@ -55,7 +55,7 @@ from dataclasses import dataclass
 from trawl.derive.entities.extract import document_fields
 from trawl.derive.entities.model import RECOGNISER_VERSION
 from trawl.derive.entities.ner import model_versions
-from trawl.derive.entities.phones import DEFAULT_REGION, check_region
+from trawl.derive.entities.phones import check_region
 from trawl.ingestion.entity_tasks import (
     BlockResult,
     DocumentItem,
@@ -70,7 +70,7 @@ from trawl.ingestion.progress import Counters, Progress
 from trawl.ingestion.worker import TaskResult, WorkerConfig
 from trawl.storage.catalog import Catalog, Dataset
 from trawl.storage.datadir import DataDir
-from trawl.storage.entities import PHONE_REGION_SETTING, EntityStore
+from trawl.storage.entities import EntityStore
 from trawl.storage.tables import TableInfo, TableStore
 
 log = logging.getLogger(__name__)
@@ -116,10 +116,10 @@ class EntitySummary:
 def phone_region(catalog: Catalog, dataset: Dataset, option: str | None) -> str:
     """The dataset's phone region: `option` when given (checked, and stored for later runs),
     else the one stored, else US."""
+    store = EntityStore(catalog)
     if option is not None:
-        catalog.set_dataset_setting(dataset.id, PHONE_REGION_SETTING, check_region(option))
-        catalog.commit()
-    return catalog.dataset_settings(dataset.id).get(PHONE_REGION_SETTING, DEFAULT_REGION)
+        store.set_phone_region(dataset.id, check_region(option))
+    return store.phone_region(dataset.id)
 
 
 def recogniser_id(region: str) -> str:

@@ -35,6 +35,7 @@ from trawl.ingestion.ocr_stage import OcrStage, OcrSummary
 from trawl.ingestion.pool import WorkerPool
 from trawl.ingestion.progress import Counters, Progress
 from trawl.ingestion.tables.sync import sync_tables
+from trawl.ingestion.thread_stage import ThreadStage, ThreadSummary
 from trawl.ingestion.walk import walk
 from trawl.ingestion.worker import Task, TaskResult, WorkerConfig
 from trawl.storage.blobs import BlobStore
@@ -69,6 +70,8 @@ class IngestOptions:
     # when given, is stored for the dataset's later runs (else US).
     entities: bool = True
     phone_region: str | None = None
+    # E-mail threads (thread_stage.py): off for this run with `--no-threads`.
+    threads: bool = True
     # Near-duplicates (neardup_stage.py): off for this run with `--no-neardup`; the
     # threshold, when given, is stored for the dataset's later runs (else 0.8).
     neardup: bool = True
@@ -84,6 +87,7 @@ class IngestSummary:
     bytes_processed: int
     ocr: OcrSummary | None = None         # when the OCR stage ran
     entities: EntitySummary | None = None  # when the entity stage ran
+    threads: ThreadSummary | None = None  # when the thread stage ran
     neardup: NearDupSummary | None = None  # when the near-duplicate stage ran
     retried: int | None = None            # `trawl retry`: failures put back in the queue
     # `trawl retry`: the failures left as they were (not retryable), (code, paths)
@@ -114,7 +118,7 @@ class Ingester:
         region = phone_region(self.catalog, dataset, self.options.phone_region)
         threshold = threshold_of(self.catalog, dataset, self.options.neardup_threshold)
         self._index = TantivyIndex(self.data.index_dir, writable=True)
-        ocr_summary = entity_summary = neardup_summary = None
+        ocr_summary = entity_summary = thread_summary = neardup_summary = None
         try:
             with Progress(f"ingest {dataset.name}", self.options.live_progress,
                           self.options.quiet) as progress:
@@ -125,6 +129,8 @@ class Ingester:
                 self._index_pending(dataset, force=True)
                 self._index_unindexed(dataset)
                 progress.update(self.counters, force=True)
+            if self.options.threads:  # headers only: before OCR, so threads come first
+                thread_summary = self._threads(dataset)
             if ocr.enabled:  # after extraction: typed text is searchable before scans are read
                 ocr_summary = self._ocr(dataset, ocr)
             if self.options.entities:  # the texts are final (OCR'd), the rows loaded
@@ -137,15 +143,13 @@ class Ingester:
         return IngestSummary(dataset.name, self.catalog.counts_by_status(dataset.id),
                              time.monotonic() - started, self.counters.done,
                              self.counters.bytes_done, ocr_summary, entities=entity_summary,
-                             neardup=neardup_summary)
+                             threads=thread_summary, neardup=neardup_summary)
 
     def run_ocr(self) -> IngestSummary:
         """`trawl ocr`: read the pages left for OCR (by `--no-ocr`, or an interrupted run),
         whatever the dataset's OCR setting."""
         started = time.monotonic()
-        dataset = self.catalog.dataset(self.dataset_name)
-        if dataset is None:
-            raise ValueError(f"no dataset named {self.dataset_name!r}")
+        dataset = self._dataset()
         settings = self._ocr_settings(dataset, required=True)
         region = phone_region(self.catalog, dataset, self.options.phone_region)
         threshold = threshold_of(self.catalog, dataset, self.options.neardup_threshold)
@@ -167,9 +171,7 @@ class Ingester:
     def run_entities(self) -> IngestSummary:
         """`trawl entities extract`: the entity stage alone, as `trawl ingest` runs it."""
         started = time.monotonic()
-        dataset = self.catalog.dataset(self.dataset_name)
-        if dataset is None:
-            raise ValueError(f"no dataset named {self.dataset_name!r}")
+        dataset = self._dataset()
         region = phone_region(self.catalog, dataset, self.options.phone_region)
         self._index = TantivyIndex(self.data.index_dir, writable=True)
         try:
@@ -180,12 +182,22 @@ class Ingester:
         return IngestSummary(dataset.name, self.catalog.counts_by_status(dataset.id),
                              time.monotonic() - started, 0, 0, entities=summary)
 
+    def run_threads(self) -> IngestSummary:
+        """`trawl threads build`: the thread stage alone, as `trawl ingest` runs it."""
+        started = time.monotonic()
+        dataset = self._dataset()
+        summary = self._threads(dataset)
+        return IngestSummary(dataset.name, self.catalog.counts_by_status(dataset.id),
+                             time.monotonic() - started, 0, 0, threads=summary)
+
+    def _threads(self, dataset: Dataset) -> ThreadSummary:
+        return ThreadStage(self.catalog, dataset, live_progress=self.options.live_progress,
+                           quiet=self.options.quiet).run()
+
     def run_neardup(self) -> IngestSummary:
         """`trawl neardup`: the near-duplicate stage alone, as `trawl ingest` runs it."""
         started = time.monotonic()
-        dataset = self.catalog.dataset(self.dataset_name)
-        if dataset is None:
-            raise ValueError(f"no dataset named {self.dataset_name!r}")
+        dataset = self._dataset()
         threshold = threshold_of(self.catalog, dataset, self.options.neardup_threshold)
         self._index = TantivyIndex(self.data.index_dir, writable=True)
         try:
@@ -195,6 +207,12 @@ class Ingester:
             self.catalog.commit()
         return IngestSummary(dataset.name, self.catalog.counts_by_status(dataset.id),
                              time.monotonic() - started, 0, 0, neardup=summary)
+
+    def _dataset(self) -> Dataset:
+        dataset = self.catalog.dataset(self.dataset_name)
+        if dataset is None:
+            raise ValueError(f"no dataset named {self.dataset_name!r}")
+        return dataset
 
     def retry_failed(self, retryable_only: bool = True) -> IngestSummary:
         """Process the failed files again: those whose failure a retry may cure (a time or

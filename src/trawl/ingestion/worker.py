@@ -24,6 +24,7 @@ from trawl.ingestion.extractors.base import (
     Limits,
     RetryableError,
     Unsupported,
+    distinct_member_names,
 )
 from trawl.ingestion.extractors.registry import Registry
 from trawl.ingestion.ocr import OcrEngine, OcrSettings, OcrUnavailable
@@ -164,15 +165,22 @@ class Worker:
         if ctx.unlisted:
             extracted.warnings.append(f"{ctx.unlisted} more children were not extracted and "
                                       "are not listed")
-        self._fill(content, extracted)
-        stage_tables(Path(task.source), content, task.name, self.config.tmp_dir,  # CSV/sheets
-                     extracted.sheets)
         # What was found but not extracted is a path too: skipped or failed, saying why.
-        return content, [
+        entries = [
             *(ChildEntry(c.name, c.kind, c.sha256, c.size, c.mtime) for c in children),
             *(ChildEntry(n.name, n.kind, None, 0, n.mtime, n.status, n.reason[:2000], n.code)
               for n in ctx.not_extracted),
         ]
+        names, renamed = distinct_member_names([e.name for e in entries])
+        for entry, name in zip(entries, names, strict=True):
+            entry.name = name
+        extracted.warnings.extend(renamed[:100])
+        if len(renamed) > 100:
+            extracted.warnings.append(f"{len(renamed) - 100} more members renamed")
+        self._fill(content, extracted)
+        stage_tables(Path(task.source), content, task.name, self.config.tmp_dir,  # CSV/sheets
+                     extracted.sheets)
+        return content, entries
 
     def _fill(self, content: Content, extracted: ExtractionResult) -> None:
         text = extracted.full_text()

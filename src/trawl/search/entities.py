@@ -19,7 +19,7 @@ from typing import Any
 from trawl.access.entities import entity_visible, visible_kinds, visible_spellings
 from trawl.access.policy import Access
 from trawl.access.redaction import Redactor
-from trawl.errors import NotFound
+from trawl.errors import BadRequest, NotFound
 from trawl.search.service import Archive, DocumentView
 from trawl.storage.catalog import Dataset
 from trawl.storage.entities import (
@@ -77,21 +77,24 @@ class EntityReader:
         return visible_kinds(self.archive.access(dataset.name), ALL_KINDS)
 
     def listing(self, dataset: Dataset, kind: str | None = None, sort: str = "sources",
-                search: str = "", offset: int = 0, limit: int = 50) -> EntityPage:
+                search: str = "", offset: int = 0, limit: int = 50,
+                min_sources: int = 0) -> EntityPage:
         """A page of the entities of `dataset` (one the caller may read: `archive.dataset`
-        gave it) that the caller sees."""
+        gave it) that the caller sees; `min_sources`: found in at least that many."""
         access = self.archive.access(dataset.name)
         kinds = [k for k in self.kinds(dataset) if kind in (None, k)]
         if access is Access.FULL:
-            found = self.store.listing(dataset.id, kinds, sort, search, limit + 1, offset)
-            total = self.store.listing_count(dataset.id, kinds, search)
+            found = self.store.listing(dataset.id, kinds, sort, search, limit + 1, offset,
+                                       min_sources)
+            total = self.store.listing_count(dataset.id, kinds, search, min_sources)
             return EntityPage(found[:limit], offset, limit, len(found) > limit, total)
         redactor = self.archive.redactor(dataset)
         shown: list[Entity] = []
         seen = scanned = 0
         batch = max(4 * limit, 200)
         while scanned < MAX_SCANNED and len(shown) <= limit:
-            found = self.store.listing(dataset.id, kinds, sort, search, batch, scanned)
+            found = self.store.listing(dataset.id, kinds, sort, search, batch, scanned,
+                                       min_sources)
             scanned += len(found)
             for entity in found:
                 if not entity_visible(access, entity.kind, entity.value, redactor):
@@ -124,6 +127,42 @@ class EntityReader:
             f for f in self.store.row_fields(entity_id) if redactor.is_personal_column(f)]
         return EntityView(self._filtered(found, access, redactor), dataset, access, redactor,
                           skip)
+
+    def find(self, dataset: Dataset, text: str, kind: str | None = None) -> EntityView:
+        """The entity of `dataset` a reader named: its id, else its value in any spelling
+        (an address, a number as written, twitter:name). A value that names several
+        (example.org: a domain and a URL) needs `kind`."""
+        text = text.strip()
+        if text.isdigit():
+            try:
+                view = self.entity(int(text))
+            except NotFound:
+                view = None
+            if view is not None and view.dataset.id == dataset.id and kind in (
+                    None, view.entity.kind):
+                return view
+        from trawl.derive.entities.patterns import keys_of  # phonenumbers, for a lookup only
+
+        for key_kind, key in keys_of(text, self.store.phone_region(dataset.id)):
+            if kind is not None and key_kind not in (None, kind):
+                continue
+            matches = [self.entity(e.id) for e in
+                       self.store.with_keys(dataset.id, [(kind or key_kind, key)])
+                       if self._visible(e)]
+            if len(matches) == 1:
+                return matches[0]
+            if len(matches) > 1:
+                choices = ", ".join(f"{v.entity.id} ({v.entity.kind})" for v in matches)
+                raise BadRequest(f"{text!r} names several entities: {choices}; give an id "
+                                 "or a kind")
+        raise NotFound(f"no entity {text!r} in {dataset.name}")
+
+    def _visible(self, entity: Entity) -> bool:
+        try:
+            self.entity(entity.id)
+        except NotFound:
+            return False
+        return True
 
     def mentions(self, view: EntityView, limit: int = 100, offset: int = 0
                  ) -> tuple[list[Mention], int]:

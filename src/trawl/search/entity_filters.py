@@ -35,7 +35,7 @@ from trawl.access.redaction import Redactor
 from trawl.index.base import ENTITY_KINDS, EntityFacet, IndexResult, QueryError, SearchQuery
 from trawl.index.tantivy_backend import entity_field
 from trawl.storage.catalog import Catalog, Dataset
-from trawl.storage.entities import PHONE_REGION_SETTING, Entity, EntityStore
+from trawl.storage.entities import Entity, EntityStore
 
 
 class Archive(Protocol):
@@ -111,7 +111,7 @@ class EntityFilters:
         # terms, and `trawl search` starting, do without).
         from trawl.derive.entities.patterns import keys_of
 
-        region = self.archive.catalog.dataset_settings(ds.id).get(PHONE_REGION_SETTING, "US")
+        region = self.store.phone_region(ds.id)
         try:
             keys = keys_of(value, region)
         except ValueError:  # a region stored by hand that libphonenumber does not know

@@ -34,7 +34,7 @@ from trawl.derive.entities.patterns import keys_of
 from trawl.search.service import Archive
 from trawl.search.xref_list import Query, XrefList, fold_name
 from trawl.storage.catalog import Dataset
-from trawl.storage.entities import PHONE_REGION_SETTING, Entity, EntityStore
+from trawl.storage.entities import Entity, EntityStore
 
 NAME_KINDS = ("person", "org", "place")   # the kinds a name may be (named-entity step)
 MAX_MATCHES = 50                          # per row and dataset: the entities most spread
@@ -112,7 +112,7 @@ def _match_dataset(archive: Archive, store: EntityStore, dataset: Dataset, listi
                    rows: list[RowResult]) -> None:
     access = archive.access(dataset.name)
     redactor = archive.redactor(dataset)
-    region = archive.catalog.dataset_settings(dataset.id).get(PHONE_REGION_SETTING, "US")
+    region = store.phone_region(dataset.id)
     kinds = set(visible_kinds(access, {k for ks in _KINDS_OF.values() for k in ks}))
     by_row: list[dict[int, Query]] = [{} for _ in rows]
     cache: dict[tuple[str, str | None, str], list[int]] = {}

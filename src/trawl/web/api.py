@@ -124,6 +124,8 @@ def search(
     page: Annotated[int | None, Query(description="1-based page of `limit` results")] = None,
     offset: Annotated[int | None, Query(description="results to skip (instead of page)")] = None,
     limit: Annotated[int | None, Query(description="results per page (1-200)")] = None,
+    no_quotes: Annotated[bool, Query(description="e-mail messages match by what they wrote, "
+                                     "not by what they quote of earlier ones")] = False,
 ) -> JSONResponse:
     params = parse_search_params(request.query_params, strict=True)
     if params.empty:

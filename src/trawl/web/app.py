@@ -32,6 +32,7 @@ from trawl.web import (
     accounts,
     admin,
     api,
+    correspondents,
     entities,
     files,
     i18n,
@@ -39,6 +40,7 @@ from trawl.web import (
     openapi,
     pages,
     tables,
+    threads,
     xref,
 )
 from trawl.web.auth import LoginRequired, identify, login_url
@@ -90,6 +92,10 @@ def create_app(datadir: DataDir, allowed_hosts: list[str] | None = None,
     app.include_router(neardup.api)
     app.include_router(neardup.router)
     app.include_router(pages.router)
+    app.include_router(threads.api)
+    app.include_router(correspondents.api)
+    app.include_router(correspondents.router)
+    app.include_router(threads.router)
     app.include_router(xref.router)
     app.include_router(xref.api)
     tables.install(app)  # structured tables: routes, and helpers for the pages above

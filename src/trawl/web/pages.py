@@ -20,6 +20,7 @@ from trawl.index.query_syntax import query_problems
 from trawl.paths import folder_of
 from trawl.search.neardup import NearDupReader
 from trawl.search.service import Archive, DocumentView
+from trawl.search.threads import ThreadReader
 from trawl.storage import browse
 from trawl.storage.entities import Entity
 from trawl.web import documents, failure_codes, neardup
@@ -37,6 +38,7 @@ from trawl.web.params import (
     parse_search_params,
 )
 from trawl.web.render import render_page, use_language
+from trawl.web.threads import thread_url
 
 router = APIRouter(include_in_schema=False)
 MAX_TEXT_CHARS = 400_000
@@ -264,6 +266,7 @@ def _document_context(archive: Archive, view: DocumentView, q: str,
         preview = "frame"
     name = view.path.rsplit("/", 1)[-1]
     ocr_pages = _ocr_pages(c.metadata)
+    thread = ThreadReader(archive).thread_of(view)
     near, more_like = neardup.for_page(archive, view)
     return {
         "near": near,
@@ -273,6 +276,7 @@ def _document_context(archive: Archive, view: DocumentView, q: str,
         "near_api_url": f"/api/documents/{quote(view.id, safe='')}/similar",
         "view": view,
         "doc": c,
+        "thread_url": thread_url(thread) if thread else None,
         # Pages whose text was read by OCR -> mean word confidence (an image's text is 1).
         "ocr_pages": ocr_pages,
         "ocr_text_confidence": ocr_pages.get(1) if not page_count and ocr_pages else None,

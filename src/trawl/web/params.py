@@ -64,7 +64,8 @@ EARLIEST = date(1700, 1, 1)
 LATEST = date(2261, 12, 31)
 PAGE_SIZE = 10
 KNOWN_PARAMS = {"q", "sort", "page", "offset", "limit", "date_from", "date_to", "filter",
-                "lang", "record", "collapse", *FILTERS}
+                "lang", "record", "no_quotes", "collapse", *FILTERS}
+_YES = ("1", "true", "yes", "on")
 
 
 @dataclass
@@ -77,6 +78,7 @@ class SearchParams:
     limit: int = PAGE_SIZE
     offset: int = 0
     record: str = "documents"
+    no_quotes: bool = False     # messages match by what they wrote, not what they quote
     # One hit per cluster of near-copies; None: as the caller's default (on for the search
     # page, off for the API). Never for rows, nor within one cluster (`cluster=ID`).
     collapse: bool | None = None
@@ -114,6 +116,7 @@ class SearchParams:
             # Entity facets for both kinds of record: rows mention entities too.
             facets=(ROW_FACETS if self.rows else facets) + ENTITY_KINDS,
             record=self.record,
+            no_quotes=self.no_quotes,
             collapse=self.collapsed(collapse),
         )
 
@@ -124,6 +127,8 @@ class SearchParams:
             out.append(("q", self.q))
         if self.rows:
             out.append(("record", "rows"))
+        if self.no_quotes:
+            out.append(("no_quotes", "1"))
         for name in FILTERS:
             out += [(name, v) for v in self.filters.get(name, [])]
         if self.date_from:
@@ -265,13 +270,17 @@ def parse_search_params(params: QueryParams | Mapping[str, str], strict: bool = 
     record = {"row": "rows", "document": "documents", "docs": "documents"}.get(record, record)
     if record not in RECORDS:
         raise QueryError(f"record is documents or rows, not {record[:40]!r}")
+    no_quotes = (multi.get("no_quotes") or "").strip().lower()
+    if no_quotes not in ("", "0", "false", "no", "off", *_YES):
+        raise QueryError(f"no_quotes is 1 or 0, not {no_quotes[:40]!r}")
     collapse = (multi.get("collapse") or "").strip().lower()
-    if collapse not in ("", "0", "1", "true", "false", "yes", "no"):
+    if collapse not in ("", "0", "false", "no", "off", *_YES):
         raise QueryError(f"collapse is 1 (one hit per cluster of near-copies) or 0, not "
                          f"{collapse[:40]!r}")
     return SearchParams(q=q, filters=filters, date_from=date_from, date_to=date_to,
                         sort=SORTS[sort_name], limit=limit, offset=offset, record=record,
-                        collapse=None if not collapse else collapse in ("1", "true", "yes"))
+                        no_quotes=no_quotes in _YES,
+                        collapse=None if not collapse else collapse in _YES)
 
 
 def _int(value: str | None, name: str, default: int) -> int:

@@ -38,6 +38,7 @@ from trawl.errors import NotFound, TrawlError
 from trawl.index.base import IndexHit, QueryError
 from trawl.search.tables import (
     MAX_PAGE,
+    Filter,
     TableReader,
     TableView,
     ViewParams,
@@ -289,6 +290,14 @@ def _url(info: TableInfo, params: ViewParams, set_: dict[str, Any] | None = None
     return table_url(info) + (f"?{urlencode(pairs)}" if pairs else "")
 
 
+def _filter_label(tables: TableReader, info: TableInfo, f: Filter) -> str | None:
+    """What the chip of `column = id` shows for an id that joins another table (the
+    category's name, as its facet does); None for other filters."""
+    if f.op != "eq":
+        return None
+    return tables.value_labels(info, f.column.sql, [f.value]).get(f.value)
+
+
 def _without(info: TableInfo, params: ViewParams, index: int) -> str:
     kept = ViewParams(params.sort, params.desc,
                       [f for i, f in enumerate(params.filters) if i != index], params.q, None,
@@ -329,7 +338,8 @@ def _table_context(request: Request, info: TableInfo, params: ViewParams,
         "info": info, "params": params, "view": view, "error": error, "columns": columns,
         "rows": shown_rows, "sort_links": sort_links, "facets": facets,
         "filters": [{"filter": f, "url": _without(info, params, i),
-                     "op": {"eq": "=", "contains": "∋", "min": "≥", "max": "≤"}[f.op]}
+                     "op": {"eq": "=", "contains": "∋", "min": "≥", "max": "≤"}[f.op],
+                     "label": _filter_label(tables, info, f)}
                     for i, f in enumerate(params.filters)],
         "next_url": _url(info, params, {"after": encode_cursor(view.next_cursor)})
         if view and view.next_cursor else None,

@@ -27,7 +27,7 @@ from trawl.errors import BadRequest
 from trawl.search.service import Archive
 from trawl.search.xref import XrefResult, csv_rows, xref
 from trawl.search.xref_list import MAX_ROWS, read_list
-from trawl.storage.entities import PHONE_REGION_SETTING
+from trawl.storage.entities import EntityStore
 from trawl.web.auth import audit, caller, reader
 from trawl.web.i18n import _
 from trawl.web.render import render_page, use_language
@@ -99,7 +99,7 @@ def _xref(request: Request, archive: Archive, file: UploadFile,
     if not names:
         raise BadRequest("there is no dataset to look in")
     first = archive.dataset(names[0])  # NotFound for one outside the scope, as for none
-    region = archive.catalog.dataset_settings(first.id).get(PHONE_REGION_SETTING, "US")
+    region = EntityStore(archive.catalog).phone_region(first.id)
     listing = read_list(file.file, region)
     result = xref(archive, names, listing)
     for name in result.datasets:

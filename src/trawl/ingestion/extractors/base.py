@@ -156,6 +156,35 @@ def sanitize_member_name(name: str) -> str:
     return "/".join(parts) or "unnamed"
 
 
+def distinct_member_names(names: list[str]) -> tuple[list[str], list[str]]:
+    """The names of a container's members, each made unique: a zip may hold two members of
+    one name, and two names may sanitise to one (``../a.txt`` and ``a.txt``), yet each
+    member is a path of its own. The first keeps its name, a later one gets ``-2``, ``-3``
+    before its extension (``dir/a-2.txt``), never a name another member has. Also returns
+    what was renamed, as warnings for the container."""
+    taken = set(names)
+    seen: set[str] = set()
+    out: list[str] = []
+    renamed: list[str] = []
+    for name in names:
+        if name not in seen:
+            seen.add(name)
+            out.append(name)
+            continue
+        folder, slash, leaf = name.rpartition("/")
+        stem, dot, ext = leaf.rpartition(".")
+        if not dot or not stem or len(ext) > 10:
+            stem, dot, ext = leaf, "", ""
+        n = 2
+        while (candidate := f"{folder}{slash}{stem}-{n}{dot}{ext}") in taken:
+            n += 1
+        taken.add(candidate)
+        seen.add(candidate)
+        out.append(candidate)
+        renamed.append(f"another member is named {name}: this one is {candidate}")
+    return out, renamed
+
+
 class ExtractionContext:
     """What an extractor may use: the file, its type, passwords, limits, and a child writer."""
 

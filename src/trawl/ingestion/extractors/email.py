@@ -149,7 +149,8 @@ def html_to_text(html: str) -> str:
 
 
 def header_metadata(msg: Message) -> dict[str, Any]:
-    """from, to, cc, bcc, subject, date, message_id, in_reply_to, references of a message."""
+    """from, to, cc, bcc, subject, date, message_id, in_reply_to, references and
+    thread_topic (Outlook's Thread-Topic) of a message."""
     raw: dict[str, list[str]] = {}
     for name, value in msg.raw_items():
         raw.setdefault(name.lower(), []).append(str(value))
@@ -169,6 +170,8 @@ def header_metadata(msg: Message) -> dict[str, Any]:
         meta["in_reply_to"] = ids[0]
     if ids := message_ids(" ".join(raw.get("references", []))):
         meta["references"] = ids
+    if topic := decode_header_value(first.get("thread-topic")):  # Outlook's conversation
+        meta["thread_topic"] = topic
     return meta
 
 

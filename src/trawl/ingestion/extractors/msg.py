@@ -34,6 +34,7 @@ from trawl.ingestion.extractors.email import (
     header_metadata,
     html_to_text,
     iso_utc,
+    message_ids,
 )
 from trawl.ingestion.extractors.helpers import clip_text, library_errors
 from trawl.ingestion.extractors.html import decode_html
@@ -118,6 +119,12 @@ def _property_metadata(msg: Any) -> dict[str, Any]:
     for key, attr in (("message_id", "messageId"), ("in_reply_to", "inReplyTo")):
         if value := decode_header_value(_safe(lambda a=attr: getattr(msg, a))).strip("<>"):
             meta[key] = value
+    # PR_INTERNET_REFERENCES and PR_CONVERSATION_TOPIC: what threads a message saved
+    # without its transport headers (derive/threads.py).
+    if refs := message_ids(_safe(lambda: msg.getStringStream("__substg1.0_1039"))):
+        meta["references"] = refs
+    if topic := decode_header_value(_safe(lambda: msg.getStringStream("__substg1.0_0070"))):
+        meta["thread_topic"] = topic
     return meta
 
 

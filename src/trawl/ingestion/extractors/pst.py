@@ -54,7 +54,8 @@ _MAX_EMBED_DEPTH = 8  # messages attached to messages attached to ...
 _MAX_WARNINGS = 100
 # MAPI property tags (the upper 16 bits of a property tag).
 PR = {
-    "class": 0x001A, "subject": 0x0037, "submit_time": 0x0039, "sent_repr_name": 0x0042,
+    "class": 0x001A, "subject": 0x0037, "conversation_topic": 0x0070,
+    "submit_time": 0x0039, "sent_repr_name": 0x0042,
     "sent_repr_email": 0x0065, "headers": 0x007D, "sender_name": 0x0C1A,
     "sender_email": 0x0C1F, "display_bcc": 0x0E02, "display_cc": 0x0E03,
     "display_to": 0x0E04, "delivery_time": 0x0E06, "body": 0x1000,
@@ -256,7 +257,8 @@ def _synthesised_headers(item: Any, props: dict[int, Any]) -> list[tuple[str, st
     if date := _time(props, "submit_time", "delivery_time", "creation_time"):
         headers.append(("Date", format_datetime(date)))
     for header, prop in (("Message-ID", "message_id"), ("In-Reply-To", "in_reply_to"),
-                         ("References", "references")):  # fmt: skip
+                         ("References", "references"),
+                         ("Thread-Topic", "conversation_topic")):  # fmt: skip
         if value := _string(props, prop):
             headers.append((header, value))
     return headers

@@ -1,0 +1,177 @@
+"""The thread stage: every message of a dataset into its conversation (derive/threads.py says
+what links two messages; storage/threads.py keeps the threads in the catalog).
+
+Runs in `trawl ingest` after extraction (a message's headers are all it reads: it needs no
+OCR and no entities, so threads are there before the scans are read), and alone as
+`trawl threads build` (the same code: an ingest with `--no-threads` followed by it gives the
+same threads).
+
+* In the coordinator, not the worker pool: a message costs a few index lookups in the
+  catalog it already holds open (its Message-IDs, the message it is attached to, the
+  messages of its subject in the fallback's window), which is far less than the round trip
+  to a worker, and the coordinator is the one writer anyway.
+* Incremental: the rules are relations between two messages, so a new message only looks
+  up what it links to, joins that thread (or joins several into one) and the threads it
+  touched are summarised again; nothing else is recomputed. A message whose document went
+  (its file changed) takes its thread apart: the thread's other messages are threaded
+  again, since the thread may fall in two without it.
+* Resumable: a message's row, its keys and the merges it causes are written in one
+  transaction with the summaries of the threads it touched (committed every
+  `COMMIT_EVERY_S` or `COMMIT_EVERY` messages); a killed run redoes only what it had not
+  committed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass
+
+from trawl.derive.threads import (
+    MessageFacts,
+    fallback_links,
+    fallback_window,
+    is_message,
+    message_facts,
+    root_order,
+    thread_id,
+)
+from trawl.ingestion.progress import Counters, Progress
+from trawl.storage.catalog import Catalog, Dataset, document_id
+from trawl.storage.threads import PendingMessage, StoredMessage, ThreadStore
+
+COMMIT_EVERY_S = 2.0
+COMMIT_EVERY = 2000
+BATCH = 1000
+
+
+@dataclass
+class ThreadSummary:
+    messages: int = 0        # messages threaded in this run
+    not_messages: int = 0    # documents of the email family that are no message
+    merges: int = 0          # threads joined into one by a message
+    taken_apart: int = 0     # threads undone because a message of theirs went
+    threads: int = 0         # of the dataset, after the run
+    seconds: float = 0.0
+
+
+class ThreadStage:
+    def __init__(self, catalog: Catalog, dataset: Dataset, live_progress: bool | None = None,
+                 quiet: bool = False) -> None:
+        self.catalog = catalog
+        self.dataset = dataset
+        self.store = ThreadStore(catalog)
+        self.live_progress = live_progress
+        self.quiet = quiet
+        self.counters = Counters()
+        self.summary = ThreadSummary()
+        self._dirty: set[str] = set()   # threads whose summary must be made again
+
+    def run(self) -> ThreadSummary:
+        started = time.monotonic()
+        self.summary.taken_apart = len(self.store.forget_gone(self.dataset.id))
+        self.counters.total = self.store.count_pending(self.dataset.id)
+        if self.counters.total:
+            with Progress(f"threads {self.dataset.name}", self.live_progress, self.quiet,
+                          unit="messages") as progress:
+                self._loop(progress)
+                progress.update(self.counters, force=True)
+        self._flush()
+        self.catalog.commit()
+        self.summary.threads = self.store.count(self.dataset.id)
+        self.summary.seconds = time.monotonic() - started
+        return self.summary
+
+    def _loop(self, progress: Progress) -> None:
+        last_commit, committed, after = time.monotonic(), 0, ""
+        while batch := self.store.pending(self.dataset.id, BATCH, after):
+            after = batch[-1].document_id
+            for pending in batch:
+                self._thread(pending)
+                self.counters.done += 1
+                now = time.monotonic()
+                if now - last_commit > COMMIT_EVERY_S or \
+                        self.counters.done - committed >= COMMIT_EVERY:
+                    self._flush()
+                    self.catalog.commit()
+                    last_commit, committed = now, self.counters.done
+                    progress.update(self.counters)
+
+    def _thread(self, pending: PendingMessage) -> None:
+        """One message into its thread: the threads it links to become one, with it."""
+        parents = [document_id(self.dataset.name, sha) for sha in pending.parent_sha256s]
+        facts = message_facts(pending.document_id, pending.sha256, pending.title,
+                              pending.metadata, pending.date, parents)
+        if not (is_message(pending.family, pending.metadata) and facts.is_message):
+            self.store.add(self.dataset.id, _stored(facts, ""), [])
+            self.summary.not_messages += 1
+            return
+        linked = (self.store.threads_with_keys(self.dataset.id, facts.keys)
+                  | self._by_subject(facts)) - {""}
+        if not linked:
+            thread = thread_id(self.dataset.name, facts.document_id)
+        else:
+            thread = min(linked)
+            for other in sorted(linked - {thread}):
+                self.store.relabel(other, thread)
+                self._dirty.discard(other)
+                self.summary.merges += 1
+        self.store.add(self.dataset.id, _stored(facts, thread), facts.keys)
+        self._dirty.add(thread)
+        self.summary.messages += 1
+
+    def _by_subject(self, facts: MessageFacts) -> set[str]:
+        """Rule 3 both ways: what this loose reply answers, and the loose replies already
+        threaded that answer this message."""
+        if not facts.date or not facts.subject_key:
+            return set()
+        first, last = fallback_window(facts.date)
+        found: set[str] = set()
+        if facts.loose:
+            found |= {m.thread_id for m in self.store.same_subject(
+                self.dataset.id, facts.subject_key, first, facts.date, loose_only=False)
+                if fallback_links(facts, _facts(m))}
+        found |= {m.thread_id for m in self.store.same_subject(
+            self.dataset.id, facts.subject_key, facts.date, last, loose_only=True)
+            if fallback_links(_facts(m), facts)}
+        return found
+
+    def _flush(self) -> None:
+        """The threads touched since the last flush, summarised again (and renamed after
+        their earliest message, which a new message may be)."""
+        for thread in sorted(self._dirty):
+            messages = self.store.messages(thread)
+            if not messages:
+                self.store.drop_thread(thread)
+                continue
+            ordered = sorted(messages, key=lambda m: root_order(m.date, m.document_id))
+            root = ordered[0]
+            named = thread_id(self.dataset.name, root.document_id)
+            if named != thread:
+                self.store.relabel(thread, named)
+            counts: Counter[str] = Counter(a for m in messages for a in m.participants)
+            dates = [m.date for m in messages if m.date]
+            subject = next((m.subject for m in ordered if m.subject), "")
+            self.store.refresh(self.dataset.id, named, subject, min(dates, default=None),
+                               max(dates, default=None), counts, len(messages))
+        self._dirty.clear()
+
+
+def _stored(facts: MessageFacts, thread: str) -> StoredMessage:
+    return StoredMessage(
+        document_id=facts.document_id, thread_id=thread, sha256=facts.sha256,
+        message_id=facts.message_id, reply_to=facts.reply_to, subject=facts.subject,
+        subject_key=facts.subject_key, loose=facts.loose, sender=facts.sender,
+        participants=facts.participants, date=facts.date,
+        parent_document=facts.parent_document)
+
+
+def _facts(message: StoredMessage) -> MessageFacts:
+    """A stored message as the fallback rule reads it (`loose` was decided when it was
+    threaded: a reply prefix and no threading headers)."""
+    return MessageFacts(
+        document_id=message.document_id, sha256=message.sha256,
+        message_id=message.message_id, subject=message.subject,
+        subject_key=message.subject_key, reply_like=message.loose,
+        has_thread_headers=not message.loose, sender=message.sender,
+        participants=message.participants, date=message.date)
