@@ -11,7 +11,10 @@ A. Libraries (`--libraries-only` stops after it): the texts Trawl extracted from
    the index added to the process (after, less before).
 B. The stage: the corpus is ingested with ``--no-neardup --no-ocr --no-entities`` (timed:
    extraction and index), then `trawl neardup` alone (timed, its whole process tree, with
-   peak memory): the ratio of the two is the stage's cost.
+   peak memory; and the seconds the stage itself says it took, without the start-up and
+   the index entries written again after it): their ratios to the ingestion are the
+   stage's cost. Then the same corpus ingested whole (the stage on) into another folder,
+   against the ingestion without it.
 C. Quality, against the generator's ground truth (the manifest's ``shared_docs``: every
    path of each shared bulletin, its exact copies and its re-dated, re-headed variants):
    pairs of documents put in one cluster against pairs of one bulletin (precision, recall),
@@ -25,6 +28,7 @@ import argparse
 import itertools
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -268,8 +272,18 @@ def main(argv: list[str] | None = None) -> int:
             stage = trawl("neardup", "--dataset", DATASET, "--quiet", data=data,
                           log=work / "neardup.log")
             out["stage"] = stage
+            said = re.search(r"clusters in the dataset \(([\d.]+) s", " ".join(stage["said"]))
+            out["stage_own_s"] = float(said.group(1)) if said else None
             if ingest:
                 out["stage_vs_ingest"] = round(stage["wall_s"] / ingest["wall_s"], 3)
+                out["stage_cpu_vs_ingest"] = round(stage["cpu_s"] / ingest["cpu_s"], 3)
+                if out["stage_own_s"]:
+                    out["stage_own_vs_ingest"] = round(out["stage_own_s"] / ingest["wall_s"], 3)
+                # The stage as `trawl ingest` runs it: the same corpus ingested whole.
+                whole = trawl("ingest", str(corpus), "--dataset", DATASET, *common,
+                              data=work / "data-whole", log=work / "ingest-whole.log")
+                out["ingest_with_neardup"] = whole
+                out["ingest_with_vs_without"] = round(whole["wall_s"] / ingest["wall_s"], 3)
             sets = document_shingles(data)
             out["truth"] = truth_scores(data, manifest, sets, DEFAULT_THRESHOLD)
             out["exact_sample"] = exact_sample(data, sets, args.sample, DEFAULT_THRESHOLD)

@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from ingest_helpers import cli_json, ingest, trawl_cli
+from ingest_helpers import cli_json, ingest, search, trawl_cli
 from neardup_helpers import (
     COPIES,
     abstracts,
@@ -58,6 +58,12 @@ def test_copies_made_the_ways_dumps_make_them_are_one_cluster(tmp_path: Path) ->
     # The bulletin inside the bigger report: found by its page, not clustered with it.
     assert [(p["page"], p["path"], p["other_page"]) for p in found["pages"]] == [
         (0, "arictexas/reports/weekly.pdf", 2)]
+    # More like this: by words, not the copies. The report holding the bulletin comes first,
+    # then other texts on the topic (same header, other abstracts).
+    similar = [s["path"] for s in found["similar"]]
+    assert similar[0] == "arictexas/reports/weekly.pdf"
+    assert not set(similar) & COPIES
+    assert {f"ncric/files/other-{i}.pdf" for i in range(2, 5)} <= set(similar)
     listed = cli_json("clusters", "--dataset", "test", "--min-sources", "5", data_dir=data)
     assert [c["size"] for c in listed["clusters"]] == [5]
     csv_out = trawl_cli("clusters", "--dataset", "test", "--csv", data_dir=data).stdout
@@ -106,6 +112,10 @@ def test_a_new_copy_joins_its_cluster_and_a_changed_one_leaves_it(tmp_path: Path
     clusters = clusters_by_path(data)
     assert COPIES - {"arictexas/mail/bulletin.txt"} | {"vfc/late/bulletin.txt"} in clusters
     assert not any("arictexas/mail/bulletin.txt" in c for c in clusters)
+    # The index entries carry the clusters as they are now (search collapses on them).
+    in_index = {h.path: h.cluster for h in search(data, "*", limit=50).hits}
+    assert in_index["vfc/late/bulletin.txt"] == cluster_id
+    assert in_index["arictexas/mail/bulletin.txt"] is None
 
 
 def test_the_same_text_in_two_office_formats_is_a_near_copy(tmp_path: Path) -> None:
@@ -188,3 +198,37 @@ def test_a_threshold_is_checked_and_remembered(tmp_path: Path) -> None:
     assert COPIES - {"arictexas/mail/bulletin.txt"} in strict  # the same text, any bytes
     assert not any("arictexas/mail/bulletin.txt" in c for c in strict)  # re-headed: 0.9
     assert doc_id(data, "ncric/files/bulletin.pdf")
+
+
+def test_a_scan_of_the_bulletin_and_an_email_quoting_it_are_near_copies(tmp_path: Path
+                                                                      ) -> None:
+    """The bulletin's page rendered to an image and put in a PDF with no text layer (read by
+    OCR), and a forwarded e-mail quoting it with "> ", find the typed PDF."""
+    import fitz
+
+    root, data = tmp_path / "dump", tmp_path / "data"
+    write_bulletin_dump(root)
+    typed = fitz.open(root / "ncric/files/bulletin.pdf")
+    image = typed[0].get_pixmap(dpi=300, colorspace=fitz.csGRAY).tobytes("png")
+    typed.close()
+    scan = fitz.open()
+    page = scan.new_page()
+    page.insert_image(page.rect, stream=image)
+    (root / "vfc/scans").mkdir(parents=True)
+    scan.save(root / "vfc/scans/bulletin-scan.pdf")
+    scan.close()
+    texts = abstracts()
+    quoted = "\n".join(f"> {line}" for line in bulletin(
+        texts[0] + "\n" + texts[1], "Northern California Regional Intelligence Center",
+        "2020-06-01").splitlines())
+    (root / "mwfc/mail").mkdir(parents=True)
+    (root / "mwfc/mail/fwd.eml").write_text(
+        "From: Analyst <analyst@mwfc.example>\nTo: desk@mwfc.example\n"
+        "Subject: FW: Intelligence Bulletin\nDate: Tue, 2 Jun 2020 09:00:00 +0000\n\n"
+        f"For awareness, see below.\n\n-----Original Message-----\n{quoted}\n")
+    ingest(root, data, entities=False)  # OCR on
+    found = cli_json("similar", "ncric/files/bulletin.pdf", "--dataset", "test",
+                     data_dir=data)
+    near = {n["path"]: n["similarity"] for n in found["near_duplicates"]}
+    assert near["mwfc/mail/fwd.eml"] >= 0.8, near
+    assert near["vfc/scans/bulletin-scan.pdf"] >= 0.8, near

@@ -64,6 +64,11 @@ def test_a_reader_of_three_sees_three(data: DataDir) -> None:
     assert found["cluster"]["sources"] == 3 and found["cluster"]["size"] == 3
     assert found["also_in"] == 2
     assert {n["dataset"] for n in found["near_duplicates"]} == {"agency05", "agency09"}
+    # More like this: only documents of the three datasets, none of the copies.
+    assert found["similar"]
+    assert {s["dataset"] for s in found["similar"]} <= {"agency00", "agency05", "agency09"}
+    assert not {s["id"] for s in found["similar"]} & \
+        {n["id"] for n in found["near_duplicates"]}
 
 
 def test_a_document_outside_the_scope_is_not_found(data: DataDir) -> None:

@@ -48,6 +48,7 @@ def test_a_document_page_says_where_else_it_is(client, data: Path) -> None:
         assert path in page.text
     assert "&lt;em&gt;bold.txt" in page.text and "<em>bold" not in page.text
     assert "arictexas/reports/weekly.pdf" in page.text  # the page inside the report
+    assert "More like this" in page.text and "other-2.pdf" in page.text
     french = client.get(f"/documents/{doc_id(data, 'ncric/files/bulletin.pdf')}",
                         headers={"Accept-Language": "fr"})
     assert "Aussi dans 5 sources" in french.text
@@ -96,3 +97,29 @@ def test_search_hits_say_how_many_copies(client) -> None:
     page = client.get("/", params={"q": "slipstream", "dataset": "test"})
     assert page.status_code == 200
     assert "6 copies · 6 sources" in page.text
+
+
+def test_search_collapses_a_cluster_to_one_hit_and_expands_it(client) -> None:
+    """The bulletin's four documents (six paths: two are exact copies) are one hit on the
+    page, by default, with the count and a link to expand; the API collapses when asked."""
+    plain = client.get("/api/search", params={"q": "slipstream", "limit": 50}).json()
+    collapsed = client.get("/api/search", params={"q": "slipstream", "limit": 50,
+                                                  "collapse": "1"}).json()
+    in_cluster = [h for h in plain["hits"] if h["cluster"] is not None]
+    assert len({h["cluster"] for h in in_cluster}) == 1 and len(in_cluster) == 4
+    assert collapsed["documents"] == plain["total"]
+    assert collapsed["total"] == plain["total"] - 3
+    (one,) = [h for h in collapsed["hits"] if h["cluster"] is not None]
+    assert one["cluster_matches"] == 4
+    assert {h["id"] for h in collapsed["hits"]} <= {h["id"] for h in plain["hits"]}
+    page = client.get("/", params={"q": "slipstream"})
+    assert "Shown one per cluster of near-copies" in page.text
+    assert "and 3 more like it" in page.text
+    assert f"cluster={one['cluster']}" in page.text
+    expanded = client.get("/api/search", params={"q": "slipstream", "limit": 50,
+                                                 "cluster": str(one["cluster"]),
+                                                 "collapse": "1"}).json()
+    assert expanded["total"] == 4  # within one cluster, every document
+    every = client.get("/", params={"q": "slipstream", "collapse": "0"})
+    assert "Shown one per cluster" not in every.text
+    assert client.get("/api/search", params={"q": "x", "cluster": "abc"}).status_code == 400

@@ -87,6 +87,10 @@ def cmd_similar(args: argparse.Namespace) -> int:
     for p in found.inside:
         print(f"  page {p['page'] or 'all'} is page {p['other_page'] or 'all'} of "
               f"{p['path']} ({p['similarity']:.2f})")
+    if found.similar:
+        print("more like this:")
+    for s in found.similar:
+        print(f"  {s['dataset']}:{s['path']}  ({s['id']})")
     return 0
 
 

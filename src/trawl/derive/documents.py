@@ -8,6 +8,7 @@ the source of truth, the index is derived.
 from __future__ import annotations
 
 import shutil
+import weakref
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
@@ -19,6 +20,10 @@ from trawl.paths import source_of
 from trawl.storage.blobs import BlobStore
 from trawl.storage.catalog import Catalog, Content, Dataset, document_id
 from trawl.storage.datadir import DataDir
+from trawl.storage.neardup import NearDupStore
+
+_NEARDUP_STORES: weakref.WeakKeyDictionary[Catalog, NearDupStore] = \
+    weakref.WeakKeyDictionary()
 
 META_KEYS = ("author", "creator", "subject", "keywords", "description", "company",
              "last_modified_by", "cc", "bcc", "organization")
@@ -59,6 +64,8 @@ def build_index_document(catalog: Catalog, blobs: BlobStore, dataset: Dataset,
         # unindexed when its entities change, so this is built again then.
         entities=entity_store(catalog).document_entity_ids(doc_id),
         unquoted=_unquoted(content, text) if pages is None else None,
+        # The near-duplicate stage marks a document unindexed when its cluster changes.
+        cluster=neardup_store(catalog).cluster_of(doc_id),
     )
 
 
@@ -69,6 +76,15 @@ def _unquoted(content: Content, text: str) -> str | None:
         return None
     spans = quoted_spans(text)
     return unquoted(text, spans) if spans else None
+
+
+def neardup_store(catalog: Catalog) -> NearDupStore:
+    """One store per catalog (see derive/rows.py's `entity_store`: opening one on a writable
+    catalog runs its schema script, which would commit the caller's transaction)."""
+    store = _NEARDUP_STORES.get(catalog)
+    if store is None:
+        store = _NEARDUP_STORES[catalog] = NearDupStore(catalog)
+    return store
 
 
 def parse_date(value: str | None) -> datetime | None:

@@ -89,6 +89,8 @@ class IndexDocument:
     # A message's text without what it quotes of earlier ones (derive/quotes.py), when it
     # quotes something: searched instead of `text` by a search without quotes.
     unquoted: str | None = None
+    # Its cluster of near-copies (storage/neardup.py), if any: searches collapse on it.
+    cluster: int | None = None
 
 
 @dataclass
@@ -128,6 +130,9 @@ class SearchQuery:
     pages_per_hit: int = 3
     # Leave quoted text out: a message matches by what it wrote, not what it quotes.
     no_quotes: bool = False
+    # One hit per cluster of near-copies (the best of its matching documents); `total`
+    # then counts hits so collapsed (tantivy_backend.py).
+    collapse: bool = False
 
 
 @dataclass
@@ -162,6 +167,8 @@ class IndexHit:
     record: str = "document"                      # document | row
     table_id: int | None = None                   # a row's table and number in it
     row: int | None = None
+    cluster: int | None = None                    # its cluster of near-copies, if any
+    cluster_matches: int = 0                      # collapsed: its cluster's matching docs
 
 
 @dataclass
@@ -187,6 +194,8 @@ class IndexResult:
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     relaxed: bool = False   # no document had every word: results match some of them
+    # A collapsed search: the documents that match (`total` counts one per cluster).
+    documents: int | None = None
     entity_facets: dict[str, list[EntityFacet]] = field(default_factory=dict)
 
 

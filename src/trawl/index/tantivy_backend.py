@@ -13,9 +13,11 @@ Only one process may write (Tantivy holds a lock); searchers reload on each quer
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 import unicodedata
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -41,7 +43,7 @@ ANALYZER = analysis.EXACT
 # Index fields behind each public facet name.
 FACET_FIELDS = {"dataset": "dataset", "source": "source", "type": "family", "year": "year",
                 "language": "language", "status": "status", "mime": "mime", "ocr": "ocr",
-                "table": "table", "table_id": "table_id",
+                "table": "table", "table_id": "table_id", "cluster": "cluster",
                 **{kind: f"entity_{kind}" for kind in ENTITY_KINDS}}
 NO_YEAR = 0  # the year facet's key for what has no date (datetime has no year 0)
 # Exact (unstemmed) fields a query searches; the stemmed ones are added per language
@@ -53,13 +55,18 @@ SNIPPET_CHARS = 240
 EARLIEST = datetime(1678, 1, 1, tzinfo=UTC)
 LATEST = datetime(2262, 1, 1, tzinfo=UTC)
 MAX_QUERY_CHARS = 2000
+# "More like this": the terms of a document's text that make its query, and how much of
+# the text is read for them.
+MLT_TERMS = 25
+MLT_CHARS = 100_000
 
 
 # Bump when the schema or an analyzer changes: an index built otherwise must be rebuilt
 # from the catalog (`trawl reindex`), never read with the wrong analyzers.
 # 4: "ocr" (text read by OCR); 5: table rows; 6: "view" (redacted twins); 7: entity ids;
-# 8: "unquoted" and "quotes" (a message's own text, for searches without quotes)
-SCHEMA_VERSION = "8"
+# 8: "unquoted" and "quotes" (a message's own text, for searches without quotes);
+# 9: "cluster" (near-copies)
+SCHEMA_VERSION = "9"
 SCHEMA_FILE = "trawl-schema-version"
 # A redacted twin is stored under its document's id plus this, so that adding or deleting one
 # view never touches the other; hits give the document's id back without it.
@@ -110,6 +117,9 @@ def build_schema() -> tantivy.Schema:
     b.add_integer_field("year", stored=True, indexed=True, fast=True)
     b.add_integer_field("size", stored=True, fast=True)
     b.add_date_field("date", stored=True, indexed=True, fast=True)
+    # The cluster of near-copies of a document entry (none: alone): a collapsed search
+    # shows one hit per value, and counts them by a cardinality aggregation.
+    b.add_integer_field("cluster", stored=True, indexed=True, fast=True)
     # The ids of the entities an entry mentions, one field per kind: filters are terms of
     # them, facets terms aggregations on them (fast). Not stored: nothing shows them.
     for kind in ENTITY_KINDS:
@@ -183,6 +193,8 @@ class TantivyIndex:
         if doc.unquoted is not None:
             entry.add_text(ranking.UNQUOTED, doc.unquoted)
         _add_entities(entry, doc.entities)
+        if doc.cluster is not None:
+            entry.add_integer("cluster", doc.cluster)
         writer.add_document(entry)
         if paged:
             for number, page_text in enumerate(doc.pages or [], start=1):
@@ -305,13 +317,98 @@ class TantivyIndex:
             kwargs["order_by_field"] = "date"
             kwargs["order"] = tantivy.Order.Desc if query.sort == "date_desc" else \
                 tantivy.Order.Asc
+        facets = self._facets(searcher, full, query) if query.facets else {}
+        if query.collapse and query.record != "rows":
+            return self._collapsed(searcher, full, text_query, query, kwargs, facets,
+                                   warnings, relaxed)
         # Tantivy panics on a limit of 0: ask for one and drop it (a count-only query).
         found = searcher.search(full, limit=max(query.limit, 1), count=True,
                                 offset=max(query.offset, 0), **kwargs)
         hits = [self._hit(searcher, text_query, score, address, query)
                 for score, address in found.hits[:max(query.limit, 0)]]
-        facets = self._facets(searcher, full, query) if query.facets else {}
         return IndexResult(found.count, hits, facets, warnings, relaxed)
+
+    def more_like(self, text: str, language: str | None, exclude: list[str],
+                  query: SearchQuery) -> list[IndexHit]:
+        """The documents most like `text` by the index's own term statistics: the
+        `MLT_TERMS` stems of the text (in its language's stemmed field) of highest tf-idf,
+        each in at least two documents, as one optional-terms query ranked by BM25, within
+        the filters of `query` (its views: the datasets the caller reads, each in its view),
+        leaving out the ids `exclude` (the document itself, its near-copies). Tantivy's own
+        MoreLikeThis query panics on an index with deleted entries (document frequencies
+        above the live count), which every re-indexed document leaves."""
+        searcher = self._searcher()
+        field = analysis.stemmed_field("text", analysis.document_language(language))
+        counts = Counter(t for t in analysis.stems(text[:MLT_CHARS],
+                                                   analysis.document_language(language))
+                         if len(t) >= 3 and not t.isdigit())
+        total = max(searcher.num_docs, 1)
+        weights = []
+        for term, tf in counts.most_common(MLT_TERMS * 8):
+            df = searcher.doc_freq(field, term)
+            if df >= 2:  # in one document only: a name or a typo, not what it is about
+                weights.append((tf * math.log(1 + total / df), term))
+        weights = sorted(weights, reverse=True)[:MLT_TERMS]
+        if not weights:
+            return []
+        best = weights[0][0]
+        like = Query.boolean_query([
+            (Occur.Should, Query.boost_query(Query.term_query(self.schema, field, term),
+                                             weight / best)) for weight, term in weights])
+        clauses = [(Occur.Must, like), (Occur.Must, self._filters(query))]
+        ids = [i for doc_id in exclude for i in (doc_id, doc_id + REDACTED_SUFFIX)]
+        if ids:
+            clauses.append((Occur.MustNot, self._any_of("id", ids)))
+        found = searcher.search(Query.boolean_query(clauses), limit=max(query.limit, 1),
+                                count=False)
+        return [self._hit(searcher, None, score, address, query)
+                for score, address in found.hits[:query.limit]]
+
+    def _collapsed(self, searcher: tantivy.Searcher, full: Query, text_query: Query | None,
+                   query: SearchQuery, kwargs: dict, facets: dict[str, list[tuple[str, int]]],
+                   warnings: list[str], relaxed: bool) -> IndexResult:
+        """One hit per cluster of near-copies, its best-ranked matching document. The index
+        counts: the documents without a cluster plus the distinct clusters (a cardinality
+        aggregation, exact up to thousands), and each shown cluster's matching documents
+        (a terms aggregation on them). The ranked results are read in growing batches,
+        each hit's cluster from its stored entry, until the page is filled."""
+        documents = searcher.search(full, limit=1, count=True).count
+        alone = searcher.search(Query.boolean_query([
+            (Occur.Must, full), (Occur.MustNot, Query.exists_query("cluster"))]),
+            limit=1, count=True).count
+        clusters = searcher.aggregate(full, {"c": {"cardinality": {"field": "cluster"}}})
+        total = alone + round(clusters.get("c", {}).get("value") or 0)
+        wanted = max(query.offset, 0) + max(query.limit, 0)
+        seen: set[int] = set()
+        kept: list[tuple[float, tantivy.DocAddress, int | None]] = []
+        batch, start = max(wanted * 2, 20), 0
+        while len(kept) < wanted and start < documents:
+            found = searcher.search(full, limit=batch, offset=start, count=False, **kwargs)
+            for score, address in found.hits:
+                cluster = _first(searcher.doc(address), "cluster")
+                if cluster is not None and cluster in seen:
+                    continue
+                if cluster is not None:
+                    seen.add(cluster)
+                kept.append((score, address, cluster))
+                if len(kept) >= wanted:
+                    break
+            start, batch = start + batch, batch * 2
+        page = kept[max(query.offset, 0):wanted]
+        shown = sorted({c for _s, _a, c in page if c is not None})
+        matches: dict[int, int] = {}
+        if shown:
+            raw = searcher.aggregate(self._and(full, Query.term_set_query(
+                self.schema, "cluster", shown)), {"c": {"terms": {"field": "cluster",
+                                                                   "size": len(shown)}}})
+            matches = {int(_bucket_key(b["key"])): int(b["doc_count"])
+                       for b in raw.get("c", {}).get("buckets", [])}
+        hits = []
+        for score, address, cluster in page:
+            hit = self._hit(searcher, text_query, score, address, query)
+            hit.cluster_matches = matches.get(cluster, 1) if cluster is not None else 1
+            hits.append(hit)
+        return IndexResult(total, hits, facets, warnings, relaxed, documents=documents)
 
     def _searcher(self) -> tantivy.Searcher:
         with self._lock:
@@ -403,6 +500,10 @@ class TantivyIndex:
     def _any_of(self, field_name: str, values: list[str]) -> Query:
         if field_name == "year":
             return self._years(values)
+        if field_name == "cluster":
+            if not all(str(v).isdigit() for v in values):
+                raise QueryError("a cluster is a whole number")
+            return Query.term_set_query(self.schema, field_name, [int(v) for v in values])
         return Query.term_set_query(self.schema, field_name, [str(v) for v in values])
 
     def _years(self, values: list[str]) -> Query:
@@ -443,6 +544,7 @@ class TantivyIndex:
             snippet = Snippet(body[:SNIPPET_CHARS])
         date = _first(doc, "date")
         return IndexHit(
+            cluster=_first(doc, "cluster"),
             id=_first(doc, "id").removesuffix(REDACTED_SUFFIX),
             score=float(score) if isinstance(score, float) else 0.0,
             dataset=_first(doc, "dataset"), title=_first(doc, "title", ""),

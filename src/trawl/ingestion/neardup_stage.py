@@ -74,6 +74,8 @@ class NearDupSummary:
     page_pairs: int = 0
     forgotten: int = 0          # documents gone since the last run
     clusters: int = 0           # of the dataset, after the run
+    changed: int = 0            # documents whose cluster changed (their entries are rewritten)
+    reindexed: int = 0          # index entries written again with their cluster
     failed: int = 0
     words: int = 0
     seconds: float = 0.0
@@ -138,14 +140,20 @@ class NearDupStage:
         """The clusters the run touched made again, and every cluster's counts when the run
         read something or a path of the dataset changed since they were last made."""
         since = float(self.catalog.dataset_settings(self.dataset.id).get(CLUSTERED_SETTING, 0))
+        if not touched and not self.catalog.has_files_updated_since(self.dataset.id, "", since):
+            return self.store.count(self.dataset.id)
+        before = self.store.cluster_ids(self.dataset.id)
         if touched:
             self.store.recluster(self.dataset.id, touched)
-        if touched or self.catalog.has_files_updated_since(self.dataset.id, "", since):
-            count = self.store.refresh(self.dataset.id)
-            self.catalog.set_dataset_setting(self.dataset.id, CLUSTERED_SETTING,
-                                             repr(started_at))
-            return count
-        return self.store.count(self.dataset.id)
+        count = self.store.refresh(self.dataset.id)
+        after = self.store.cluster_ids(self.dataset.id)
+        # Search entries carry their cluster (collapsing): those whose cluster changed are
+        # marked unindexed in the same transaction, and written again after the stage.
+        changed = sorted(d for d in before.keys() | after.keys() if before.get(d) != after.get(d))
+        self.catalog.mark_unindexed(changed)
+        self.summary.changed = len(changed)
+        self.catalog.set_dataset_setting(self.dataset.id, CLUSTERED_SETTING, repr(started_at))
+        return count
 
     def _read(self, doc_id: str, sha256: str) -> set[str]:
         """Sign one document, find and verify its candidates, record it all. Returns the

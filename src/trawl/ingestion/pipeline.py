@@ -199,9 +199,11 @@ class Ingester:
         started = time.monotonic()
         dataset = self._dataset()
         threshold = threshold_of(self.catalog, dataset, self.options.neardup_threshold)
+        self._index = TantivyIndex(self.data.index_dir, writable=True)
         try:
             summary = self._neardup(dataset, threshold)
         finally:
+            self._index.close()
             self.catalog.commit()
         return IngestSummary(dataset.name, self.catalog.counts_by_status(dataset.id),
                              time.monotonic() - started, 0, 0, neardup=summary)
@@ -275,9 +277,13 @@ class Ingester:
         return summary
 
     def _neardup(self, dataset: Dataset, threshold: float) -> NearDupSummary:
-        return NearDupStage(self.catalog, self.blobs, dataset, threshold,
-                            live_progress=self.options.live_progress,
-                            quiet=self.options.quiet).run()
+        summary = NearDupStage(self.catalog, self.blobs, dataset, threshold,
+                               live_progress=self.options.live_progress,
+                               quiet=self.options.quiet).run()
+        before = self._indexed_so_far
+        self._index_unindexed(dataset)  # the entries whose cluster changed (collapsing)
+        summary.reindexed = self._indexed_so_far - before
+        return summary
 
     def _index_entities(self, dataset: Dataset, summary: EntitySummary) -> None:
         """The index entries whose entities the stage changed, written again with them

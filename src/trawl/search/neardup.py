@@ -34,6 +34,7 @@ from trawl.storage.catalog import Dataset
 from trawl.storage.neardup import THRESHOLD_SETTING, Cluster, Copy, NearDupStore
 
 MAX_LIMIT = 200
+MORE_LIKE = 10  # documents of "more like this"
 MAX_OFFSET = 10_000
 
 
@@ -82,7 +83,7 @@ class Similar:
     near_duplicates: list[NearCopy]
     also_in: int                # sources other than this copy's own
     inside: list[dict[str, Any]] = field(default_factory=list)  # page matches
-    similar: list[dict[str, Any]] = field(default_factory=list)
+    similar: list[dict[str, Any]] = field(default_factory=list)  # "more like this"
 
     def as_json(self) -> dict[str, Any]:
         c = self.cluster
@@ -145,7 +146,20 @@ class NearDupReader:
         summary = ClusterSummary(cluster_id, view.dataset.name, len(copies) + 1,
                                  len(sources | {own}), first)
         return Similar(view.id, summary, copies, len(sources - {own}),
-                       inside=self._pages(view))
+                       inside=self._pages(view), similar=self.more_like(view, sorted(ids)))
+
+    def more_like(self, view: DocumentView, exclude: list[str], limit: int = MORE_LIKE
+                  ) -> list[dict[str, Any]]:
+        """"More like this": the documents closest by their words (not near-copies: those
+        are listed apart), best first, in the datasets the caller reads. No score: it
+        carries the index's statistics of every dataset (the search API gives scores to
+        admins only)."""
+        try:
+            text_hits = self.archive.more_like(view, exclude, limit)
+        except OSError:  # the text blob is missing: nothing to compare
+            return []
+        return [{"id": h.id, "dataset": h.dataset, "path": h.path, "title": h.title or None,
+                 "date": h.date.date().isoformat() if h.date else None} for h in text_hits]
 
     def _in_other_datasets(self, view: DocumentView) -> set[str]:
         """The document's near-copies in the other datasets the caller reads, with their

@@ -27,7 +27,7 @@ from trawl.access.policy import Access, ReadScope
 from trawl.access.published import redaction_rules
 from trawl.access.redaction import Redactor
 from trawl.errors import UNKNOWN, NotFound
-from trawl.index.base import ENTITY_KINDS, IndexResult, QueryError, SearchQuery
+from trawl.index.base import ENTITY_KINDS, IndexHit, IndexResult, QueryError, SearchQuery
 from trawl.index.tantivy_backend import TantivyIndex
 from trawl.search.entity_filters import EntityFilters
 from trawl.search.entity_filters import is_id as is_entity_id
@@ -244,8 +244,7 @@ class Archive:
                 self.dataset(name)
         if self.scope is not None:
             query = copy.copy(query)
-            query.views = {name: "full" for name in self.scope.full}
-            query.views.update({name: "redacted" for name in self.scope.redacted})
+            query.views = self.views()
         # Entity filters and facets: only what this caller may see (search/entity_filters.py).
         prepared, entities = prepare_entities(self, query)
         if prepared is None:  # an entity they may not see (or none): nothing matches
@@ -261,6 +260,23 @@ class Archive:
         if entities is not None:
             entities.facets(result)
         return result
+
+    def views(self) -> dict[str, str] | None:
+        """Each dataset the caller reads, with the view it reads it in (None: all, full)."""
+        if self.scope is None:
+            return None
+        views = {name: "full" for name in self.scope.full}
+        views.update({name: "redacted" for name in self.scope.redacted})
+        return views
+
+    def more_like(self, view: DocumentView, exclude: list[str], limit: int = 10
+                  ) -> list[IndexHit]:
+        """The documents most like this one by their words, in the datasets the caller
+        reads (the index's term statistics; a document read redacted by its masked text),
+        without those of `exclude`."""
+        return self.index.more_like(self.text(view), view.content.language,
+                                    [view.id, *exclude], SearchQuery(
+            views=self.views(), limit=max(0, min(limit, MAX_LIMIT))))
 
     def entities_named(self, ids: list[str], datasets: list[str] | None = None
                        ) -> dict[str, Entity]:

@@ -21,9 +21,11 @@ from trawl.web.params import SHOWN_FACETS, SearchParams, parse_search_params
 router = APIRouter(prefix="/api", tags=["api"])
 
 
-def run_search(archive: Archive, params: SearchParams) -> IndexResult:
+def run_search(archive: Archive, params: SearchParams, collapse: bool = False
+               ) -> IndexResult:
+    """`collapse`: one hit per cluster of near-copies unless the request says (`collapse`)."""
     try:
-        return archive.search(params.to_query(SHOWN_FACETS))
+        return archive.search(params.to_query(SHOWN_FACETS, collapse))
     except NotFound as exc:  # a dataset filter naming no dataset is a mistake in the query
         raise QueryError(str(exc)) from None
 
@@ -66,6 +68,8 @@ def hit_json(hit: IndexHit, q: str, with_score: bool = True) -> dict[str, Any]:
         "record": hit.record,
         "table_id": hit.table_id,
         "row": hit.row,
+        "cluster": hit.cluster,
+        "cluster_matches": hit.cluster_matches or None,
     }
 
 
@@ -107,6 +111,12 @@ def search(
     entity: Annotated[list[str] | None,
                       Query(description="an entity's id; each one given must be mentioned")]
     = None,
+    cluster: Annotated[list[str] | None,
+                       Query(description="a cluster of near-copies: its documents")] = None,
+    collapse: Annotated[str | None,
+                        Query(description="1: one hit per cluster of near-copies (its best "
+                                          "document, with `cluster` and `cluster_matches`); "
+                                          "`total` then counts hits so collapsed")] = None,
     filter: Annotated[list[str] | None, Query(description="name:value, e.g. type:pdf")] = None,
     date_from: Annotated[str | None, Query(description="YYYY, YYYY-MM or YYYY-MM-DD")] = None,
     date_to: Annotated[str | None, Query(description="inclusive, like date_from")] = None,
@@ -131,6 +141,7 @@ def search(
         "offset": params.offset,
         "limit": params.limit,
         "page": params.page,
+        "documents": result.documents if result.documents is not None else result.total,
         "relaxed": result.relaxed,
         "warnings": result.warnings,
         # Scores carry the index's term statistics, which count every dataset: only a

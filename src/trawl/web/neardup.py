@@ -1,6 +1,6 @@
 """Near-copies on the web: a dataset's largest clusters, one cluster, what one source got
-from another, and their JSON API and CSV export; the "Also in N sources" block of a
-document page is made here too (`also_in`).
+from another, and their JSON API and CSV export; the "Also in N sources" and "More like
+this" blocks of a document page are made here too (`for_page`).
 
 Everything is read through search/neardup.py's `NearDupReader` over the caller's scoped
 archive: a dataset or document outside the scope is not found, a copy in a dataset the
@@ -51,10 +51,11 @@ def cluster_url(dataset: str, cluster_id: int) -> str:
     return f"{clusters_url(dataset)}/{cluster_id}"
 
 
-def also_in(archive: Archive, view: DocumentView) -> Similar | None:
-    """The near-copies of a document for its page, or None when it has none."""
+def for_page(archive: Archive, view: DocumentView) -> tuple[Similar | None,
+                                                             list[dict[str, Any]]]:
+    """A document page's near-copies (None when it has none) and its "more like this"."""
     found = NearDupReader(archive).of_view(view)
-    return found if found.near_duplicates or found.inside else None
+    return (found if found.near_duplicates or found.inside else None), found.similar
 
 
 def _csv(body: str, name: str) -> Response:

@@ -67,7 +67,7 @@ def search_page(request: Request) -> HTMLResponse:
         context["datasets"] = _dataset_summaries(archive)
         return render_page(request, "search.html", context)
     try:
-        result = run_search(archive, params)
+        result = run_search(archive, params, collapse=True)  # the page collapses by default
     except QueryError as exc:
         return render_page(request, "search.html", _empty_search(params, str(exc)),
                        status_code=400)
@@ -78,7 +78,11 @@ def search_page(request: Request) -> HTMLResponse:
         "error": None,
         "result": result,
         "problems": query_problems(result.warnings),
-        "hits": _with_clusters(archive, [_hit_view(h, params.q) for h in result.hits]),
+        "hits": _with_clusters(archive, params, [_hit_view(h, params.q)
+                                                 for h in result.hits]),
+        "collapsed": result.documents is not None and result.documents != result.total,
+        "expand_url": params.with_collapse(False),
+        "collapse_url": params.with_collapse(True) if params.collapse is False else None,
         "facets": _facet_views(params, result.facets),
         "entity_facets": _entity_facet_views(params, result.entity_facets),
         "active": _active_filters(params, archive.entities_named(
@@ -95,7 +99,7 @@ def _empty_search(params: SearchParams, error: str | None) -> dict[str, Any]:
     return {"params": params, "error": error, "result": None, "problems": [], "hits": [],
             "facets": [], "entity_facets": [],
             "active": _active_filters(params), "page": 1, "pages": 1, "page_links": [],
-            "datasets": []}
+            "datasets": [], "collapsed": False, "expand_url": None, "collapse_url": None}
 
 
 def _hit_view(hit: IndexHit, q: str) -> dict[str, Any]:
@@ -114,14 +118,18 @@ def _hit_view(hit: IndexHit, q: str) -> dict[str, Any]:
     }
 
 
-def _with_clusters(archive: Archive, hits: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Each document hit with its cluster of near-copies, when it has one (its size)."""
+def _with_clusters(archive: Archive, params: SearchParams,
+                   hits: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each document hit with its cluster of near-copies, when it has one (its size), and
+    the link that expands it (its matching documents, when the search collapsed it)."""
     clusters = NearDupReader(archive).hit_clusters(
         h["hit"].id for h in hits if h["hit"].record != "row")
     for h in hits:
         cluster = clusters.get(h["hit"].id)
         h["cluster"] = cluster
         h["cluster_url"] = neardup.cluster_url(h["hit"].dataset, cluster.id) if cluster else None
+        h["more"] = h["hit"].cluster_matches - 1 if h["hit"].cluster_matches > 1 else 0
+        h["expand_url"] = params.with_cluster(cluster.id) if cluster and h["more"] else None
     return hits
 
 
@@ -259,9 +267,10 @@ def _document_context(archive: Archive, view: DocumentView, q: str,
     name = view.path.rsplit("/", 1)[-1]
     ocr_pages = _ocr_pages(c.metadata)
     thread = ThreadReader(archive).thread_of(view)
-    near = neardup.also_in(archive, view)
+    near, more_like = neardup.for_page(archive, view)
     return {
         "near": near,
+        "more_like": more_like,
         "near_cluster_url": neardup.cluster_url(ds.name, near.cluster.id)
         if near and near.cluster.id is not None else None,
         "near_api_url": f"/api/documents/{quote(view.id, safe='')}/similar",

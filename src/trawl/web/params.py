@@ -47,8 +47,9 @@ SqlId = Annotated[int, Path(ge=SQL_INT_MIN, le=SQL_INT_MAX)]
 _WHOLE = re.compile(r"-?[0-9]+")  # ASCII digits: str.isdigit() takes "²", which int() refuses
 
 # `entity`: an entity's id (search/entity_filters.py); each one given must be mentioned.
+# `cluster`: a cluster of near-copies (storage/neardup.py): its documents, every one.
 FILTERS = ("dataset", "source", "type", "year", "language", "status", "mime", "ocr", "table",
-           "entity")
+           "entity", "cluster")
 SHOWN_FACETS = ("dataset", "source", "type", "year", "language", "ocr")
 # What the search counts: documents, or the rows of structured tables (record=rows).
 RECORDS = ("documents", "rows")
@@ -63,7 +64,7 @@ EARLIEST = date(1700, 1, 1)
 LATEST = date(2261, 12, 31)
 PAGE_SIZE = 10
 KNOWN_PARAMS = {"q", "sort", "page", "offset", "limit", "date_from", "date_to", "filter",
-                "lang", "record", "no_quotes", *FILTERS}
+                "lang", "record", "no_quotes", "collapse", *FILTERS}
 _YES = ("1", "true", "yes", "on")
 
 
@@ -78,6 +79,13 @@ class SearchParams:
     offset: int = 0
     record: str = "documents"
     no_quotes: bool = False     # messages match by what they wrote, not what they quote
+    # One hit per cluster of near-copies; None: as the caller's default (on for the search
+    # page, off for the API). Never for rows, nor within one cluster (`cluster=ID`).
+    collapse: bool | None = None
+
+    def collapsed(self, default: bool) -> bool:
+        wanted = default if self.collapse is None else self.collapse
+        return wanted and not self.rows and not self.filters.get("cluster")
 
     @property
     def rows(self) -> bool:
@@ -92,7 +100,8 @@ class SearchParams:
         return not self.q.strip() and not any(self.filters.values()) \
             and self.date_from is None and self.date_to is None
 
-    def to_query(self, facets: tuple[str, ...] = SHOWN_FACETS) -> SearchQuery:
+    def to_query(self, facets: tuple[str, ...] = SHOWN_FACETS,
+                 collapse: bool = False) -> SearchQuery:
         filters = {k: v for k, v in self.filters.items() if v and k != "dataset"}
         dated = self.date_from is not None or self.date_to is not None
         return SearchQuery(
@@ -108,6 +117,7 @@ class SearchParams:
             facets=(ROW_FACETS if self.rows else facets) + ENTITY_KINDS,
             record=self.record,
             no_quotes=self.no_quotes,
+            collapse=self.collapsed(collapse),
         )
 
     # -- links --------------------------------------------------------------------------------
@@ -129,6 +139,8 @@ class SearchParams:
             out.append(("sort", self.sort))
         if self.limit != PAGE_SIZE:
             out.append(("limit", str(self.limit)))
+        if self.collapse is not None:
+            out.append(("collapse", "1" if self.collapse else "0"))
         if page and self.offset:
             out.append(("page", str(self.page)))
         return out
@@ -156,6 +168,14 @@ class SearchParams:
                   if k in ("dataset", "source", "year", "entity")
                   or (k == "table") == (record == "rows")}
         return replace(self, record=record, filters=shared, offset=0).url()
+
+    def with_collapse(self, collapse: bool) -> str:
+        return replace(self, collapse=collapse, offset=0).url()
+
+    def with_cluster(self, cluster: int) -> str:
+        """Every document of one cluster that matches (expanded)."""
+        return replace(self, filters={**self.filters, "cluster": [str(cluster)]},
+                       offset=0).url()
 
     def with_sort(self, sort: str) -> str:
         return replace(self, sort=sort, offset=0).url()
@@ -213,6 +233,9 @@ def parse_search_params(params: QueryParams | Mapping[str, str], strict: bool = 
     for value in filters.get("entity", []):
         if not _WHOLE.fullmatch(value) or value.startswith("-") or len(value) > 18:
             raise QueryError(f"entity is an entity's id (a whole number), not {value[:40]!r}")
+    for value in filters.get("cluster", []):
+        if not value.isascii() or not value.isdigit() or len(value) > 18:
+            raise QueryError(f"cluster is a cluster's id (a whole number), not {value[:40]!r}")
     for value in filters.get("ocr", []):
         if value not in FACET_VALUES["ocr"]:
             raise QueryError(f"ocr is yes (text read by OCR) or no, not {value[:40]!r}")
@@ -250,9 +273,14 @@ def parse_search_params(params: QueryParams | Mapping[str, str], strict: bool = 
     no_quotes = (multi.get("no_quotes") or "").strip().lower()
     if no_quotes not in ("", "0", "false", "no", "off", *_YES):
         raise QueryError(f"no_quotes is 1 or 0, not {no_quotes[:40]!r}")
+    collapse = (multi.get("collapse") or "").strip().lower()
+    if collapse not in ("", "0", "false", "no", "off", *_YES):
+        raise QueryError(f"collapse is 1 (one hit per cluster of near-copies) or 0, not "
+                         f"{collapse[:40]!r}")
     return SearchParams(q=q, filters=filters, date_from=date_from, date_to=date_to,
                         sort=SORTS[sort_name], limit=limit, offset=offset, record=record,
-                        no_quotes=no_quotes in _YES)
+                        no_quotes=no_quotes in _YES,
+                        collapse=None if not collapse else collapse in _YES)
 
 
 def _int(value: str | None, name: str, default: int) -> int:
