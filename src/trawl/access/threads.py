@@ -28,6 +28,7 @@ that names a masked value matches nothing, as a path would.
 
 from __future__ import annotations
 
+from trawl.access.entities import unchanged
 from trawl.access.policy import Access
 from trawl.access.redaction import Redactor
 
@@ -51,7 +52,7 @@ def participant_filter(access: Access, address: str | None,
         return True, address
     if access is not Access.REDACTED or redactor is None:
         return False, address
-    return not redactor.spans(address), address
+    return unchanged(redactor, address), address
 
 
 def correspondents_by(access: Access, asked: str) -> str:

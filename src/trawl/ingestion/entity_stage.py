@@ -66,7 +66,7 @@ from trawl.ingestion.entity_tasks import (
     RowBlock,
 )
 from trawl.ingestion.pool import WorkerPool
-from trawl.ingestion.progress import Counters, Progress
+from trawl.ingestion.progress import Checkpoints, Counters, Progress
 from trawl.ingestion.worker import TaskResult, WorkerConfig
 from trawl.storage.catalog import Catalog, Dataset
 from trawl.storage.datadir import DataDir
@@ -270,7 +270,7 @@ class EntityStage:
 
     def _loop(self, pool: WorkerPool, tasks: Iterator[EntityTask], progress: Progress) -> None:
         drained = False  # `tasks` has given its last one (retries may still come)
-        last_commit, committed = time.monotonic(), 0
+        checkpoints = Checkpoints(COMMIT_EVERY_S, COMMIT_EVERY_ITEMS)
         while True:
             while pool.idle():
                 task = None
@@ -286,11 +286,8 @@ class EntityStage:
                 break
             for result in pool.collect(wait_s=0.2 if pool.busy() else 0):
                 self._take(result)
-            now = time.monotonic()
-            if now - last_commit > COMMIT_EVERY_S or \
-                    self.counters.done - committed >= COMMIT_EVERY_ITEMS:
+            if checkpoints.due(self.counters.done):
                 self.catalog.commit()
-                last_commit, committed = now, self.counters.done
                 progress.update(self.counters)
 
     def _take(self, result: EntityResult | TaskResult) -> None:

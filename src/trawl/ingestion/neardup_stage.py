@@ -53,7 +53,7 @@ from trawl.derive.neardup import (
     signatures,
     similarity,
 )
-from trawl.ingestion.progress import Counters, Progress
+from trawl.ingestion.progress import Checkpoints, Counters, Progress
 from trawl.storage.blobs import BlobStore
 from trawl.storage.catalog import Catalog, Dataset
 from trawl.storage.neardup import THRESHOLD_SETTING, Candidate, NearDupStore
@@ -120,15 +120,12 @@ class NearDupStage:
             self.counters.total = len(pending)
             with Progress(f"near-duplicates {self.dataset.name}", self.live_progress,
                           self.quiet, unit="documents") as progress:
-                last_commit, committed = time.monotonic(), 0
+                checkpoints = Checkpoints(COMMIT_EVERY_S, COMMIT_EVERY_ITEMS)
                 for doc_id, sha256, _chars in pending:
                     touched |= self._read(doc_id, sha256)
                     self.counters.done += 1
-                    now = time.monotonic()
-                    if now - last_commit > COMMIT_EVERY_S or \
-                            self.counters.done - committed >= COMMIT_EVERY_ITEMS:
+                    if checkpoints.due(self.counters.done):
                         self.catalog.commit()
-                        last_commit, committed = now, self.counters.done
                         progress.update(self.counters)
                 progress.update(self.counters, force=True)
         self.summary.clusters = self._clustered(started_at, touched)

@@ -7,6 +7,22 @@ import time
 from dataclasses import dataclass, field
 
 
+class Checkpoints:
+    """When a stage commits: every `seconds`, or every `items` done, whichever comes first,
+    so that a killed run redoes at most that much and a reader sees progress that often."""
+
+    def __init__(self, seconds: float, items: int) -> None:
+        self.seconds, self.items = seconds, items
+        self._last, self._done = time.monotonic(), 0
+
+    def due(self, done: int) -> bool:
+        now = time.monotonic()
+        if now - self._last > self.seconds or done - self._done >= self.items:
+            self._last, self._done = now, done
+            return True
+        return False
+
+
 @dataclass
 class Counters:
     total: int = 0          # paths known so far (grows as containers are opened)

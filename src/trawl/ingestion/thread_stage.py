@@ -36,7 +36,7 @@ from trawl.derive.threads import (
     root_order,
     thread_id,
 )
-from trawl.ingestion.progress import Counters, Progress
+from trawl.ingestion.progress import Checkpoints, Counters, Progress
 from trawl.storage.catalog import Catalog, Dataset, document_id
 from trawl.storage.threads import PendingMessage, StoredMessage, ThreadStore
 
@@ -83,18 +83,15 @@ class ThreadStage:
         return self.summary
 
     def _loop(self, progress: Progress) -> None:
-        last_commit, committed, after = time.monotonic(), 0, ""
+        checkpoints, after = Checkpoints(COMMIT_EVERY_S, COMMIT_EVERY), ""
         while batch := self.store.pending(self.dataset.id, BATCH, after):
             after = batch[-1].document_id
             for pending in batch:
                 self._thread(pending)
                 self.counters.done += 1
-                now = time.monotonic()
-                if now - last_commit > COMMIT_EVERY_S or \
-                        self.counters.done - committed >= COMMIT_EVERY:
+                if checkpoints.due(self.counters.done):
                     self._flush()
                     self.catalog.commit()
-                    last_commit, committed = now, self.counters.done
                     progress.update(self.counters)
 
     def _thread(self, pending: PendingMessage) -> None:
