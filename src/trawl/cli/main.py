@@ -18,6 +18,7 @@ from typing import Any
 from trawl import __version__
 from trawl.cli import (
     access_commands,
+    annotation_commands,
     audit_commands,
     backup_commands,
     entity_commands,
@@ -208,6 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
     backup_commands.register(command)
     xref_commands.register(command)
     export_commands.register(command)
+    annotation_commands.register(command)
     return parser
 
 
