@@ -26,14 +26,33 @@ from __future__ import annotations
 import dataclasses
 import re
 import time
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from trawl.access import annotations as rules
+from trawl.access.policy import ReadScope
+from trawl.errors import NotFound
 from trawl.index.base import QueryError, SearchQuery
+from trawl.index.tantivy_backend import TantivyIndex
 from trawl.storage.annotations import AnnotationStore, Note, Tag
+from trawl.storage.catalog import Dataset
+from trawl.storage.datadir import DataDir
 
-if TYPE_CHECKING:
-    from trawl.search.service import Archive
+
+class Archive(Protocol):
+    """What of search/service.py's Archive this needs (it imports this module)."""
+
+    data: DataDir
+    index: TantivyIndex
+    scope: ReadScope | None
+
+    @property
+    def tables(self) -> Any: ...
+
+    def datasets(self) -> list[Dataset]: ...
+
+    def find(self, id_or_path: str, dataset: str | None = None) -> Any: ...
+
+    def annotation_store(self) -> AnnotationStore: ...
 
 MAX_TAGGED = 50_000      # ids one tag may name to the index in one search
 MAX_TAG_TERMS = 10       # tag: terms in one query
@@ -103,8 +122,6 @@ class Annotations:
     def row(self, table_id: int, row: int) -> Target:
         info = self.archive.tables.table(table_id)  # NotFound outside the scope
         if self.archive.tables.reader(info.dataset).row(info, row) is None:
-            from trawl.errors import NotFound
-
             raise NotFound(f"no row {row} in table {table_id}")
         return Target(info.dataset, "row", row_key(table_id, row))
 
@@ -156,8 +173,6 @@ class Annotations:
 
     def own_note(self, note_id: int) -> Note:
         """The caller's own note of that id, still on something they may annotate."""
-        from trawl.errors import NotFound
-
         note = self.store.note(note_id) if self._has_store() else None
         if note is None or note.author != rules.author(self.scope, self.owner) \
                 or not rules.may_annotate(self.scope, note.dataset):
