@@ -18,8 +18,9 @@ Rules, in full:
   tag and note and writes as `cli:<os user>`.
 
 Tags are free words, normalised so that one idea is one tag: trimmed, lower case, runs of
-spaces as one `-`, at most MAX_TAG characters, no control characters, no `"` or brackets
-(so that `tag:NAME` needs no quoting in a query).
+spaces as one `-`, at most MAX_TAG characters, no control characters, no `"`, brackets,
+commas, `/`, `?` or `#` (so that `tag:NAME` needs no quoting in a query, and a tag is one
+segment of a URL's path).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from trawl.storage.annotations import Visible
 MAX_TAG = 64
 MAX_NOTE = 20_000
 _SPACES = re.compile(r"\s+")
-_REFUSED = set('"()[]{},')
+_REFUSED = set('"()[]{},/?#')
 EVERYONE = Visible(everyone=True)
 
 
@@ -46,7 +47,8 @@ def normalise_tag(value: str) -> str:
     if len(tag) > MAX_TAG:
         raise BadRequest(f"a tag has at most {MAX_TAG} characters")
     if any(c in _REFUSED or unicodedata.category(c).startswith("C") for c in tag):
-        raise BadRequest('a tag cannot hold quotes, brackets, commas or control characters')
+        raise BadRequest('a tag cannot hold quotes, brackets, commas, /, ?, # or control '
+                         'characters')
     return tag
 
 

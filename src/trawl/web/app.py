@@ -31,6 +31,7 @@ from trawl.storage.datadir import DataDir
 from trawl.web import (
     accounts,
     admin,
+    annotations,
     api,
     correspondents,
     entities,
@@ -99,6 +100,7 @@ def create_app(datadir: DataDir, allowed_hosts: list[str] | None = None,
     app.include_router(xref.router)
     app.include_router(xref.api)
     tables.install(app)  # structured tables: routes, and helpers for the pages above
+    annotations.install(app)  # tags and notes: routes, and the box of document/row pages
     _add_error_handlers(app)
     openapi.describe_errors(app)
     return app
