@@ -55,9 +55,10 @@ def test_private_and_group_shared_tags(web, callers, notes):
 def test_tag_search_and_facet_follow_the_reader(web, callers, notes):
     member, journalist, admin = callers["member"], callers["journalist"], callers["admin"]
     shared, secret = notes["shared"], notes["secret"]
-    assert post(web, member, f"/api/documents/{shared}/tags", {"tag": "facet-one",
-                                                               "group": "press"}).status_code == 200
-    assert post(web, admin, f"/api/documents/{secret}/tags", {"tag": "facet-one"}).status_code == 200
+    assert post(web, member, f"/api/documents/{shared}/tags",
+                {"tag": "facet-one", "group": "press"}).status_code == 200
+    assert post(web, admin, f"/api/documents/{secret}/tags",
+                {"tag": "facet-one"}).status_code == 200
     found = get(web, member, "/api/search", params={"q": "tag:facet-one"}).json()
     assert [h["id"] for h in found["hits"]] == [shared]
     assert get(web, journalist, "/api/search", params={"q": "tag:facet-one"}).json()["total"] == 0
@@ -137,6 +138,13 @@ def test_rows_are_tagged_and_found(web, callers, tables):
     assert [(h["table_id"], h["row"]) for h in rows["hits"]] == [(tables["shared"], 2)]
     secret = f"/api/tables/{tables['secret']}/rows/1/tags"
     assert post(web, member, secret, {"tag": "x"}).status_code == 404
+    for who in ("reader", "anonymous"):  # `shared` is not theirs: the 404 of a missing row
+        assert post(web, callers[who], url + "/tags", {"tag": "x"}).status_code == 404
+        assert post(web, callers[who], url + "/notes", {"text": "x"}).status_code == 404
+        assert web.delete(url + "/tags/row-lead", headers=callers[who].headers()
+                          ).status_code == 404
+    assert web.delete(url + "/tags/row-lead", headers=member.headers()).status_code == 200
+    assert get(web, member, url + "/annotations").json()["tags"] == []
 
 
 def test_only_the_author_changes_a_note_and_writes_are_audited(web, callers, notes, archive):
