@@ -37,7 +37,7 @@ from trawl.web.auth import audit, caller, scoped
 from trawl.web.params import SqlId
 
 router = APIRouter(include_in_schema=False)
-api = APIRouter(prefix="/api", tags=["api"])
+api = APIRouter(prefix="/api", tags=["annotations"])
 ACTIONS = ("add_tag", "remove_tag", "add_note", "edit_note", "delete_note")
 
 TagName = Annotated[str, Field(min_length=1, max_length=200, description="the tag (lower-"

@@ -56,8 +56,9 @@ STATIC_DIR = Path(__file__).parent / "static"
 DESCRIPTION = """Search and read a Trawl archive.
 
 Query syntax (parameter `q`): words (all must appear), `AND`, `OR`, `NOT`, `"exact phrase"`,
-`prefix*`, `fuzzy~`, and field filters such as `type:pdf`, `path:agency`, `from:alice`.
-Filters as parameters: `dataset`, `source`, `type`, `year`, `language`, `status`, `mime`
+`prefix*`, `fuzzy~`, and field filters such as `type:pdf`, `path:agency`, `from:alice`;
+`tag:NAME` (one of the caller's tags, or their groups': a filter, `-tag:NAME` excludes).
+Filters as parameters: `dataset`, `source`, `type`, `year`, `language`, `status`, `mime`, `tag`
 (repeatable; or `filter=name:value`), `date_from` / `date_to` (YYYY, YYYY-MM or YYYY-MM-DD).
 Errors are HTTP 400/404 with a JSON body `{"error": "..."}`.
 """
