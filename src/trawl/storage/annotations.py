@@ -17,7 +17,8 @@ Design
 * Listing always takes the reader's visibility as values (`Visible`: every author, or an
   author and their groups) and, where a search needs it, the datasets to look in: the SQL
   filters, so nothing a reader may not see is read out and dropped later.
-* WAL and one connection per thread, as accounts.py (the web writes here from its pool).
+* WAL and one connection per thread (wal.py's ThreadConnections, as accounts.py: the web
+  writes here from its pool).
   Each write is one BEGIN IMMEDIATE transaction. Schema changes are recorded in
   `PRAGMA user_version` and applied in order by `_migrate` when a file is opened.
 """
@@ -25,11 +26,10 @@ Design
 from __future__ import annotations
 
 import sqlite3
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from trawl.storage.wal import use_wal
+from trawl.storage.wal import ThreadConnections
 
 SCHEMA_VERSION = 1
 # Each step brings a file from version N-1 to N (index N-1 of the list).
@@ -105,25 +105,15 @@ class Note:
 class AnnotationStore:
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._local = threading.local()
+        self._connections = ThreadConnections(path)
         self._migrate()
 
     @property
     def db(self) -> sqlite3.Connection:
-        """This thread's connection (made on first use)."""
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            db.row_factory = sqlite3.Row
-            use_wal(db)
-            db.execute("PRAGMA busy_timeout=30000")
-            self._local.db = db
-        return db
+        return self._connections.db
 
     def _tx(self) -> sqlite3.Connection:
-        db = self.db
-        db.execute("BEGIN IMMEDIATE")
-        return db
+        return self._connections.tx()
 
     def _migrate(self) -> None:
         """Each missing step and its version number in one transaction (a second process
@@ -134,10 +124,7 @@ class AnnotationStore:
                              f"PRAGMA user_version = {version + 1}; COMMIT;")
 
     def close(self) -> None:
-        db = getattr(self._local, "db", None)
-        if db is not None:
-            db.close()
-            self._local.db = None
+        self._connections.close()
 
     # -- tags ---------------------------------------------------------------------------------
     def add_tag(self, dataset: str, kind: str, target: str, name: str, author: str,

@@ -20,6 +20,8 @@ changes their own. Every write is audited (`tag`, `note`).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
@@ -31,6 +33,7 @@ from pydantic import BaseModel, Field
 
 from trawl.access import annotations as rules
 from trawl.errors import BadRequest
+from trawl.index.base import QueryError
 from trawl.search.annotations import Annotations, Target
 from trawl.storage.annotations import Note, Tag
 from trawl.web.auth import audit, caller, scoped
@@ -86,8 +89,15 @@ def _writing(request: Request, target: Target) -> None:
                                  "they read in full")
 
 
-def _refused(exc: BadRequest) -> HTTPException:
-    return HTTPException(400, str(exc))
+@contextmanager
+def _refusals() -> Iterator[None]:
+    """The rules' refusals (an empty note, a group one is not in) as 400s."""
+    try:
+        yield
+    except BadRequest as exc:
+        if isinstance(exc, QueryError):
+            raise  # the app answers these 400 already
+        raise HTTPException(400, str(exc)) from None
 
 
 # -- what a page shows ---------------------------------------------------------------------
@@ -141,7 +151,7 @@ def annotate_form(request: Request,
     if action not in ACTIONS:
         raise HTTPException(400, f"action is one of {', '.join(ACTIONS)}")
     notes = _annotations(request)
-    try:
+    with _refusals():
         if action in ("edit_note", "delete_note"):
             if note is None:
                 raise HTTPException(400, "which note?")
@@ -159,8 +169,6 @@ def annotate_form(request: Request,
                           detail={"op": "remove", "tag": rules.normalise_tag(tag)})
             else:
                 _audit_note(request, notes.add_note(target, text, group or None), "add")
-    except BadRequest as exc:
-        raise _refused(exc) from None
     # Only back to a page of this site: a path, never another host.
     safe = back if back.startswith("/") and not back.startswith("//") else "/"
     return RedirectResponse(safe + "#annotations", status_code=303)
@@ -214,21 +222,17 @@ def row_annotations(request: Request, table_id: SqlId, row: SqlId) -> JSONRespon
 
 def _add_tag(request: Request, target: Target, body: TagIn) -> JSONResponse:
     _writing(request, target)
-    try:
+    with _refusals():
         tag = _annotations(request).add_tag(target, body.tag, body.group)
-    except BadRequest as exc:
-        raise _refused(exc) from None
     _audit_tag(request, tag, "add")
     return JSONResponse(tag_json(tag))
 
 
 def _remove_tag(request: Request, target: Target, tag: str) -> JSONResponse:
     _writing(request, target)
-    try:
+    with _refusals():
         removed = _annotations(request).remove_tag(target, tag)
         name = rules.normalise_tag(tag)
-    except BadRequest as exc:
-        raise _refused(exc) from None
     if not removed:
         raise HTTPException(404, f"no tag {name!r} of yours there")
     audit(request, "tag", dataset=target.dataset, target=target.key,
@@ -238,10 +242,8 @@ def _remove_tag(request: Request, target: Target, tag: str) -> JSONResponse:
 
 def _add_note(request: Request, target: Target, body: NoteIn) -> JSONResponse:
     _writing(request, target)
-    try:
+    with _refusals():
         note = _annotations(request).add_note(target, body.text, body.group)
-    except BadRequest as exc:
-        raise _refused(exc) from None
     _audit_note(request, note, "add")
     return JSONResponse(note_json(note))
 
@@ -285,10 +287,8 @@ def note_row(request: Request, table_id: SqlId, row: SqlId, body: NoteIn) -> JSO
 @api.put("/notes/{note_id}")
 def edit_note(request: Request, note_id: SqlId, body: NoteIn) -> JSONResponse:
     """Change the text and sharing of one's own note (another's: 404)."""
-    try:
+    with _refusals():
         note = _annotations(request).update_note(note_id, body.text, body.group)
-    except BadRequest as exc:
-        raise _refused(exc) from None
     _audit_note(request, note, "edit")
     return JSONResponse(note_json(note))
 
@@ -296,10 +296,8 @@ def edit_note(request: Request, note_id: SqlId, body: NoteIn) -> JSONResponse:
 @api.delete("/notes/{note_id}")
 def delete_note(request: Request, note_id: SqlId) -> JSONResponse:
     """Delete one's own note (another's: 404)."""
-    try:
+    with _refusals():
         note = _annotations(request).remove_note(note_id)
-    except BadRequest as exc:
-        raise _refused(exc) from None
     _audit_note(request, note, "remove")
     return JSONResponse({"removed": note.id})
 
