@@ -64,8 +64,8 @@ def test_the_store_filters_by_who_sees(tmp_path):
     carol = Visible("carol")
     assert {t.author for t in store.tags_of("d", "doc1", alice)} == {"alice", "bob"}
     assert store.tags_of("d", "doc1", carol) == []
-    assert store.targets("lead", ["d"], carol, "document", 10) == [("d", "doc2")]
-    assert store.targets("lead", ["other"], Visible(everyone=True), "document", 10) == []
+    assert store.targets(["lead"], ["d"], carol, "document", 10) == [("lead", "doc2")]
+    assert store.targets(["lead"], ["other"], Visible(everyone=True), "document", 10) == []
     assert store.names("le", ["d"], alice, 10) == [("lead", 1)]
     assert store.names("le", ["d"], Visible(everyone=True), 10) == [("lead", 2)]
     assert store.names("le", ["d"], Visible(), 10) == []  # anonymous: nothing

@@ -201,18 +201,25 @@ class Annotations:
                                 max(1, min(limit, 1000)))
 
     # -- search -------------------------------------------------------------------------------
-    def tagged(self, name: str, datasets: list[str] | None, record: str) -> list[str]:
-        """The ids (documents, or `row:T:R`) the caller's tag `name` names."""
+    def tagged(self, names: list[str], datasets: list[str] | None, record: str
+               ) -> dict[str, list[str]]:
+        """For each tag of `names`, the ids (documents, or `row:T:R`) the caller's tag of
+        that name puts on what they read (a name no tag can have: none)."""
         seen = self._datasets(datasets)
+        found: dict[str, list[str]] = {name: [] for name in names}
         if not seen or not self._has_store():
-            return []
-        try:
-            tag = rules.normalise_tag(name)
-        except ValueError:
-            return []
+            return found
+        wanted: dict[str, str] = {}
+        for name in names:
+            try:
+                wanted[rules.normalise_tag(name)] = name
+            except ValueError:
+                continue
         kind = "row" if record == "rows" else "document"
-        return [key for _ds, key in self.store.targets(tag, seen, self._visible, kind,
-                                                       MAX_TAGGED)]
+        for tag, key in self.store.targets(sorted(wanted), seen, self._visible, kind,
+                                           MAX_TAGGED):
+            found[wanted[tag]].append(key)
+        return found
 
     def prepare(self, query: SearchQuery) -> SearchQuery:
         """The query with its `tag:` terms and `tag` filter as sets of ids (a copy when it
@@ -222,12 +229,12 @@ class Annotations:
         if not wanted and not terms:
             return query
         among, excluded = list(query.among), list(query.excluded)
+        ids_of = self.tagged([*wanted, *(name for _negated, name in terms)], query.datasets,
+                             query.record)
         if wanted:
-            among.append(sorted({i for name in wanted
-                                 for i in self.tagged(name, query.datasets, query.record)})
-                         or [NOTHING])
+            among.append(sorted({i for name in wanted for i in ids_of[name]}) or [NOTHING])
         for negated, name in terms:
-            ids = self.tagged(name, query.datasets, query.record)
+            ids = ids_of[name]
             if negated:
                 excluded += ids
             else:
@@ -245,7 +252,7 @@ class Annotations:
             return []
         kind = "row" if query.record == "rows" else "document"
         names = self.store.names("", seen, self._visible, limit, kind=kind)
-        sets = {name: self.tagged(name, query.datasets, query.record) for name, _n in names}
+        sets = self.tagged([name for name, _n in names], query.datasets, query.record)
         counts = self.archive.index.count_within(query, sets)
         return sorted(((name, n) for name, n in counts.items() if n),
                       key=lambda item: (-item[1], item[0]))

@@ -44,9 +44,9 @@ CREATE TABLE IF NOT EXISTS tags (
     shared_with TEXT,                 -- a group's name; NULL: private to the author
     created_at REAL NOT NULL,
     updated_at REAL NOT NULL,
-    UNIQUE (dataset, target, name, author)
+    UNIQUE (name, dataset, target, author)  -- also what a search reads: a name's targets
 );
-CREATE INDEX IF NOT EXISTS tags_name ON tags (name, dataset);
+CREATE INDEX IF NOT EXISTS tags_target ON tags (dataset, target);
 CREATE INDEX IF NOT EXISTS tags_author ON tags (author, name);
 CREATE INDEX IF NOT EXISTS tags_shared ON tags (shared_with, name) WHERE shared_with IS NOT NULL;
 CREATE TABLE IF NOT EXISTS notes (
@@ -134,7 +134,7 @@ class AnnotationStore:
             db.execute(
                 "INSERT INTO tags (dataset, kind, target, name, author, shared_with, "
                 "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (dataset, target, name, author) DO UPDATE SET "
+                "ON CONFLICT (name, dataset, target, author) DO UPDATE SET "
                 "shared_with = excluded.shared_with, updated_at = excluded.updated_at",
                 (dataset, kind, target, name, author, shared_with, now, now))
             row = db.execute("SELECT * FROM tags WHERE dataset = ? AND target = ? AND name = ? "
@@ -165,16 +165,19 @@ class AnnotationStore:
                                (*more, *args, limit)).fetchall()
         return [Tag(**dict(r)) for r in rows]
 
-    def targets(self, name: str, datasets: list[str], visible: Visible, kind: str,
+    def targets(self, names: list[str], datasets: list[str], visible: Visible, kind: str,
                 limit: int) -> list[tuple[str, str]]:
-        """(dataset, target) of what carries the tag `name` in these datasets, for this
-        reader (whoever of those they see put it there), at most `limit`."""
+        """(tag name, target) of what carries each of the tags `names` in these datasets,
+        for this reader (whoever of those they see put it there), at most `limit` a tag."""
         where, args = _visible(visible)
         sql, more = _in("dataset", datasets)
-        rows = self.db.execute(f"SELECT DISTINCT dataset, target FROM tags WHERE name = ? "
-                               f"AND kind = ? AND {sql} AND {where} LIMIT ?",
-                               (name, kind, *more, *args, limit)).fetchall()
-        return [(r["dataset"], r["target"]) for r in rows]
+        out: list[tuple[str, str]] = []
+        for name in names:  # one indexed lookup a name, each bounded by the limit
+            rows = self.db.execute(f"SELECT DISTINCT target FROM tags WHERE name = ? "
+                                   f"AND kind = ? AND {sql} AND {where} LIMIT ?",
+                                   (name, kind, *more, *args, limit)).fetchall()
+            out += [(name, r["target"]) for r in rows]
+        return out
 
     def names(self, prefix: str, datasets: list[str], visible: Visible, limit: int,
               kind: str | None = None) -> list[tuple[str, int]]:
