@@ -170,3 +170,44 @@ def test_only_the_author_changes_a_note_and_writes_are_audited(web, callers, not
                    and (e.detail or {}).get("note") == note["id"]]
     assert sorted(e.detail["op"] for e in entries) == ["add", "edit", "remove"]
     assert {e.actor for e in entries} == {"token:tests@member"}
+
+
+def test_the_pages_show_the_box_to_full_readers_only(web, callers, notes, tables):
+    member = callers["member"]
+    assert post(web, member, f"/api/documents/{notes['shared']}/tags",
+                {"tag": "on-the-page"}).status_code == 200
+    page = get(web, member, f"/documents/{notes['shared']}").text
+    assert 'id="annotations"' in page and 'data-tag="on-the-page"' in page
+    assert 'href="/?q=tag%3Aon-the-page"' in page  # the chip is a tag: search
+    assert 'name="csrf"' in page and "/static/annotations.js" in page
+    row = get(web, member, f"/tables/{tables['shared']}/rows/1").text
+    assert 'id="annotations"' in row and 'name="table"' in row
+    assert post(web, callers["admin"], f"/api/documents/{notes['open']}/tags",
+                {"tag": "hidden-from-the-public"}).status_code == 200
+    for who in ("reader", "anonymous"):  # `open` is theirs redacted: no box, no tags
+        shown = get(web, callers[who], f"/documents/{notes['open']}")
+        assert shown.status_code == 200
+        assert 'id="annotations"' not in shown.text
+        assert "hidden-from-the-public" not in shown.text
+        table = get(web, callers[who], f"/tables/{tables['open']}/rows/1")
+        assert table.status_code == 200 and 'id="annotations"' not in table.text
+
+
+def test_the_form_needs_the_session_csrf_token_and_stays_on_this_site(browser_client, notes):
+    from test_sessions import csrf_of, sign_in
+
+    sign_in(browser_client, "member")
+    form = {"action": "add_tag", "document": notes["shared"], "tag": "by-form",
+            "back": f"/documents/{notes['shared']}"}
+    assert browser_client.post("/annotate", data=form).status_code == 403  # no token
+    token = csrf_of(browser_client)
+    done = browser_client.post("/annotate", data={**form, "csrf": token})
+    assert done.status_code == 303
+    assert done.headers["location"] == f"/documents/{notes['shared']}#annotations"
+    away = browser_client.post("/annotate", data={**form, "csrf": token,
+                                                  "back": "//elsewhere.example/x"})
+    assert away.headers["location"] == "/#annotations"
+    shown = browser_client.get(f"/api/documents/{notes['shared']}/annotations").json()
+    assert "by-form" in {t["tag"] for t in shown["tags"]}
+    refused = browser_client.post("/annotate", data={**form, "csrf": token, "tag": 'a"b'})
+    assert refused.status_code == 400
