@@ -211,3 +211,14 @@ def test_the_form_needs_the_session_csrf_token_and_stays_on_this_site(browser_cl
     assert "by-form" in {t["tag"] for t in shown["tags"]}
     refused = browser_client.post("/annotate", data={**form, "csrf": token, "tag": 'a"b'})
     assert refused.status_code == 400
+
+
+def test_the_notes_page_lists_what_the_reader_sees(web, callers, notes):
+    member = callers["member"]
+    assert post(web, member, f"/api/documents/{notes['shared']}/notes",
+                {"text": "zebracorn lead for the desk", "group": "press"}).status_code == 200
+    page = get(web, member, "/notes", params={"q": "zebracorn lead"}).text
+    assert "zebracorn lead for the desk" in page and f"/documents/{notes['shared']}" in page
+    for who in ("reader", "journalist"):  # not in press / reads `shared` redacted or not
+        assert "zebracorn lead" not in get(web, callers[who], "/notes",
+                                           params={"q": "zebracorn"}).text

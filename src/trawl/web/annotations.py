@@ -7,6 +7,7 @@
   of the reader's groups, or private). The forms POST to `/annotate` with the session's
   CSRF token and come back to the page (no script needed); `static/annotations.js` only
   fills the tag input's suggestions from `GET /api/tags` as the reader types.
+* `/notes?q=WORDS`: the notes the reader sees, by their words, each linking to its target.
 * The JSON API: `GET /api/documents/{id}/annotations` (and `/api/tables/{t}/rows/{r}/
   annotations`), `POST .../tags`, `DELETE .../tags/{tag}`, `POST .../notes`,
   `PUT`/`DELETE /api/notes/{id}`, `GET /api/tags?prefix=` (autocomplete), `GET /api/notes?q=`
@@ -27,7 +28,7 @@ from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, FastAPI, Form, HTTPException, Query, Request
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from jinja2 import pass_context
 from pydantic import BaseModel, Field
 
@@ -36,8 +37,9 @@ from trawl.errors import BadRequest
 from trawl.index.base import QueryError
 from trawl.search.annotations import Annotations, Target
 from trawl.storage.annotations import Note, Tag
-from trawl.web.auth import audit, caller, scoped
+from trawl.web.auth import audit, caller, reader, scoped
 from trawl.web.params import SqlId
+from trawl.web.render import render_page
 
 router = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api", tags=["annotations"])
@@ -133,6 +135,17 @@ def _when(stamp: float) -> datetime:
 
 def tag_search_url(name: str) -> str:
     return "/?" + urlencode({"q": f"tag:{name}"})
+
+
+@router.get("/notes", response_class=HTMLResponse)
+def notes_page(request: Request, q: Annotated[str, Query(max_length=2000)] = "") -> HTMLResponse:
+    """The notes the caller sees (their own, their groups'), by their words, newest first,
+    each with a link to what it is on."""
+    found = Annotations(reader(request)).search_notes(q, limit=200)
+    return render_page(request, "annotations/notes.html", {
+        "q": q, "signed_in": not caller(request).principal.anonymous,
+        "notes": [{"note": n, "url": _target_url(n), "when": _when(n.updated_at)}
+                  for n in found]})
 
 
 # -- the forms ------------------------------------------------------------------------------
