@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -128,13 +129,16 @@ class Archive:
         self._tables = TableReader(data.tables_path, self.index)
         self._redacted_tables = TableReader(data.redacted_tables_path, self.index,
                                             view="redacted")
-        self._annotations: list[AnnotationStore] = []  # shared by scoped views: opened once
+        # Shared by every scoped view (copies of this object): opened once, on first use.
+        self._annotations: list[AnnotationStore] = []
+        self._annotations_lock = threading.Lock()
 
     def annotation_store(self) -> AnnotationStore:
         """Readers' tags and notes (made on first use: a search without tags never opens
         it); search/annotations.py reads it through the caller's scope."""
-        if not self._annotations:
-            self._annotations.append(AnnotationStore(self.data.annotations_path))
+        with self._annotations_lock:  # the web's threads: one store for all
+            if not self._annotations:
+                self._annotations.append(AnnotationStore(self.data.annotations_path))
         return self._annotations[0]
 
     def close(self) -> None:

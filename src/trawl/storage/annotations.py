@@ -31,38 +31,39 @@ from pathlib import Path
 
 from trawl.storage.wal import ThreadConnections
 
-SCHEMA_VERSION = 1
-# Each step brings a file from version N-1 to N (index N-1 of the list).
-MIGRATIONS = ["""
-CREATE TABLE IF NOT EXISTS tags (
-    id INTEGER PRIMARY KEY,
-    dataset TEXT NOT NULL,
-    kind TEXT NOT NULL,               -- 'document' | 'row'
-    target TEXT NOT NULL,             -- a document id, or row:TABLE:ROW
-    name TEXT NOT NULL,
-    author TEXT NOT NULL,
-    shared_with TEXT,                 -- a group's name; NULL: private to the author
-    created_at REAL NOT NULL,
-    updated_at REAL NOT NULL,
-    UNIQUE (name, dataset, target, author)  -- also what a search reads: a name's targets
-);
-CREATE INDEX IF NOT EXISTS tags_target ON tags (dataset, target);
-CREATE INDEX IF NOT EXISTS tags_author ON tags (author, name);
-CREATE INDEX IF NOT EXISTS tags_shared ON tags (shared_with, name) WHERE shared_with IS NOT NULL;
-CREATE TABLE IF NOT EXISTS notes (
-    id INTEGER PRIMARY KEY,
-    dataset TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    target TEXT NOT NULL,
-    text TEXT NOT NULL,
-    author TEXT NOT NULL,
-    shared_with TEXT,
-    created_at REAL NOT NULL,
-    updated_at REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS notes_target ON notes (dataset, target);
-CREATE INDEX IF NOT EXISTS notes_author ON notes (author, updated_at);
-"""]
+# Each step brings a file from version N-1 to N (index N-1 of the list): its statements,
+# run in one transaction with the new version number.
+MIGRATIONS: list[tuple[str, ...]] = [(
+    """CREATE TABLE tags (
+        id INTEGER PRIMARY KEY,
+        dataset TEXT NOT NULL,
+        kind TEXT NOT NULL,               -- 'document' | 'row'
+        target TEXT NOT NULL,             -- a document id, or row:TABLE:ROW
+        name TEXT NOT NULL,
+        author TEXT NOT NULL,
+        shared_with TEXT,                 -- a group's name, or NULL: private to the author
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL,
+        UNIQUE (name, dataset, target, author)  -- also what a search reads: a name's targets
+    )""",
+    "CREATE INDEX tags_target ON tags (dataset, target)",
+    "CREATE INDEX tags_author ON tags (author, name)",
+    "CREATE INDEX tags_shared ON tags (shared_with, name) WHERE shared_with IS NOT NULL",
+    """CREATE TABLE notes (
+        id INTEGER PRIMARY KEY,
+        dataset TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        target TEXT NOT NULL,
+        text TEXT NOT NULL,
+        author TEXT NOT NULL,
+        shared_with TEXT,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL
+    )""",
+    "CREATE INDEX notes_target ON notes (dataset, target)",
+    "CREATE INDEX notes_author ON notes (author, updated_at)",
+)]
+SCHEMA_VERSION = len(MIGRATIONS)
 KINDS = ("document", "row")
 
 
@@ -116,12 +117,17 @@ class AnnotationStore:
         return self._connections.tx()
 
     def _migrate(self) -> None:
-        """Each missing step and its version number in one transaction (a second process
-        opening the file at the same time waits, then finds nothing left to do)."""
-        db = self.db
-        while (version := db.execute("PRAGMA user_version").fetchone()[0]) < SCHEMA_VERSION:
-            db.executescript(f"BEGIN IMMEDIATE; {MIGRATIONS[version]}; "
-                             f"PRAGMA user_version = {version + 1}; COMMIT;")
+        """The missing steps, each in one transaction with its version number; the version
+        is read inside it, so a second process opening the file at the same time waits,
+        then finds nothing left to do."""
+        while True:
+            with self._tx() as db:
+                version = db.execute("PRAGMA user_version").fetchone()[0]
+                if version >= SCHEMA_VERSION:
+                    return
+                for statement in MIGRATIONS[version]:
+                    db.execute(statement)
+                db.execute(f"PRAGMA user_version = {version + 1}")
 
     def close(self) -> None:
         self._connections.close()
