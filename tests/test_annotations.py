@@ -179,3 +179,17 @@ def test_tags_survive_reindex(data):
     after = cli_json("search", "tag:threat-assessment", data_dir=data)["hits"]
     assert [h["id"] for h in after] == [h["id"] for h in before]
     assert DataDir.open(data).annotations_path.exists()
+
+
+def test_a_tag_is_removed_by_any_spelling_and_audited(data):
+    from trawl.access.audit import AuditLog
+
+    cli_json("tag", "add", "b/three.txt", "To Check", "--dataset", "test", data_dir=data)
+    gone = cli_json("tag", "remove", "b/three.txt", "TO  check", "--dataset", "test",
+                    data_dir=data)
+    assert gone == {"removed": "to-check"}
+    store = DataDir.open(data)
+    with AuditLog(store.audit_path, store.secret_key_path) as log:
+        ops = [(e.detail["op"], e.detail["tag"]) for e in log.entries(action="tag", limit=50)
+               if e.detail.get("tag") == "to-check"]
+    assert ops == [("remove", "to-check"), ("add", "to-check")]  # newest first

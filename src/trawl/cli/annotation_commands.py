@@ -132,12 +132,15 @@ def cmd_tag_add(args: argparse.Namespace) -> int:
 
 
 def cmd_tag_remove(args: argparse.Namespace) -> int:
+    from trawl.access.annotations import normalise_tag
+
     data, notes = _annotations(args)
     target = _resolve(notes, args)
-    if not notes.remove_tag(target, args.tag):
-        raise NotFound(f"{target.key} has no tag {args.tag!r} of yours")
-    _record(data, args, "tag", target.dataset, target.key, {"op": "remove", "tag": args.tag})
-    return _print(args, {"removed": True}, f"removed {args.tag} from {target.key}")
+    name = normalise_tag(args.tag)
+    if not notes.remove_tag(target, name):
+        raise NotFound(f"{target.key} has no tag {name!r} of yours")
+    _record(data, args, "tag", target.dataset, target.key, {"op": "remove", "tag": name})
+    return _print(args, {"removed": name}, f"removed {name} from {target.key}")
 
 
 def cmd_tag_list(args: argparse.Namespace) -> int:
