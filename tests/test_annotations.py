@@ -193,3 +193,9 @@ def test_a_tag_is_removed_by_any_spelling_and_audited(data):
         ops = [(e.detail["op"], e.detail["tag"]) for e in log.entries(action="tag", limit=50)
                if e.detail.get("tag") == "to-check"]
     assert ops == [("remove", "to-check"), ("add", "to-check")]  # newest first
+
+
+def test_the_tag_option_of_search(data):
+    found = cli_json("search", "*", "--tag", "threat-assessment", "--tag", "no-such-tag",
+                     data_dir=data)
+    assert [h["path"] for h in found["hits"]] == ["a/one.txt"]
