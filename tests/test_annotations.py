@@ -199,3 +199,24 @@ def test_the_tag_option_of_search(data):
     found = cli_json("search", "*", "--tag", "threat-assessment", "--tag", "no-such-tag",
                      data_dir=data)
     assert [h["path"] for h in found["hits"]] == ["a/one.txt"]
+
+
+def test_a_removed_account_takes_its_tags_and_notes(data):
+    from trawl.access.store import AccessStore
+
+    store = AccessStore(DataDir.open(data).access_path)
+    store.add_user("dave", "a long test password 1")
+    store.grant("test", "user", "dave", by="test")
+    store.close()
+    cli_json("tag", "add", "a/one.txt", "daves-lead", "--dataset", "test", "--user", "dave",
+             data_dir=data)
+    cli_json("note", "add", "a/one.txt", "dave's private note", "--dataset", "test",
+             "--user", "dave", data_dir=data)
+    said = trawl_cli("user", "remove", "dave", data_dir=data).stdout
+    assert "1 tags and 1 notes" in said
+    store = AccessStore(DataDir.open(data).access_path)
+    store.add_user("Dave", "another long password 2")  # a new account, the same name
+    store.grant("test", "user", "Dave", by="test")
+    store.close()
+    assert cli_json("tag", "list", "--user", "Dave", data_dir=data) == []
+    assert cli_json("note", "list", "--user", "Dave", data_dir=data) == []

@@ -56,7 +56,8 @@ def _register_users(command: Command) -> None:
     p = leaf("passwd", cmd_user_passwd, "Set an account's password (ends its sessions).")
     p.add_argument("name")
     _password_options(p)
-    p = leaf("remove", cmd_user_remove, "Remove an account, its sessions, tokens and grants.")
+    p = leaf("remove", cmd_user_remove, "Remove an account, its sessions, tokens, grants, "
+             "tags and notes.")
     p.add_argument("name")
     p = leaf("admin", cmd_user_admin, "Make an account an admin (yes) or a reader (no).")
     p.add_argument("name")
@@ -192,8 +193,24 @@ def cmd_user_passwd(args: argparse.Namespace) -> int:
 
 
 def cmd_user_remove(args: argparse.Namespace) -> int:
-    return _change(args, lambda store: store.remove_user(args.name), f"removed {args.name}",
-                   "user_remove", target=args.name)
+    def body(store: AccessStore, data: DataDir) -> int:
+        store.remove_user(args.name)
+        # Its tags and notes go too: an account made later under the same name must not
+        # inherit another person's private notes (storage/annotations.py keeps names).
+        tags = notes = 0
+        if data.annotations_path.exists():
+            from trawl.storage.annotations import AnnotationStore
+
+            annotations = AnnotationStore(data.annotations_path)
+            try:
+                tags, notes = annotations.remove_author(args.name)
+            finally:
+                annotations.close()
+        _record(data, "user_remove", target=args.name, detail={"tags": tags, "notes": notes})
+        print(f"removed {args.name}" + (f" and their {tags} tags and {notes} notes"
+                                        if tags or notes else ""))
+        return 0
+    return _with_store(args, body)
 
 
 def cmd_user_admin(args: argparse.Namespace) -> int:

@@ -251,6 +251,18 @@ class AnnotationStore:
         return [Note(**dict(r)) for r in rows]
 
 
+    # -- accounts -----------------------------------------------------------------------------
+    def remove_author(self, author: str) -> tuple[int, int]:
+        """Every tag and note of `author` (account names are unique without case): the
+        (tags, notes) removed."""
+        with self._tx() as db:
+            tags = db.execute("DELETE FROM tags WHERE author = ? COLLATE NOCASE",
+                              (author,)).rowcount
+            notes = db.execute("DELETE FROM notes WHERE author = ? COLLATE NOCASE",
+                               (author,)).rowcount
+        return tags, notes
+
+
 def _visible(visible: Visible) -> tuple[str, list[object]]:
     """The WHERE clause of what `visible` sees."""
     if visible.everyone:
