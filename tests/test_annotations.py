@@ -220,3 +220,27 @@ def test_a_removed_account_takes_its_tags_and_notes(data):
     store.close()
     assert cli_json("tag", "list", "--user", "Dave", data_dir=data) == []
     assert cli_json("note", "list", "--user", "Dave", data_dir=data) == []
+
+
+def test_a_removed_group_shares_nothing_any_more(data):
+    from trawl.access.store import AccessStore
+
+    store = AccessStore(DataDir.open(data).access_path)
+    store.add_group("night")
+    for name in ("alice", "carol"):
+        store.set_membership("night", name, True)
+    store.grant("test", "user", "carol", by="test")
+    store.close()
+    cli_json("tag", "add", "b/three.txt", "night-lead", "--dataset", "test", "--user", "alice",
+             "--group", "night", data_dir=data)
+    assert "night-lead" in {t["name"] for t in cli_json("tag", "list", "--user", "carol",
+                                                         data_dir=data)}
+    trawl_cli("group", "remove", "night", data_dir=data)
+    store = AccessStore(DataDir.open(data).access_path)
+    store.add_group("Night")  # a new group, the same name
+    store.set_membership("Night", "carol", True)
+    store.close()
+    assert "night-lead" not in {t["name"] for t in cli_json("tag", "list", "--user", "carol",
+                                                             data_dir=data)}
+    mine = cli_json("tag", "list", "--user", "alice", data_dir=data)
+    assert [t["shared_with"] for t in mine if t["name"] == "night-lead"] == [None]

@@ -138,6 +138,19 @@ def _data(args: argparse.Namespace) -> DataDir:
     return DataDir.open(getattr(args, "data_dir", None))
 
 
+def _in_annotations(data: DataDir, change: Callable[[Any], Any]) -> Any:
+    """`change(store)` on the readers' tags and notes, when there are any (None else)."""
+    if not data.annotations_path.exists():
+        return None
+    from trawl.storage.annotations import AnnotationStore
+
+    store = AnnotationStore(data.annotations_path)
+    try:
+        return change(store)
+    finally:
+        store.close()
+
+
 def _record(data: DataDir, action: str, **fields: Any) -> None:
     with AuditLog(data.audit_path, data.secret_key_path) as log:
         log.record(cli_actor(), action, **fields)
@@ -197,15 +210,7 @@ def cmd_user_remove(args: argparse.Namespace) -> int:
         store.remove_user(args.name)
         # Its tags and notes go too: an account made later under the same name must not
         # inherit another person's private notes (storage/annotations.py keeps names).
-        tags = notes = 0
-        if data.annotations_path.exists():
-            from trawl.storage.annotations import AnnotationStore
-
-            annotations = AnnotationStore(data.annotations_path)
-            try:
-                tags, notes = annotations.remove_author(args.name)
-            finally:
-                annotations.close()
+        tags, notes = _in_annotations(data, lambda a: a.remove_author(args.name)) or (0, 0)
         _record(data, "user_remove", target=args.name, detail={"tags": tags, "notes": notes})
         print(f"removed {args.name}" + (f" and their {tags} tags and {notes} notes"
                                         if tags or notes else ""))
@@ -248,8 +253,13 @@ def cmd_group_add(args: argparse.Namespace) -> int:
 
 
 def cmd_group_remove(args: argparse.Namespace) -> int:
-    return _change(args, lambda store: store.remove_group(args.name),
-                   f"removed group {args.name}", "group", target=args.name,
+    def change(store: AccessStore) -> None:
+        store.remove_group(args.name)
+        # What its members shared with it is private again: a group made later under that
+        # name must not read it (storage/annotations.py keeps the group's name).
+        _in_annotations(_data(args), lambda a: a.unshare_group(args.name))
+
+    return _change(args, change, f"removed group {args.name}", "group", target=args.name,
                    detail={"removed": True})
 
 

@@ -262,6 +262,14 @@ class AnnotationStore:
                                (author,)).rowcount
         return tags, notes
 
+    def unshare_group(self, group: str) -> int:
+        """What was shared with `group` becomes private to its author again (a group made
+        later under that name must not see it); how many tags and notes were."""
+        with self._tx() as db:
+            return sum(db.execute(f"UPDATE {table} SET shared_with = NULL "
+                                  "WHERE shared_with = ? COLLATE NOCASE", (group,)).rowcount
+                       for table in ("tags", "notes"))
+
 
 def _visible(visible: Visible) -> tuple[str, list[object]]:
     """The WHERE clause of what `visible` sees."""
