@@ -77,7 +77,7 @@ from trawl.storage.audit_log import COLUMNS, AuditError, AuditLogStore, Filter, 
 ACTIONS = ("login", "login_failed", "logout", "search", "view", "download", "export", "preview",
            "grant", "revoke", "visibility", "user_add", "user_remove", "user_unlock", "password",
            "token_create", "token_revoke", "group", "redaction", "retention", "prune", "backup",
-           "restore")
+           "restore", "tag", "note")
 
 GENESIS = "0" * 64  # the `prev` of the very first entry
 KEY_BYTES = 32

@@ -63,6 +63,8 @@ class HasVisibility(Protocol):
 class ReadScope:
     full: frozenset[str] = field(default_factory=frozenset)
     redacted: frozenset[str] = field(default_factory=frozenset)
+    # Who it is the scope of: their tags and notes (access/annotations.py) are theirs.
+    reader: Principal = ANONYMOUS
 
     def access(self, dataset: str) -> Access:
         if dataset in self.full:
@@ -90,7 +92,7 @@ def read_scope(principal: Principal, datasets: list[HasVisibility]) -> ReadScope
             full.add(dataset.name)
         elif dataset.visibility == "public":
             redacted.add(dataset.name)
-    return ReadScope(frozenset(full), frozenset(redacted))
+    return ReadScope(frozenset(full), frozenset(redacted), principal)
 
 
 def check_visibility(value: str) -> str:

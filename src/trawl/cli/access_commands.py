@@ -56,7 +56,8 @@ def _register_users(command: Command) -> None:
     p = leaf("passwd", cmd_user_passwd, "Set an account's password (ends its sessions).")
     p.add_argument("name")
     _password_options(p)
-    p = leaf("remove", cmd_user_remove, "Remove an account, its sessions, tokens and grants.")
+    p = leaf("remove", cmd_user_remove, "Remove an account, its sessions, tokens, grants, "
+             "tags and notes.")
     p.add_argument("name")
     p = leaf("admin", cmd_user_admin, "Make an account an admin (yes) or a reader (no).")
     p.add_argument("name")
@@ -137,6 +138,19 @@ def _data(args: argparse.Namespace) -> DataDir:
     return DataDir.open(getattr(args, "data_dir", None))
 
 
+def _in_annotations(data: DataDir, change: Callable[[Any], Any]) -> Any:
+    """`change(store)` on the readers' tags and notes, when there are any (None else)."""
+    if not data.annotations_path.exists():
+        return None
+    from trawl.storage.annotations import AnnotationStore
+
+    store = AnnotationStore(data.annotations_path)
+    try:
+        return change(store)
+    finally:
+        store.close()
+
+
 def _record(data: DataDir, action: str, **fields: Any) -> None:
     with AuditLog(data.audit_path, data.secret_key_path) as log:
         log.record(cli_actor(), action, **fields)
@@ -192,8 +206,16 @@ def cmd_user_passwd(args: argparse.Namespace) -> int:
 
 
 def cmd_user_remove(args: argparse.Namespace) -> int:
-    return _change(args, lambda store: store.remove_user(args.name), f"removed {args.name}",
-                   "user_remove", target=args.name)
+    def body(store: AccessStore, data: DataDir) -> int:
+        store.remove_user(args.name)
+        # Its tags and notes go too: an account made later under the same name must not
+        # inherit another person's private notes (storage/annotations.py keeps names).
+        tags, notes = _in_annotations(data, lambda a: a.remove_author(args.name)) or (0, 0)
+        _record(data, "user_remove", target=args.name, detail={"tags": tags, "notes": notes})
+        print(f"removed {args.name}" + (f" and their {tags} tags and {notes} notes"
+                                        if tags or notes else ""))
+        return 0
+    return _with_store(args, body)
 
 
 def cmd_user_admin(args: argparse.Namespace) -> int:
@@ -231,8 +253,13 @@ def cmd_group_add(args: argparse.Namespace) -> int:
 
 
 def cmd_group_remove(args: argparse.Namespace) -> int:
-    return _change(args, lambda store: store.remove_group(args.name),
-                   f"removed group {args.name}", "group", target=args.name,
+    def change(store: AccessStore) -> None:
+        store.remove_group(args.name)
+        # What its members shared with it is private again: a group made later under that
+        # name must not read it (storage/annotations.py keeps the group's name).
+        _in_annotations(_data(args), lambda a: a.unshare_group(args.name))
+
+    return _change(args, change, f"removed group {args.name}", "group", target=args.name,
                    detail={"removed": True})
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from trawl import __version__
 from trawl.cli import (
     access_commands,
+    annotation_commands,
     audit_commands,
     backup_commands,
     entity_commands,
@@ -166,6 +167,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--entity", action="append", type=_entity_id, metavar="ID",
                    help="only results that mention this entity (an id of `trawl entities`; "
                         "repeatable: each one must be mentioned)")
+    p.add_argument("--tag", action="append", metavar="TAG",
+                   help="only what carries this tag (any reader's; repeatable: any of them)")
     p.add_argument("--facets", action="store_true",
                    help="also print the entities the results mention most, by kind")
     p.add_argument("--no-quotes", action="store_true",
@@ -211,6 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
     backup_commands.register(command)
     xref_commands.register(command)
     export_commands.register(command)
+    annotation_commands.register(command)
     return parser
 
 
@@ -473,8 +477,10 @@ def cmd_search(args: argparse.Namespace) -> int:
     filters = {f: getattr(args, f) for f in FACETS if f != "dataset" and getattr(args, f)}
     if args.entity:
         filters["entity"] = args.entity
+    if args.tag:  # search/annotations.py: the ids the tags name
+        filters["tag"] = args.tag
     for name in filters:  # a filter of the other kind of record would match nothing
-        if args.rows and name not in (*ROW_FACETS, "entity"):
+        if args.rows and name not in (*ROW_FACETS, "entity", "tag"):
             raise BadRequest(f"--{name} filters documents, not rows of tables (rows have "
                              + ", ".join(f"--{f}" for f in ROW_FACETS) + ")")
         if not args.rows and name == "table":

@@ -135,6 +135,10 @@ class SearchQuery:
     filters: dict[str, list[str]] = field(default_factory=dict)  # facet name -> values (OR)
     # (facet name, value) pairs each required (entities: search/entity_filters.py, one per id).
     required: list[tuple[str, str]] = field(default_factory=list)
+    # Sets of entry ids (documents' ids, or `row:TABLE:ROW`) the results must be in, one
+    # each (a reader's tags: search/annotations.py), and ids they must not be.
+    among: list[list[str]] = field(default_factory=list)
+    excluded: list[str] = field(default_factory=list)
     date_from: datetime | None = None
     date_to: datetime | None = None
     sort: str = "relevance"                      # relevance | date_desc | date_asc

@@ -59,6 +59,8 @@ SNIPPET_CHARS = 240
 EARLIEST = datetime(1678, 1, 1, tzinfo=UTC)
 LATEST = datetime(2262, 1, 1, tzinfo=UTC)
 MAX_QUERY_CHARS = 2000
+# The tag facet counts by one aggregation over the ids of up to this many tagged entries.
+COUNT_WITHIN_TERMS = 20_000
 # "More like this": the terms of a document's text that make its query, and how much of
 # the text is read for them.
 MLT_TERMS = 25
@@ -489,11 +491,57 @@ class TantivyIndex:
             if field_name is None:
                 raise QueryError(f"unknown filter: {facet}")
             clauses.append((Occur.Must, self._any_of(field_name, [value])))
+        for ids in query.among:
+            clauses.append((Occur.Must, self._entries(ids, query.record)))
+        if query.excluded:
+            clauses.append((Occur.MustNot, self._entries(query.excluded, query.record)))
         if query.date_from or query.date_to:
             clauses.append((Occur.Must, Query.range_query(
                 self.schema, "date", tantivy.FieldType.Date,
                 query.date_from or EARLIEST, query.date_to or LATEST)))
         return Query.boolean_query(clauses)
+
+    def _entries(self, ids: list[str], record: str) -> Query:
+        """The entries of these ids: documents by their id (the full view's: a redacted
+        twin has another), rows (`row:TABLE:ROW`) by table and row number."""
+        if record != "rows":
+            return Query.term_set_query(self.schema, "id", [str(i) for i in ids])
+        by_table: dict[str, list[int]] = {}
+        for entry in ids:
+            _row, table_id, number = (str(entry).split(":") + ["", ""])[:3]
+            if table_id.isdigit() and number.isdigit():
+                by_table.setdefault(table_id, []).append(int(number))
+        if not by_table:
+            return Query.term_query(self.schema, "view", "none")
+        # `row` is a fast field, not an indexed one: each number is a range of one, which
+        # Tantivy answers from the fast field (a tag names a few rows, not millions).
+        return Query.boolean_query([(Occur.Should, self._and(
+            Query.term_query(self.schema, "table_id", table_id),
+            Query.boolean_query([(Occur.Should, Query.range_query(
+                self.schema, "row", tantivy.FieldType.Integer, n, n))
+                for n in sorted(set(numbers))])))
+            for table_id, numbers in sorted(by_table.items())])
+
+    def count_within(self, query: SearchQuery, sets: dict[str, list[str]]) -> dict[str, int]:
+        """How many results of `query` are in each named set of entry ids (the tag facet:
+        search/annotations.py). Documents: one terms aggregation on `id` within the union of
+        the sets gives the matching ids, counted per set here; rows (no `id`), or a union
+        past COUNT_WITHIN_TERMS: one count per set. The query's text is parsed once."""
+        searcher = self._searcher()
+        text_query, _warnings, _relaxed = self._row_query(query.text) \
+            if query.record == "rows" else self._text_query(query.text, searcher, query)
+        full = self._and(text_query, self._filters(query)) if text_query else \
+            self._filters(query)
+        union = sorted({str(i) for ids in sets.values() for i in ids})
+        if query.record != "rows" and 0 < len(union) <= COUNT_WITHIN_TERMS:
+            raw = searcher.aggregate(self._and(full, self._entries(union, query.record)),
+                                     {"ids": {"terms": {"field": "id", "size": len(union)}}})
+            matched = {str(b["key"]) for b in raw.get("ids", {}).get("buckets", [])}
+            return {name: sum(1 for i in set(ids) if str(i) in matched)
+                    for name, ids in sets.items()}
+        return {name: searcher.search(self._and(full, self._entries(ids, query.record)),
+                                      limit=1, count=True).count if ids else 0
+                for name, ids in sets.items()}
 
     def _views(self, views: dict[str, str] | None) -> Query:
         """Each dataset in the view the caller reads it in: (dataset in F and view=full) or

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -29,11 +30,13 @@ from trawl.access.redaction import Redactor
 from trawl.errors import UNKNOWN, NotFound
 from trawl.index.base import ENTITY_KINDS, IndexHit, IndexResult, QueryError, SearchQuery
 from trawl.index.tantivy_backend import TantivyIndex
+from trawl.search.annotations import Annotations
 from trawl.search.entity_filters import EntityFilters
 from trawl.search.entity_filters import is_id as is_entity_id
 from trawl.search.entity_filters import prepare as prepare_entities
 from trawl.search.tables import TableReader
 from trawl.storage import browse
+from trawl.storage.annotations import AnnotationStore
 from trawl.storage.blobs import BlobStore
 from trawl.storage.catalog import Catalog, Content, Dataset, FileRow, document_id
 from trawl.storage.datadir import DataDir
@@ -126,9 +129,22 @@ class Archive:
         self._tables = TableReader(data.tables_path, self.index)
         self._redacted_tables = TableReader(data.redacted_tables_path, self.index,
                                             view="redacted")
+        # Shared by every scoped view (copies of this object): opened once, on first use.
+        self._annotations: list[AnnotationStore] = []
+        self._annotations_lock = threading.Lock()
+
+    def annotation_store(self) -> AnnotationStore:
+        """Readers' tags and notes (made on first use: a search without tags never opens
+        it); search/annotations.py reads it through the caller's scope."""
+        with self._annotations_lock:  # the web's threads: one store for all
+            if not self._annotations:
+                self._annotations.append(AnnotationStore(self.data.annotations_path))
+        return self._annotations[0]
 
     def close(self) -> None:
         self.catalog.close()
+        for store in self._annotations:
+            store.close()
         self._tables.close()
         self._redacted_tables.close()
 
@@ -245,10 +261,19 @@ class Archive:
         if self.scope is not None:
             query = copy.copy(query)
             query.views = self.views()
+        # Tags: the ids this caller's tags name (search/annotations.py); the facet is theirs.
+        annotations = Annotations(self)
+        tag_facet = "tag" in query.facets
+        query = annotations.prepare(query)
+        if tag_facet:
+            query = dataclasses.replace(query, facets=tuple(f for f in query.facets
+                                                            if f != "tag"))
         # Entity filters and facets: only what this caller may see (search/entity_filters.py).
         prepared, entities = prepare_entities(self, query)
         if prepared is None:  # an entity they may not see (or none): nothing matches
-            return IndexResult(0, [], {f: [] for f in query.facets if f not in ENTITY_KINDS},
+            return IndexResult(0, [], {f: [] for f in (*query.facets, *(("tag",) if tag_facet
+                                                                        else ()))
+                                       if f not in ENTITY_KINDS},
                                entity_facets={f: [] for f in query.facets
                                               if f in ENTITY_KINDS})
         try:
@@ -259,6 +284,8 @@ class Archive:
             raise QueryError(f"the query could not be run: {exc}") from exc
         if entities is not None:
             entities.facets(result)
+        if tag_facet:
+            result.facets["tag"] = annotations.facet(prepared)
         return result
 
     def views(self) -> dict[str, str] | None:

@@ -11,7 +11,7 @@ Design
   that removing a user removes their sessions, tokens and memberships (ON DELETE CASCADE);
   a busy timeout, so that the web and a CLI in another process take turns on the write lock.
 * One connection per thread: the web server serves requests from a thread pool, and a
-  SQLite connection is not to be shared between threads.
+  SQLite connection is not to be shared between threads (wal.py's ThreadConnections).
 * Every write is one `BEGIN IMMEDIATE` transaction: it takes the write lock up front, so
   two writers never both read and then fail to upgrade (SQLITE_BUSY mid-transaction).
 * Only digests and hashes come here: the caller hashes passwords and digests session ids
@@ -21,11 +21,10 @@ Design
 from __future__ import annotations
 
 import sqlite3
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from trawl.storage.wal import use_wal
+from trawl.storage.wal import ThreadConnections
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
@@ -134,34 +133,19 @@ class StoredToken:
 class AccountStore:
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._local = threading.local()
+        self._connections = ThreadConnections(path, foreign_keys=True)
         self.db.executescript(SCHEMA)
 
     @property
     def db(self) -> sqlite3.Connection:
         """This thread's connection (made on first use)."""
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            db.row_factory = sqlite3.Row
-            use_wal(db)
-            db.execute("PRAGMA foreign_keys=ON")
-            db.execute("PRAGMA busy_timeout=30000")
-            self._local.db = db
-        return db
+        return self._connections.db
 
     def _tx(self) -> sqlite3.Connection:
-        """`with self._tx() as db:` one IMMEDIATE transaction (sqlite3's context manager
-        commits or rolls back; BEGIN IMMEDIATE takes the write lock up front)."""
-        db = self.db
-        db.execute("BEGIN IMMEDIATE")
-        return db
+        return self._connections.tx()
 
     def close(self) -> None:
-        db = getattr(self._local, "db", None)
-        if db is not None:
-            db.close()
-            self._local.db = None
+        self._connections.close()
 
     # -- users --------------------------------------------------------------------------------
     def add_user(self, name: str, password_hash: str, is_admin: bool, now: float) -> bool:

@@ -39,7 +39,7 @@ from trawl.storage.datadir import DataDir
 MANIFEST = "trawl-backup.json"
 FORMAT = 1
 DATABASES = ("catalog.sqlite", "tables.sqlite", "tables-redacted.sqlite", "access.sqlite",
-             "audit.sqlite")
+             "audit.sqlite", "annotations.sqlite")
 KEY_FILE = "secret.key"
 INDEX = "index"
 BLOBS = "blobs"

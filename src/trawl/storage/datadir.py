@@ -6,6 +6,8 @@
     <data-dir>/tables-redacted.sqlite  the same, masked, for public datasets (access/)
     <data-dir>/access.sqlite    accounts, groups, grants, sessions, API tokens (access/)
     <data-dir>/audit.sqlite     the hash-chained audit log (access/audit.py)
+    <data-dir>/annotations.sqlite  readers' tags and notes (storage/annotations.py): not in
+                                the index, so `trawl reindex` keeps them
     <data-dir>/secret.key       the key of the audit chain's HMAC (0600)
     <data-dir>/blobs/           content-addressed store: members, attachments, texts
     <data-dir>/index/           the embedded Tantivy index
@@ -67,6 +69,10 @@ class DataDir:
     @property
     def audit_path(self) -> Path:
         return self.root / "audit.sqlite"
+
+    @property
+    def annotations_path(self) -> Path:
+        return self.root / "annotations.sqlite"
 
     @property
     def secret_key_path(self) -> Path:

@@ -29,6 +29,7 @@ from trawl.storage.datadir import DataDir
 from trawl.web import (
     accounts,
     admin,
+    annotations,
     api,
     correspondents,
     entities,
@@ -53,8 +54,9 @@ log = logging.getLogger(__name__)
 DESCRIPTION = """Search and read a Trawl archive.
 
 Query syntax (parameter `q`): words (all must appear), `AND`, `OR`, `NOT`, `"exact phrase"`,
-`prefix*`, `fuzzy~`, and field filters such as `type:pdf`, `path:agency`, `from:alice`.
-Filters as parameters: `dataset`, `source`, `type`, `year`, `language`, `status`, `mime`
+`prefix*`, `fuzzy~`, and field filters such as `type:pdf`, `path:agency`, `from:alice`;
+`tag:NAME` (one of the caller's tags, or their groups': a filter, `-tag:NAME` excludes).
+Filters as parameters: `dataset`, `source`, `type`, `year`, `language`, `status`, `mime`, `tag`
 (repeatable; or `filter=name:value`), `date_from` / `date_to` (YYYY, YYYY-MM or YYYY-MM-DD).
 Errors are HTTP 400/404 with a JSON body `{"error": "..."}`.
 """
@@ -97,6 +99,7 @@ def create_app(datadir: DataDir, allowed_hosts: list[str] | None = None,
     app.include_router(xref.router)
     app.include_router(xref.api)
     tables.install(app)  # structured tables: routes, and helpers for the pages above
+    annotations.install(app)  # tags and notes: routes, and the box of document/row pages
     _add_error_handlers(app)
     openapi.describe_errors(app)
     return app

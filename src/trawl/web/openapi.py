@@ -8,6 +8,7 @@ So the description is made once, then each operation gets the errors any of them
 * 400: a parameter or a query that cannot be read;
 * 401: no session or token where one is needed (the API never redirects to a login page);
 * 403: signed in, but an admin's operation, or an original a redacted reader may not have;
+  or a tag or note where the caller does not read the dataset in full (anonymous, redacted);
 * 404: nothing there, or nothing the caller may read: the very same answer, on purpose;
 * 503: too many requests at once (with Retry-After).
 
@@ -24,8 +25,10 @@ from fastapi.openapi.utils import get_openapi
 ERRORS = {
     "400": "A parameter or the query cannot be read (the message says which).",
     "401": "Sign in, or send an API token (`Authorization: Bearer ...`).",
-    "403": "Not for this account: an admin's operation, or an original that a reader of "
-           "the redacted view may not download.",
+    "403": "Not for this account: an admin's operation, an original that a reader of "
+           "the redacted view may not download, or a tag or note on a dataset the caller "
+           "does not read in full (tags and notes are for signed-in readers of the full "
+           "text).",
     "404": "Nothing there, or nothing this caller may read: the same answer for both.",
     "503": "Too many requests at once: try again after `Retry-After` seconds.",
 }

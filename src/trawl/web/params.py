@@ -49,11 +49,12 @@ _WHOLE = re.compile(r"-?[0-9]+")  # ASCII digits: str.isdigit() takes "²", whic
 
 # `entity`: an entity's id (search/entity_filters.py); each one given must be mentioned.
 # `cluster`: a cluster of near-copies (storage/neardup.py): its documents, every one.
+# `tag`: a tag of the reader's (search/annotations.py), the documents carrying any of them.
 FILTERS = ("dataset", "source", "type", "year", "language", "status", "mime", "ocr", "table",
-           "entity", "cluster", *MESSAGE_FACETS)
+           "entity", "cluster", *MESSAGE_FACETS, "tag")
 # A message facet shows only where the results hold messages (its buckets are empty else).
 SHOWN_FACETS = ("dataset", "source", "type", "year", "language", "ocr", "sender",
-                "recipient_domain")
+                "recipient_domain", "tag")
 # What the search counts: documents, or the rows of structured tables (record=rows).
 RECORDS = ("documents", "rows")
 SORTS = {"relevance": "relevance", "date": "date_desc", "date_desc": "date_desc",
