@@ -20,6 +20,7 @@ import copy
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from trawl.access.document_text import mask_document_text
@@ -27,7 +28,15 @@ from trawl.access.policy import Access, ReadScope
 from trawl.access.published import redaction_rules
 from trawl.access.redaction import Redactor
 from trawl.errors import UNKNOWN, NotFound
-from trawl.index.base import ENTITY_KINDS, IndexHit, IndexResult, QueryError, SearchQuery
+from trawl.index.base import (
+    ENTITY_KINDS,
+    DateHistogram,
+    IndexHit,
+    IndexResult,
+    QueryError,
+    SearchQuery,
+    histogram_interval,
+)
 from trawl.index.tantivy_backend import TantivyIndex
 from trawl.search.entity_filters import EntityFilters
 from trawl.search.entity_filters import is_id as is_entity_id
@@ -42,6 +51,7 @@ from trawl.storage.tables import TableInfo
 
 MAX_LIMIT = 200
 MAX_OFFSET = 10_000
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # an empty histogram's span
 
 
 @dataclass
@@ -250,7 +260,10 @@ class Archive:
         if prepared is None:  # an entity they may not see (or none): nothing matches
             return IndexResult(0, [], {f: [] for f in query.facets if f not in ENTITY_KINDS},
                                entity_facets={f: [] for f in query.facets
-                                              if f in ENTITY_KINDS})
+                                              if f in ENTITY_KINDS},
+                               histogram=DateHistogram(histogram_interval(
+                                   EPOCH, EPOCH, query.histogram)) if query.histogram
+                               else None)
         try:
             result = self.index.search(prepared)
         except QueryError:  # the index's own refusal says what is wrong already
