@@ -39,6 +39,7 @@ from trawl.web.params import (
 )
 from trawl.web.render import render_page, use_language
 from trawl.web.threads import thread_url
+from trawl.web.timeline import timeline_view, with_histogram
 
 router = APIRouter(include_in_schema=False)
 MAX_TEXT_CHARS = 400_000
@@ -66,6 +67,7 @@ def search_page(request: Request) -> HTMLResponse:
             context = _empty_search(params, None)
         context["datasets"] = _dataset_summaries(archive)
         return render_page(request, "search.html", context)
+    params = with_histogram(params)  # the timeline (web/timeline.py)
     try:
         result = run_search(archive, params, collapse=True)  # the page collapses by default
     except QueryError as exc:
@@ -91,6 +93,7 @@ def search_page(request: Request) -> HTMLResponse:
         "pages": pages,
         "page_links": _page_window(params, pages),
         "datasets": [],
+        "timeline": timeline_view(params, result.histogram),
     }
     return render_page(request, "search.html", context)
 
@@ -99,7 +102,8 @@ def _empty_search(params: SearchParams, error: str | None) -> dict[str, Any]:
     return {"params": params, "error": error, "result": None, "problems": [], "hits": [],
             "facets": [], "entity_facets": [],
             "active": _active_filters(params), "page": 1, "pages": 1, "page_links": [],
-            "datasets": [], "collapsed": False, "expand_url": None, "collapse_url": None}
+            "datasets": [], "collapsed": False, "expand_url": None, "collapse_url": None,
+            "timeline": None}
 
 
 def _hit_view(hit: IndexHit, q: str) -> dict[str, Any]:
@@ -181,7 +185,8 @@ def _active_filters(params: SearchParams, entities: dict[str, Entity] | None = N
                            "kind": found.kind if found else ""})
     if params.date_from or params.date_to:
         span = f"{params.date_from or '…'} – {params.date_to or '…'}"
-        active.append({"name": "date", "value": span, "url": params.without_dates()})
+        active.append({"name": "date", "value": span, "url": params.without_dates(),
+                       "page": "", "kind": ""})
     return active
 
 
