@@ -202,6 +202,13 @@ class Archive:
         return dataclasses.replace(found, failures=masked(found.failures),
                                    skipped=masked(found.skipped))
 
+    def largest_folders(self, dataset: Dataset, limit: int = 10) -> list[browse.FolderEntry]:
+        """The dataset's folders two levels down holding the most bytes (masked names for
+        a redacted reader, as every folder listing)."""
+        mask = self.masker(dataset)
+        return [dataclasses.replace(f, name=mask(f.name), path=mask(f.path))
+                for f in browse.largest_folders(self.catalog, dataset.id, limit)]
+
     def folder(self, dataset: Dataset, folder: str, offset: int, limit: int,
                sort: str = "name") -> browse.FolderListing:
         folder = self._asked_path(dataset, folder)

@@ -30,6 +30,7 @@ from trawl.web.entities import document_marks, marked_text
 from trawl.web.files import inline_image_type, is_pdf
 from trawl.web.highlight import query_patterns, snippet_html
 from trawl.web.i18n import _
+from trawl.web.overview import overview_charts
 from trawl.web.params import (
     MAX_OFFSET,
     ROW_FACETS,
@@ -367,10 +368,11 @@ def dataset_page(request: Request, name: str) -> HTMLResponse:
     overview = archive.overview(ds)
     root = archive.folder(ds, "", 0, 20)
     use_language(request)  # the codes' meanings are translated here, before rendering
+    failures = failure_codes.code_views(ds.name, "failed", overview.failures)
+    skipped = failure_codes.code_views(ds.name, "skipped", overview.skipped)
     return render_page(request, "dataset.html", {
-        "dataset": ds, "o": overview, "root": root,
-        "failures": failure_codes.code_views(ds.name, "failed", overview.failures),
-        "skipped": failure_codes.code_views(ds.name, "skipped", overview.skipped)})
+        "dataset": ds, "o": overview, "root": root, "failures": failures, "skipped": skipped,
+        "charts": overview_charts(archive, ds, root, failures, skipped)})
 
 
 @router.get("/datasets/{name}/browse", response_class=HTMLResponse)
