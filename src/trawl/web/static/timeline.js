@@ -19,13 +19,22 @@
     return url.pathname + url.search;
   }
 
+  // The bar under a position (CSS pixels from the plot's left): the last whose start is at
+  // or before it (uPlot's own nearest point would be the next bar past a bar's middle).
+  function barAt(u, xs, left, count) {
+    var value = u.posToVal(left, "x");
+    var index = 0;
+    while (index + 1 < count && xs[index + 1] <= value) index += 1;
+    return index;
+  }
+
   function draw(box, bars, options) {
     var xs = bars.map(function (b) { return seconds(b[0]); });
     var ys = bars.map(function (b) { return b[2]; });
-    if (xs.length === 1) {  // one bar: give the scale a width around it
-      xs.push(seconds(bars[0][1]) + 86400);
-      ys.push(null);
-    }
+    // Each bar is drawn from its start to the next one's: the scale ends where the last
+    // bar does (the day after its last day), on a point with no value.
+    xs.push(seconds(bars[bars.length - 1][1]) + 86400);
+    ys.push(null);
     var dragged = false;
     var width = Math.max(box.clientWidth || 0, 240);
     var plot = new window.uPlot({
@@ -48,10 +57,8 @@
       hooks: {
         setSelect: [function (u) {
           if (!options.drag || u.select.width < 6) return;
-          var first = u.posToIdx(u.select.left);
-          var last = u.posToIdx(u.select.left + u.select.width);
-          first = Math.max(0, Math.min(first, bars.length - 1));
-          last = Math.max(first, Math.min(last, bars.length - 1));
+          var first = barAt(u, xs, u.select.left, bars.length);
+          var last = Math.max(first, barAt(u, xs, u.select.left + u.select.width, bars.length));
           dragged = true;
           window.location.assign(withDates(options.base, bars[first][0], bars[last][1], null));
         }],
@@ -59,9 +66,8 @@
     }, [xs, ys], box);
     plot.over.addEventListener("click", function () {
       if (dragged) return;
-      var index = plot.cursor.idx;
-      if (index === null || index === undefined || index >= bars.length) return;
-      var url = bars[index][3];
+      if (plot.cursor.left === undefined || plot.cursor.left < 0) return;
+      var url = bars[barAt(plot, xs, plot.cursor.left, bars.length)][3];
       if (url) window.location.assign(url);
     });
     plot.over.classList.add("timeline-clickable");
