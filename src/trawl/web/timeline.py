@@ -56,12 +56,9 @@ def timeline_view(params: SearchParams, histogram: DateHistogram | None
         of_source = _with_source(params, name)
         sources.append({"name": name, "url": of_source.url(), "bars": [
             _bar(of_source, b, histogram.interval, finer) for b in found]})
-    peak = max((b["count"] for b in bars), default=0)
-    for bar in bars:
-        bar["percent"] = round(100 * bar["count"] / peak) if peak else 0
     zoomed = params.date_from is not None or params.date_to is not None \
         or params.histogram not in (None, "auto")
-    data = {"interval": histogram.interval, "finer": finer,
+    data = {"interval": histogram.interval,
             "base": dataclasses.replace(params, date_from=None, date_to=None, offset=0,
                                         histogram=None).url(),
             "bars": [[b["start"], b["end"], b["count"], b["url"]] for b in bars],
@@ -74,7 +71,6 @@ def timeline_view(params: SearchParams, histogram: DateHistogram | None
         "interval_label": interval_label(histogram.interval),
         "caption": date_rule_caption(),
         "bars": bars,
-        "total": sum(b["count"] for b in bars),
         "undated": histogram.undated,
         "undated_url": dataclasses.replace(
             params, date_from=None, date_to=None, offset=0,
@@ -85,7 +81,6 @@ def timeline_view(params: SearchParams, histogram: DateHistogram | None
         "toggle_url": params.with_by_source(not params.by_source),
         "sources": sources,
         "data": data,  # written by Jinja's tojson, which escapes <, >, & and '
-
     }
 
 
