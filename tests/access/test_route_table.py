@@ -242,6 +242,9 @@ def _without(text: str, path: str, values: dict[str, str]) -> str:
     """The text with the values that tell one probe from the other blanked: those of the
     route's parameters, as an error page may repeat what was asked."""
     used = {n.split(":")[0] for n in re.findall(r"\{([^}]+)\}", path)}
+    # The static files' names carry a hash of their content, the same on both pages: a
+    # short value (a cluster id "6") may be inside one and must not be blanked there.
+    text = re.sub(r'/static/[\w./-]+', "/static/FILE", text)
     for name in sorted(used & set(DISTINCT), key=lambda n: -len(values[n])):
         text = text.replace(values[name], f"<{name}>")
     return text
