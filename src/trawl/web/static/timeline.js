@@ -44,7 +44,8 @@
       legend: { show: false },
       cursor: { drag: { x: options.drag, y: false, setScale: false }, points: { show: false } },
       select: { show: options.drag },
-      scales: { x: { time: true }, y: { range: function (u, min, max) { return [0, Math.max(max, 1)]; } } },
+      scales: { x: { time: true },  // from zero, with room above the highest bar
+                y: { range: function (u, min, max) { return [0, Math.max(max * 1.12, 1)]; } } },
       axes: options.axes ? [{}, { size: 50 }] : [{ show: options.small !== true }, { show: false }],
       series: [{}, {
         label: options.label,
