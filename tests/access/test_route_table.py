@@ -261,6 +261,9 @@ def _without(text: str, path: str, values: dict[str, str]) -> str:
     route's parameters, as an error page may repeat what was asked. Whole values only: a
     short id (cluster 6) is not blanked inside the hashed names of static files."""
     used = {n.split(":")[0] for n in re.findall(r"\{([^}]+)\}", path)}
+    # The static files' names carry a hash of their content, the same on both pages: a
+    # short value (a cluster id "6") may be inside one and must not be blanked there.
+    text = re.sub(r'/static/[\w./-]+', "/static/FILE", text)
     for name in sorted(used & set(DISTINCT), key=lambda n: -len(values[n])):
         text = re.sub(rf"(?<![0-9a-zA-Z]){re.escape(values[name])}(?![0-9a-zA-Z])",
                       f"<{name}>", text)

@@ -11,7 +11,7 @@ import re
 import pytest
 from sample_data import DESK_EMAIL, DESK_PHONE
 
-from trawl.web.entities import histogram, marked_text
+from trawl.web.entities import marked_text
 from trawl.web.highlight import query_patterns
 
 MARK = re.compile(r'<a class="entity entity-(\w+)" href="/entities/(\d+)" '
@@ -107,10 +107,12 @@ def test_an_entity_page_groups_its_records_by_source(client, docs, desk):
 
 def test_the_histogram_and_the_entities_that_appear_with_it(client, listed, desk):
     page = client.get(f"/entities/{desk['id']}").text
-    bars = re.findall(r'<rect class="bar"[^>]*><title>([\d-]+): (\d+) documents?</title>', page)
-    # The mail of March 2019 and the bulletin of June 2020, month by month between.
-    assert bars[0] == ("2019-03", "1") and bars[-1] == ("2020-06", "1")
-    assert len(bars) == 16 and sum(int(n) for _m, n in bars) == 2
+    # The timeline of the search `entity=ID` (web/timeline.py): the mail of March 2019 and
+    # the bulletin of June 2020, each bar a link to the search of its dates.
+    bars = re.findall(r'data-start="([\d-]+)" data-end="[\d-]+">[^<]+</a></td>'
+                      r'<td class="num">(\d+)</td>', page)
+    assert bars == [("2019-03-01", "1"), ("2020-06-01", "1")]  # by month: 16 months
+    assert f"entity={desk['id']}" in page.split('id="timeline"', 1)[1]
     phone = listed[("phone", DESK_PHONE)]
     assert f'<a href="/entities/{phone["id"]}">{DESK_PHONE}</a>' in page
 
@@ -185,19 +187,6 @@ def test_marked_text_builds_markup_from_escaped_pieces_only():
     hostile_kind = str(marked_text("ab", [(1, '"><script>', 0, 2)], []))
     assert "<script>" not in hostile_kind and "&#34;&gt;&lt;script&gt;" in hostile_kind
     assert str(marked_text("<b>", [], [])) == "&lt;b&gt;"
-
-
-def test_histogram_by_month_then_by_year():
-    short = histogram([("2020-11", 2), ("2021-02", 4)])
-    assert short["unit"] == "month"
-    assert [(b["label"], b["count"]) for b in short["bars"]] == [
-        ("2020-11", 2), ("2020-12", 0), ("2021-01", 0), ("2021-02", 4)]
-    assert short["bars"][-1]["height"] == short["height"] and short["bars"][1]["height"] == 0
-    long = histogram([("2001-05", 1), ("2001-09", 2), ("2005-01", 3)])
-    assert long["unit"] == "year"
-    assert [(b["label"], b["count"]) for b in long["bars"]] == [
-        ("2001", 3), ("2002", 0), ("2003", 0), ("2004", 0), ("2005", 3)]
-    assert histogram([]) is None
 
 
 def test_the_entity_pages_in_french(client, desk):

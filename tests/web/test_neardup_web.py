@@ -72,6 +72,14 @@ def test_the_clusters_of_a_dataset_and_one_cluster(client) -> None:
     html = client.get(f"/datasets/test/clusters/{biggest['id']}")
     assert html.status_code == 200 and "&lt;em&gt;bold.txt" in html.text
     assert client.get("/api/datasets/test/clusters/987654321").status_code == 404
+    # Its timeline is the search `cluster=ID` by date (web/timeline.py): every document of
+    # it counted (a document at several paths once, as the search counts), dated or not.
+    assert 'id="timeline"' in html.text
+    found = client.get("/api/search", params={"q": "*", "dataset": "test", "histogram": "auto",
+                                              "cluster": str(biggest["id"])}).json()
+    histogram = found["histogram"]
+    assert sum(b["count"] for b in histogram["buckets"]) + histogram["undated"] \
+        == found["total"] > 1
 
 
 def test_what_one_source_got_from_another(client) -> None:

@@ -13,7 +13,7 @@ Field names in it are Trawl's public ones (`FIELD_ALIASES`), mapped by each back
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from trawl.errors import BadRequest
@@ -40,6 +40,16 @@ ROW_FACETS = ("dataset", "source", "table", "year")
 # pattern kinds and the named ones of the models (person, org, place), so that a new kind of
 # the recognisers needs no change here (tests/entities check storage's KINDS are all in it).
 ENTITY_KINDS = ("email", "phone", "url", "domain", "ip", "handle", "person", "org", "place")
+
+# A date histogram's intervals (SearchQuery.histogram; "auto" picks one from the results'
+# span), finest last: a bar of one is zoomed into the next.
+HISTOGRAM_INTERVALS = ("year", "month", "day")
+# More bars than this say nothing more and cost more: a coarser interval is used instead.
+MAX_HISTOGRAM_BUCKETS = 400
+# Which date a histogram counts, said on every timeline (derive/documents.py, derive/rows.py:
+# the entries' `date`): the sent date of a message, else the document's creation date, else
+# its modification date; a table row's first date column. Never the file's mtime on disk.
+DATE_RULE = "sent date for mail, creation or modification date otherwise, a row's date column"
 
 # Field names a user may write in a query (`type:pdf`), and the index field each one means.
 FIELD_ALIASES = {
@@ -152,6 +162,11 @@ class SearchQuery:
     # One hit per cluster of near-copies (the best of its matching documents); `total`
     # then counts hits so collapsed (tantivy_backend.py).
     collapse: bool = False
+    # A date histogram of the results (IndexResult.histogram): None for none, "auto", or
+    # one of HISTOGRAM_INTERVALS. It counts documents (or rows) as facets do, collapsed or
+    # not; `histogram_sources` > 0 adds one per top source (small multiples).
+    histogram: str | None = None
+    histogram_sources: int = 0
 
 
 @dataclass
@@ -216,6 +231,80 @@ class IndexResult:
     # A collapsed search: the documents that match (`total` counts one per cluster).
     documents: int | None = None
     entity_facets: dict[str, list[EntityFacet]] = field(default_factory=dict)
+    histogram: DateHistogram | None = None  # when the query asked for one
+
+
+@dataclass
+class DateBucket:
+    start: datetime   # inclusive, UTC midnight of a calendar day, month or year
+    end: datetime     # exclusive: the next bucket's start
+    count: int
+
+
+@dataclass
+class DateHistogram:
+    """The results by date. `buckets` run from the first dated result's bucket to the
+    last's, empty ones included; what has no date is counted in `undated`, never in a
+    bucket. `sources`: the top sources (most results first), each over the same buckets."""
+
+    interval: str
+    buckets: list[DateBucket] = field(default_factory=list)
+    undated: int = 0
+    sources: list[tuple[str, list[DateBucket]]] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, object]:
+        def bars(buckets: list[DateBucket]) -> list[dict[str, object]]:
+            return [{"start": b.start.date().isoformat(),
+                     "end": (b.end - timedelta(days=1)).date().isoformat(),
+                     "count": b.count} for b in buckets]
+        return {"interval": self.interval, "date_rule": DATE_RULE, "undated": self.undated,
+                "buckets": bars(self.buckets),
+                "sources": [{"source": name, "buckets": bars(found)}
+                            for name, found in self.sources]}
+
+
+def histogram_interval(first: datetime, last: datetime, asked: str) -> str:
+    """The interval of a histogram from `first` to `last`: the one asked (coarser if it
+    would make more than MAX_HISTOGRAM_BUCKETS bars), or for "auto" the finest that makes
+    a few bars: years past three years, months past ninety days, else days."""
+    if asked not in ("auto", *HISTOGRAM_INTERVALS):
+        raise QueryError(f"histogram must be auto, year, month or day, not {asked!r}")
+    days = (last - first).days
+    if asked == "auto":
+        asked = "year" if days > 3 * 366 else "month" if days > 90 else "day"
+    if asked == "day" and days >= MAX_HISTOGRAM_BUCKETS:
+        asked = "month"
+    if asked == "month" and days // 28 >= MAX_HISTOGRAM_BUCKETS:
+        asked = "year"
+    return asked
+
+
+def calendar_buckets(first: datetime, last: datetime, interval: str
+                     ) -> list[tuple[datetime, datetime]]:
+    """[start, end) of each calendar year, month or day (UTC) from `first`'s to `last`'s:
+    the bars of a histogram, for any backend (a range aggregation's ranges)."""
+    start = _floor(first.astimezone(UTC), interval)
+    out = []
+    while start <= last:
+        end = _next(start, interval)
+        out.append((start, end))
+        start = end
+    return out
+
+
+def _floor(moment: datetime, interval: str) -> datetime:
+    day = datetime(moment.year, moment.month, moment.day, tzinfo=UTC)
+    if interval == "day":
+        return day
+    return day.replace(day=1) if interval == "month" else day.replace(month=1, day=1)
+
+
+def _next(start: datetime, interval: str) -> datetime:
+    if interval == "day":
+        return start + timedelta(days=1)
+    if interval == "year":
+        return start.replace(year=start.year + 1)
+    return start.replace(year=start.year + start.month // 12, month=start.month % 12 + 1)
 
 
 class QueryError(BadRequest):

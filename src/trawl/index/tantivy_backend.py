@@ -30,6 +30,8 @@ from trawl.index.base import (
     ENTITY_KINDS,
     FIELD_ALIASES,
     UNKNOWN_YEAR,
+    DateBucket,
+    DateHistogram,
     IndexDocument,
     IndexHit,
     IndexResult,
@@ -37,6 +39,8 @@ from trawl.index.base import (
     RowEntry,
     SearchQuery,
     Snippet,
+    calendar_buckets,
+    histogram_interval,
 )
 
 ANALYZER = analysis.EXACT
@@ -332,16 +336,54 @@ class TantivyIndex:
             kwargs["order_by_field"] = "date"
             kwargs["order"] = tantivy.Order.Desc if query.sort == "date_desc" else \
                 tantivy.Order.Asc
-        facets = self._facets(searcher, full, query) if query.facets else {}
+        facets, dates = self._facets(searcher, full, query)
         if query.collapse and query.record != "rows":
-            return self._collapsed(searcher, full, text_query, query, kwargs, facets,
-                                   warnings, relaxed)
-        # Tantivy panics on a limit of 0: ask for one and drop it (a count-only query).
-        found = searcher.search(full, limit=max(query.limit, 1), count=True,
-                                offset=max(query.offset, 0), **kwargs)
-        hits = [self._hit(searcher, text_query, score, address, query)
-                for score, address in found.hits[:max(query.limit, 0)]]
-        return IndexResult(found.count, hits, facets, warnings, relaxed)
+            result = self._collapsed(searcher, full, text_query, query, kwargs, facets,
+                                     warnings, relaxed)
+        else:
+            # Tantivy panics on a limit of 0: ask for one and drop it (a count-only query).
+            found = searcher.search(full, limit=max(query.limit, 1), count=True,
+                                    offset=max(query.offset, 0), **kwargs)
+            hits = [self._hit(searcher, text_query, score, address, query)
+                    for score, address in found.hits[:max(query.limit, 0)]]
+            result = IndexResult(found.count, hits, facets, warnings, relaxed)
+        if query.histogram:
+            documents = result.documents if result.documents is not None else result.total
+            result.histogram = self._histogram(searcher, full, query, dates, documents)
+        return result
+
+    def _histogram(self, searcher: tantivy.Searcher, full: Query, query: SearchQuery,
+                   dates: dict, documents: int) -> DateHistogram:
+        """The results by date: their first and last dates came with the facets (a stats
+        aggregation in the same pass); one more pass counts them per calendar bucket, and
+        per top source when asked (a terms aggregation with the same buckets inside).
+        Days are Tantivy's `date_histogram` (a fixed interval of 1d is a UTC day); months
+        and years are a `range` aggregation on the same fast field, because Tantivy's
+        date_histogram has fixed intervals only (no calendar month or year)."""
+        dated = int(dates.get("count") or 0)
+        asked = query.histogram or "auto"
+        if not dated:
+            interval = histogram_interval(EARLIEST, EARLIEST, asked)
+            return DateHistogram(interval, undated=documents)
+        first, last = _from_nanos(dates["min"]), _from_nanos(dates["max"])
+        interval = histogram_interval(first, last, asked)
+        bounds = calendar_buckets(first, last, interval)
+        if interval == "day":
+            spec: dict = {"date_histogram": {"field": "date", "fixed_interval": "1d",
+                                             "min_doc_count": 1}}
+        else:
+            spec = {"range": {"field": "date", "ranges": [
+                {"key": str(i), "from": _nanos(start), "to": _nanos(end)}
+                for i, (start, end) in enumerate(bounds)]}}
+        wanted = {"h": spec}
+        if query.histogram_sources > 0:
+            wanted["s"] = {"terms": {"field": "source", "size": query.histogram_sources},
+                           "aggs": {"h": spec}}
+        raw = searcher.aggregate(full, wanted)
+        sources = [(str(b["key"]), _date_buckets(b.get("h", {}), bounds, interval))
+                   for b in raw.get("s", {}).get("buckets", []) if str(b["key"]) != ""]
+        return DateHistogram(interval, _date_buckets(raw.get("h", {}), bounds, interval),
+                             undated=max(documents - dated, 0), sources=sources)
 
     def more_like(self, text: str, language: str | None, exclude: list[str],
                   query: SearchQuery) -> list[IndexHit]:
@@ -639,9 +681,11 @@ class TantivyIndex:
         found = searcher.search(page, limit=1, count=False)
         return _body(searcher.doc(found.hits[0][1])) if found.hits else ""
 
-    def _facets(self, searcher: tantivy.Searcher, full: Query,
-                query: SearchQuery) -> dict[str, list[tuple[str, int]]]:
-        spec = {}
+    def _facets(self, searcher: tantivy.Searcher, full: Query, query: SearchQuery
+                ) -> tuple[dict[str, list[tuple[str, int]]], dict]:
+        """The facets' counts and, for a histogram, the results' date statistics (count,
+        first and last), in one pass of the aggregations."""
+        spec: dict = {"_dates": {"stats": {"field": "date"}}} if query.histogram else {}
         for facet in query.facets:
             field_name = FACET_FIELDS.get(facet)
             if field_name is None:
@@ -649,13 +693,40 @@ class TantivyIndex:
             spec[facet] = {"terms": {"field": field_name, "size": query.facet_size}}
             if facet == "year":  # no date, so no year: counted as year 0, no real year
                 spec[facet]["terms"]["missing"] = NO_YEAR
+        if not spec:
+            return {}, {}
         raw = searcher.aggregate(full, spec)
         out: dict[str, list[tuple[str, int]]] = {}
         for facet in query.facets:
             buckets = raw.get(facet, {}).get("buckets", [])
             out[facet] = [(_facet_value(facet, b["key"]), int(b["doc_count"]))
                           for b in buckets if str(b["key"]) != ""]
-        return out
+        return out, raw.get("_dates") or {}
+
+
+def _nanos(moment: datetime) -> int:
+    """A date as the date fast field holds it (nanoseconds since 1970: a range
+    aggregation's bounds are in that unit; whole seconds, so exact as the float it becomes)."""
+    return int(moment.timestamp()) * 1_000_000_000
+
+
+def _from_nanos(value: float) -> datetime:
+    return datetime.fromtimestamp(value / 1e9, tz=UTC)
+
+
+def _date_buckets(raw: dict, bounds: list[tuple[datetime, datetime]], interval: str
+                  ) -> list[DateBucket]:
+    """Every bucket of `bounds`, with its count from a range aggregation (keyed by the
+    bucket's number) or a date histogram (keyed by its start in milliseconds)."""
+    counts: dict[str, int] = {}
+    for b in raw.get("buckets", []):
+        key = b["key"]
+        if interval == "day":
+            key = str(int(key) // 1000)
+        counts[str(key)] = int(b["doc_count"])
+    return [DateBucket(start, end, counts.get(
+        str(int(start.timestamp())) if interval == "day" else str(i), 0))
+        for i, (start, end) in enumerate(bounds)]
 
 
 def _bucket_key(key: object) -> object:

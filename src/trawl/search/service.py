@@ -21,6 +21,7 @@ import dataclasses
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from trawl.access.document_text import mask_document_text
@@ -28,7 +29,15 @@ from trawl.access.policy import Access, ReadScope
 from trawl.access.published import redaction_rules
 from trawl.access.redaction import Redactor
 from trawl.errors import UNKNOWN, NotFound
-from trawl.index.base import ENTITY_KINDS, IndexHit, IndexResult, QueryError, SearchQuery
+from trawl.index.base import (
+    ENTITY_KINDS,
+    DateHistogram,
+    IndexHit,
+    IndexResult,
+    QueryError,
+    SearchQuery,
+    histogram_interval,
+)
 from trawl.index.tantivy_backend import TantivyIndex
 from trawl.search.annotations import Annotations
 from trawl.search.entity_filters import EntityFilters
@@ -45,6 +54,7 @@ from trawl.storage.tables import TableInfo
 
 MAX_LIMIT = 200
 MAX_OFFSET = 10_000
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # an empty histogram's span
 
 
 @dataclass
@@ -208,6 +218,13 @@ class Archive:
         return dataclasses.replace(found, failures=masked(found.failures),
                                    skipped=masked(found.skipped))
 
+    def largest_folders(self, dataset: Dataset, limit: int = 10) -> list[browse.FolderEntry]:
+        """The dataset's folders two levels down holding the most bytes (masked names for
+        a redacted reader, as every folder listing)."""
+        mask = self.masker(dataset)
+        return [dataclasses.replace(f, name=mask(f.name), path=mask(f.path))
+                for f in browse.largest_folders(self.catalog, dataset.id, limit)]
+
     def folder(self, dataset: Dataset, folder: str, offset: int, limit: int,
                sort: str = "name") -> browse.FolderListing:
         folder = self._asked_path(dataset, folder)
@@ -275,7 +292,10 @@ class Archive:
                                                                         else ()))
                                        if f not in ENTITY_KINDS},
                                entity_facets={f: [] for f in query.facets
-                                              if f in ENTITY_KINDS})
+                                              if f in ENTITY_KINDS},
+                               histogram=DateHistogram(histogram_interval(
+                                   EPOCH, EPOCH, query.histogram)) if query.histogram
+                               else None)
         try:
             result = self.index.search(prepared)
         except QueryError:  # the index's own refusal says what is wrong already

@@ -219,3 +219,19 @@ def files_with_reason(catalog: Catalog, dataset_id: int, status: str, reason: st
         f"SELECT * FROM files WHERE dataset_id = ? AND status = ?{where} "
         "ORDER BY path LIMIT ?", (dataset_id, status, *args, limit)).fetchall()
     return [FileRow(**dict(r)) for r in rows]
+
+
+def largest_folders(catalog: Catalog, dataset_id: int, limit: int = 10) -> list[FolderEntry]:
+    """The folders two levels down (`ncric/files`, or a top folder's own files as
+    `ncric`) holding the most bytes of files on disk, the largest first: one pass over the
+    dataset's paths, grouped by their first two components."""
+    rows = catalog.db.execute(
+        "SELECT CASE WHEN instr(rest, '/') > 0 THEN top || '/' || "
+        "substr(rest, 1, instr(rest, '/') - 1) ELSE top END AS folder, COUNT(*) AS n, "
+        "SUM(size) AS bytes, MAX(mtime) AS modified FROM ("
+        "SELECT substr(path, 1, instr(path, '/') - 1) AS top, "
+        "substr(path, instr(path, '/') + 1) AS rest, size, mtime FROM files "
+        "WHERE dataset_id = ? AND depth = 0 AND kind != 'dir' AND instr(path, '/') > 0) "
+        "GROUP BY folder ORDER BY bytes DESC, folder LIMIT ?", (dataset_id, limit)).fetchall()
+    return [FolderEntry(r["folder"].rsplit("/", 1)[-1], r["folder"], r["n"], r["bytes"] or 0,
+                        r["modified"]) for r in rows]

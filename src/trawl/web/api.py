@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
@@ -89,7 +90,14 @@ year, language and ocr (documents) or dataset, source, table and year (rows); an
 kind of entity (email, phone, url, domain, ip, handle, person, org, place) the top entities
 of the results as `{"id", "kind", "value", "count"}` (count: results that mention it), only
 those the caller may see: a public dataset read through its redacted view shows no e-mail,
-phone, IP, account or person. `/entities/{id}` is an entity's page."""
+phone, IP, account or person. `/entities/{id}` is an entity's page.
+
+`histogram=auto|year|month|day` adds `histogram`: the results by date, counted as facets
+count (documents, or rows; collapsed or not): `interval`, `buckets` (`start`, `end` inclusive,
+`count`; calendar years, months or days in UTC, empty ones included), `undated` (results
+without a date, in no bucket), `date_rule` (which date is used: the sent date of mail, the
+creation or else modification date of other documents, a row's date column) and, with
+`by_source=1`, `sources`: the top 8 sources, each with its own `buckets`."""
 
 
 @router.get("/search", summary="Search documents", description=SEARCH_DOC)
@@ -126,8 +134,15 @@ def search(
     limit: Annotated[int | None, Query(description="results per page (1-200)")] = None,
     no_quotes: Annotated[bool, Query(description="e-mail messages match by what they wrote, "
                                      "not by what they quote of earlier ones")] = False,
+    histogram: Annotated[str | None,
+                         Query(description="auto, year, month or day: a date histogram of "
+                                           "the results (`histogram` in the answer)")] = None,
+    by_source: Annotated[bool, Query(description="with `histogram`: one per top source "
+                                     "too")] = False,
 ) -> JSONResponse:
     params = parse_search_params(request.query_params, strict=True)
+    if params.by_source and params.histogram is None:
+        params = dataclasses.replace(params, histogram="auto")
     if params.empty:
         raise QueryError("empty query: give q (q=* lists every document) or a filter")
     result = run_search(reader(request), params)
@@ -152,6 +167,7 @@ def search(
                       for name, values in result.facets.items()},
                    **{kind: [e.as_json() for e in values]
                       for kind, values in result.entity_facets.items()}},
+        **({"histogram": result.histogram.as_json()} if result.histogram else {}),
     })
 
 

@@ -1,7 +1,7 @@
 """Entities on the web: a dataset's entities (by kind, sorted, searched, paged), one entity
-(its spellings, the documents and rows that mention it by source, a date histogram, the
-entities that appear with it), their JSON API, and the marks of entity mentions in a
-document's text.
+(its spellings, the documents and rows that mention it by source, the timeline of the
+documents that mention it: web/timeline.py over the search `entity=ID`, the entities that
+appear with it), their JSON API, and the marks of entity mentions in a document's text.
 
 Everything is read through search/entities.py's `EntityReader` over the caller's scoped
 archive, which applies access/entities.py: nothing here decides what a caller may see.
@@ -31,8 +31,9 @@ from trawl.search.service import Archive, DocumentView
 from trawl.storage.entities import MAX_PLACED_RECORDS, MentionRecord
 from trawl.web.auth import audit, reader
 from trawl.web.highlight import highlight_text
-from trawl.web.params import SqlId
+from trawl.web.params import SearchParams, SqlId
 from trawl.web.render import render_page
+from trawl.web.timeline import search_timeline
 
 router = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api", tags=["entities"])
@@ -40,10 +41,6 @@ LIST_PAGE = 50
 RECORD_PAGE = 50
 COOCCURRING = 20
 MAX_PAGE = MAX_OFFSET // LIST_PAGE + 1
-# The histogram shows months when the mentions span at most this many, else years.
-MONTHS_SHOWN = 24
-MAX_BARS = 80
-BAR_HEIGHT = 80
 
 Kind = Annotated[str | None, Query(description="one kind: " + ", ".join(ALL_KINDS))]
 Sort = Annotated[str, Query(description="sources (most sources first), documents (most "
@@ -156,7 +153,9 @@ def entity_page(request: Request, entity_id: SqlId,
         "groups": _grouped(records), "page": page, "pages": pages, "total": total,
         "prev_url": url(page=page - 1) if page > 1 else None,
         "next_url": url(page=page + 1) if page < pages else None,
-        "histogram": histogram(entities.histogram(view)),
+        # The search of the documents that mention it, by date (web/timeline.py).
+        "timeline": search_timeline(reader(request), SearchParams(
+            q="*", filters={"dataset": [view.dataset.name], "entity": [str(entity_id)]})),
         "cooccurring": [{"c": c, "url": entity_url(c.id)}
                         for c in entities.cooccurring(view, COOCCURRING)],
         "list_url": list_url(view.dataset.name),
@@ -208,41 +207,6 @@ def _record_view(r: MentionRecord) -> dict[str, Any]:
         return {"r": r, "url": base + (f"?page={first}#page-{first}" if first else ""),
                 "pages": [(p, f"{base}?page={p}#page-{p}") for p in r.pages]}
     return {"r": r, "url": f"/tables/{r.table_id}/rows/{r.row}", "pages": []}
-
-
-def histogram(months: list[tuple[str, int]]) -> dict[str, Any] | None:
-    """Bars of the documents' dates, by month over a short span, else by year; the empty
-    months or years between are bars of zero (time runs evenly along the axis)."""
-    if not months:
-        return None
-    first, last = _month_index(months[0][0]), _month_index(months[-1][0])
-    if last - first < MONTHS_SHOWN:
-        counts = {_month_index(m): n for m, n in months}
-        slots = [(f"{i // 12:04d}-{i % 12 + 1:02d}", counts.get(i, 0))
-                 for i in range(first, last + 1)]
-        unit = "month"
-    else:
-        years: dict[str, int] = {}
-        for month, n in months:
-            years[month[:4]] = years.get(month[:4], 0) + n
-        span = range(int(min(years)), int(max(years)) + 1)
-        slots = [(f"{y:04d}", years.get(f"{y:04d}", 0)) for y in span] \
-            if len(span) <= MAX_BARS else sorted(years.items())
-        unit = "year"
-    top = max(n for _label, n in slots)
-    width = 100 / len(slots)
-    bars = [{"label": label, "count": n, "x": round(i * width, 3),
-             "width": round(width * 0.8, 3),
-             "height": round(BAR_HEIGHT * n / top, 2) if top else 0}
-            for i, (label, n) in enumerate(slots)]
-    for bar in bars:
-        bar["y"] = round(BAR_HEIGHT - bar["height"], 2)
-    return {"unit": unit, "bars": bars, "top": top, "height": BAR_HEIGHT,
-            "first": slots[0][0], "last": slots[-1][0]}
-
-
-def _month_index(month: str) -> int:
-    return int(month[:4]) * 12 + int(month[5:7]) - 1
 
 
 def _query(**params: Any) -> str:

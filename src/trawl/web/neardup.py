@@ -28,8 +28,9 @@ from trawl.search.neardup import (
 from trawl.search.service import Archive, DocumentView
 from trawl.web.auth import audit, reader
 from trawl.web.documents import find_document
-from trawl.web.params import SqlId
+from trawl.web.params import SearchParams, SqlId
 from trawl.web.render import render_page
+from trawl.web.timeline import search_timeline
 
 router = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api", tags=["near-duplicates"])
@@ -119,7 +120,10 @@ def cluster_page(request: Request, name: str, cluster_id: SqlId) -> HTMLResponse
     base = f"/api{cluster_url(summary.dataset, cluster_id)}"
     return render_page(request, "cluster.html", {
         "cluster": summary, "copies": copies, "api_url": base, "csv_url": f"{base}?format=csv",
-        "clusters_url": clusters_url(summary.dataset)})
+        "clusters_url": clusters_url(summary.dataset),
+        # Its copies by date: the search `cluster=ID` (web/timeline.py), readable ones only.
+        "timeline": search_timeline(archive, SearchParams(q="*", filters={
+            "dataset": [summary.dataset], "cluster": [str(cluster_id)]}))})
 
 
 @api.get("/datasets/{name}/clusters/{cluster_id}", summary="One cluster of near-copies: "

@@ -30,6 +30,7 @@ from trawl.web.entities import document_marks, marked_text
 from trawl.web.files import inline_image_type, is_pdf
 from trawl.web.highlight import query_patterns, snippet_html
 from trawl.web.i18n import _
+from trawl.web.overview import overview_charts
 from trawl.web.params import (
     MAX_OFFSET,
     ROW_FACETS,
@@ -39,6 +40,7 @@ from trawl.web.params import (
 )
 from trawl.web.render import render_page, use_language
 from trawl.web.threads import thread_url
+from trawl.web.timeline import timeline_view, with_histogram
 
 router = APIRouter(include_in_schema=False)
 MAX_TEXT_CHARS = 400_000
@@ -66,6 +68,7 @@ def search_page(request: Request) -> HTMLResponse:
             context = _empty_search(params, None)
         context["datasets"] = _dataset_summaries(archive)
         return render_page(request, "search.html", context)
+    params = with_histogram(params)  # the timeline (web/timeline.py)
     try:
         result = run_search(archive, params, collapse=True)  # the page collapses by default
     except QueryError as exc:
@@ -91,6 +94,7 @@ def search_page(request: Request) -> HTMLResponse:
         "pages": pages,
         "page_links": _page_window(params, pages),
         "datasets": [],
+        "timeline": timeline_view(params, result.histogram),
     }
     return render_page(request, "search.html", context)
 
@@ -99,7 +103,8 @@ def _empty_search(params: SearchParams, error: str | None) -> dict[str, Any]:
     return {"params": params, "error": error, "result": None, "problems": [], "hits": [],
             "facets": [], "entity_facets": [],
             "active": _active_filters(params), "page": 1, "pages": 1, "page_links": [],
-            "datasets": [], "collapsed": False, "expand_url": None, "collapse_url": None}
+            "datasets": [], "collapsed": False, "expand_url": None, "collapse_url": None,
+            "timeline": None}
 
 
 def _hit_view(hit: IndexHit, q: str) -> dict[str, Any]:
@@ -181,7 +186,8 @@ def _active_filters(params: SearchParams, entities: dict[str, Entity] | None = N
                            "kind": found.kind if found else ""})
     if params.date_from or params.date_to:
         span = f"{params.date_from or '…'} – {params.date_to or '…'}"
-        active.append({"name": "date", "value": span, "url": params.without_dates()})
+        active.append({"name": "date", "value": span, "url": params.without_dates(),
+                       "page": "", "kind": ""})
     return active
 
 
@@ -362,10 +368,11 @@ def dataset_page(request: Request, name: str) -> HTMLResponse:
     overview = archive.overview(ds)
     root = archive.folder(ds, "", 0, 20)
     use_language(request)  # the codes' meanings are translated here, before rendering
+    failures = failure_codes.code_views(ds.name, "failed", overview.failures)
+    skipped = failure_codes.code_views(ds.name, "skipped", overview.skipped)
     return render_page(request, "dataset.html", {
-        "dataset": ds, "o": overview, "root": root,
-        "failures": failure_codes.code_views(ds.name, "failed", overview.failures),
-        "skipped": failure_codes.code_views(ds.name, "skipped", overview.skipped)})
+        "dataset": ds, "o": overview, "root": root, "failures": failures, "skipped": skipped,
+        "charts": overview_charts(archive, ds, root, failures, skipped)})
 
 
 @router.get("/datasets/{name}/browse", response_class=HTMLResponse)

@@ -30,6 +30,7 @@ from starlette.datastructures import QueryParams
 from trawl.index.base import (
     ENTITY_KINDS,
     FACET_VALUES,
+    HISTOGRAM_INTERVALS,
     MESSAGE_FACETS,
     ROW_FACETS,
     UNKNOWN_YEAR,
@@ -68,7 +69,10 @@ EARLIEST = date(1700, 1, 1)
 LATEST = date(2261, 12, 31)
 PAGE_SIZE = 10
 KNOWN_PARAMS = {"q", "sort", "page", "offset", "limit", "date_from", "date_to", "filter",
-                "lang", "record", "no_quotes", "collapse", *FILTERS}
+                "lang", "record", "no_quotes", "collapse", "histogram", "by_source",
+                *FILTERS}
+# The timeline's small multiples: one histogram for each of this many top sources.
+TIMELINE_SOURCES = 8
 _YES = ("1", "true", "yes", "on")
 
 
@@ -86,6 +90,10 @@ class SearchParams:
     # One hit per cluster of near-copies; None: as the caller's default (on for the search
     # page, off for the API). Never for rows, nor within one cluster (`cluster=ID`).
     collapse: bool | None = None
+    # The timeline (web/timeline.py): its interval ("auto" when None on the page; the API
+    # answers a histogram only when asked), and one histogram per top source too.
+    histogram: str | None = None
+    by_source: bool = False
 
     def collapsed(self, default: bool) -> bool:
         wanted = default if self.collapse is None else self.collapse
@@ -122,6 +130,8 @@ class SearchParams:
             record=self.record,
             no_quotes=self.no_quotes,
             collapse=self.collapsed(collapse),
+            histogram=self.histogram,
+            histogram_sources=TIMELINE_SOURCES if self.by_source else 0,
         )
 
     # -- links --------------------------------------------------------------------------------
@@ -145,6 +155,10 @@ class SearchParams:
             out.append(("limit", str(self.limit)))
         if self.collapse is not None:
             out.append(("collapse", "1" if self.collapse else "0"))
+        if self.histogram not in (None, "auto"):
+            out.append(("histogram", self.histogram))
+        if self.by_source:
+            out.append(("by_source", "1"))
         if page and self.offset:
             out.append(("page", str(self.page)))
         return out
@@ -164,7 +178,15 @@ class SearchParams:
         return replace(self, filters={**self.filters, name: values}, offset=0).url()
 
     def without_dates(self) -> str:
-        return replace(self, date_from=None, date_to=None, offset=0).url()
+        return replace(self, date_from=None, date_to=None, offset=0, histogram=None).url()
+
+    def with_dates(self, start: date, end: date, histogram: str | None) -> str:
+        """The results between two days (inclusive), drawn by `histogram` (None: auto)."""
+        return replace(self, date_from=start, date_to=end, offset=0,
+                       histogram=histogram).url()
+
+    def with_by_source(self, by_source: bool) -> str:
+        return replace(self, by_source=by_source).url()
 
     def with_record(self, record: str) -> str:
         """Documents or rows, with the filters both kinds share."""
@@ -281,10 +303,18 @@ def parse_search_params(params: QueryParams | Mapping[str, str], strict: bool = 
     if collapse not in ("", "0", "false", "no", "off", *_YES):
         raise QueryError(f"collapse is 1 (one hit per cluster of near-copies) or 0, not "
                          f"{collapse[:40]!r}")
+    histogram = (multi.get("histogram") or "").strip().lower() or None
+    if histogram not in (None, "auto", *HISTOGRAM_INTERVALS):
+        raise QueryError(f"histogram is auto, year, month or day, not {histogram[:40]!r}")
+    by_source = (multi.get("by_source") or "").strip().lower()
+    if by_source not in ("", "0", "false", "no", "off", *_YES):
+        raise QueryError(f"by_source is 1 (a histogram per top source) or 0, not "
+                         f"{by_source[:40]!r}")
     return SearchParams(q=q, filters=filters, date_from=date_from, date_to=date_to,
                         sort=SORTS[sort_name], limit=limit, offset=offset, record=record,
                         no_quotes=no_quotes in _YES,
-                        collapse=None if not collapse else collapse in _YES)
+                        collapse=None if not collapse else collapse in _YES,
+                        histogram=histogram, by_source=by_source in _YES)
 
 
 def _int(value: str | None, name: str, default: int) -> int:
