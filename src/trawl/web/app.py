@@ -34,6 +34,7 @@ from trawl.web import (
     api,
     correspondents,
     entities,
+    exports,
     files,
     i18n,
     neardup,
@@ -88,6 +89,7 @@ def create_app(datadir: DataDir, allowed_hosts: list[str] | None = None,
     app.include_router(api.router)
     app.include_router(entities.api)
     app.include_router(entities.router)
+    app.include_router(exports.router)
     app.include_router(files.router)
     app.include_router(neardup.api)
     app.include_router(neardup.router)

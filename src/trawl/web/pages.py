@@ -23,7 +23,7 @@ from trawl.search.service import Archive, DocumentView
 from trawl.search.threads import ThreadReader
 from trawl.storage import browse
 from trawl.storage.entities import Entity
-from trawl.web import documents, failure_codes, neardup
+from trawl.web import documents, exports, failure_codes, neardup
 from trawl.web.api import audit_search, hit_url, run_search
 from trawl.web.auth import audit, reader
 from trawl.web.entities import document_marks, marked_text
@@ -91,6 +91,7 @@ def search_page(request: Request) -> HTMLResponse:
         "pages": pages,
         "page_links": _page_window(params, pages),
         "datasets": [],
+        "export_links": exports.export_links(archive, params),
     }
     return render_page(request, "search.html", context)
 
