@@ -23,6 +23,7 @@ from trawl.cli import (
     entity_commands,
     export_commands,
     neardup_commands,
+    saved_commands,
     thread_commands,
     xref_commands,
 )
@@ -208,6 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
     backup_commands.register(command)
     xref_commands.register(command)
     export_commands.register(command)
+    saved_commands.register(command)
     return parser
 
 

@@ -133,6 +133,8 @@ class SearchQuery:
     # One hit per cluster of near-copies (the best of its matching documents); `total`
     # then counts hits so collapsed (tantivy_backend.py).
     collapse: bool = False
+    # Only these documents (by id; their redacted twins too): what is new for a saved search.
+    ids: list[str] | None = None
 
 
 @dataclass

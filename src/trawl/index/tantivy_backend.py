@@ -475,6 +475,9 @@ class TantivyIndex:
             if field_name is None:
                 raise QueryError(f"unknown filter: {facet}")
             clauses.append((Occur.Must, self._any_of(field_name, [value])))
+        if query.ids is not None:
+            clauses.append((Occur.Must, self._any_of(
+                "id", [i for doc_id in query.ids for i in (doc_id, doc_id + REDACTED_SUFFIX)])))
         if query.date_from or query.date_to:
             clauses.append((Occur.Must, Query.range_query(
                 self.schema, "date", tantivy.FieldType.Date,

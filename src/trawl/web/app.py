@@ -40,6 +40,7 @@ from trawl.web import (
     neardup,
     openapi,
     pages,
+    saved,
     tables,
     threads,
     xref,
@@ -94,6 +95,8 @@ def create_app(datadir: DataDir, allowed_hosts: list[str] | None = None,
     app.include_router(neardup.api)
     app.include_router(neardup.router)
     app.include_router(pages.router)
+    app.include_router(saved.router)
+    app.include_router(saved.api)
     app.include_router(threads.api)
     app.include_router(correspondents.api)
     app.include_router(correspondents.router)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Annotated
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import StreamingResponse
@@ -101,8 +100,7 @@ def export_links(archive: Archive, params: SearchParams) -> list[tuple[str, str]
     no zip where the search covers a dataset the caller reads redacted."""
     if params.rows or params.empty:
         return []
-    pairs = [(k, v) for k, v in params.pairs(page=False) if k not in ("limit", "collapse")]
-    query = urlencode(pairs)
+    query = params.kept()
     shown = ["csv", "jsonl"]
     if not exports.redacted_datasets(archive, params.to_query(())):
         shown.append("zip")

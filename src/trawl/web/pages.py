@@ -92,6 +92,7 @@ def search_page(request: Request) -> HTMLResponse:
         "page_links": _page_window(params, pages),
         "datasets": [],
         "export_links": exports.export_links(archive, params),
+        "save_params": params.kept(),
     }
     return render_page(request, "search.html", context)
 
