@@ -63,6 +63,7 @@ DOCUMENT_OF_KIND = {
     "/documents/{doc_id}/frame": "media/secret-page.html",
     "/documents/{doc_id}/preview": "media/secret-photo.png",
     "/documents/{doc_id}/pages/{page}.png": "media/secret-bulletin.pdf",
+    "/documents/{doc_id}/pages/{page}/marks": "media/secret-bulletin.pdf",
 }
 # Required query parameters, by name: the value the probe gives them.
 # `a`, `b`: two sources (top folders) of a dataset, those the private bulletin is in.

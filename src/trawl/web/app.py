@@ -40,6 +40,7 @@ from trawl.web import (
     neardup,
     openapi,
     pages,
+    reader,
     saved,
     tables,
     threads,
@@ -95,6 +96,7 @@ def create_app(datadir: DataDir, allowed_hosts: list[str] | None = None,
     app.include_router(neardup.api)
     app.include_router(neardup.router)
     app.include_router(pages.router)
+    app.include_router(reader.router)
     app.include_router(saved.router)
     app.include_router(saved.api)
     app.include_router(threads.api)

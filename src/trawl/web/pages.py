@@ -37,6 +37,7 @@ from trawl.web.params import (
     SearchParams,
     parse_search_params,
 )
+from trawl.web.reader import reading, result_url
 from trawl.web.render import render_page, use_language
 from trawl.web.threads import thread_url
 
@@ -78,8 +79,8 @@ def search_page(request: Request) -> HTMLResponse:
         "error": None,
         "result": result,
         "problems": query_problems(result.warnings),
-        "hits": _with_clusters(archive, params, [_hit_view(h, params.q)
-                                                 for h in result.hits]),
+        "hits": _with_clusters(archive, params, [_hit_view(h, params, params.offset + i)
+                                                 for i, h in enumerate(result.hits)]),
         "collapsed": result.documents is not None and result.documents != result.total,
         "expand_url": params.with_collapse(False),
         "collapse_url": params.with_collapse(True) if params.collapse is False else None,
@@ -104,8 +105,9 @@ def _empty_search(params: SearchParams, error: str | None) -> dict[str, Any]:
             "datasets": [], "collapsed": False, "expand_url": None, "collapse_url": None}
 
 
-def _hit_view(hit: IndexHit, q: str) -> dict[str, Any]:
+def _hit_view(hit: IndexHit, params: SearchParams, position: int) -> dict[str, Any]:
     name = hit.path.rsplit("/", 1)[-1]
+    q = params.q
     return {
         "hit": hit,
         "title": hit.title or name or hit.id,
@@ -114,7 +116,9 @@ def _hit_view(hit: IndexHit, q: str) -> dict[str, Any]:
         "url": hit_url(hit, q),
         # The title opens the document at its top (the preview on the hit's page): jumping to
         # the page's text scrolled the title away. "page N" links still jump there.
-        "title_url": hit_url(hit, q).split("#", 1)[0],
+        # It knows its search and place in it (web/reader.py: previous and next result).
+        "title_url": result_url(hit, params, position).split("#", 1)[0]
+        if hit.record != "row" else hit_url(hit, q),
         "snippet": snippet_html(hit.snippet),
         "also": [(p, hit_url(hit, q, p)) for p in hit.pages[1:]],
     }
@@ -220,7 +224,9 @@ def document_page(request: Request, doc_id: str,
     view = documents.find_document(archive, doc_id)
     audit(request, "view", dataset=view.dataset.name, target=view.id,
           detail={"path": view.path})
-    return render_page(request, "document.html", _document_context(archive, view, q, page))
+    context = _document_context(archive, view, q, page)
+    context["reading"] = reading(request, view.id)  # opened from a search: its neighbours
+    return render_page(request, "document.html", context)
 
 
 def _document_context(archive: Archive, view: DocumentView, q: str,

@@ -1,4 +1,5 @@
-"""PDF pages as PNG images, rendered on demand by `pdftoppm` and cached under <data-dir>/previews.
+"""PDF pages as PNG images, rendered on demand by `pdftoppm` and cached under <data-dir>/previews;
+the boxes of a page's words (`pdftotext -bbox`), for marking a query's words on the image.
 
 One page per request, in a subprocess with a time limit (a hostile PDF costs at most that),
 a few at a time. The cache is keyed by document id and page; when the data directory cannot
@@ -58,6 +59,26 @@ class Previews:
             return target
         finally:
             shutil.rmtree(work, ignore_errors=True)
+
+    def word_boxes(self, source: Path, page: int) -> str:
+        """The words of `page` with their boxes, as `pdftotext -bbox` writes them (XHTML),
+        under the same time limit and slots as rendering (web/reader.py reads it)."""
+        exe = shutil.which("pdftotext")
+        if exe is None:
+            raise PreviewError("pdftotext (poppler-utils) is not installed")
+        command = [exe, "-bbox", "-f", str(page), "-l", str(page), "-q", "--", str(source),
+                   "-"]
+        with self._slots:
+            try:
+                done = subprocess.run(command, capture_output=True, timeout=self.timeout_s,
+                                      check=False, stdin=subprocess.DEVNULL)
+            except subprocess.TimeoutExpired:
+                raise PreviewError(f"reading took longer than {self.timeout_s:.0f} s") \
+                    from None
+        if done.returncode != 0:
+            raise PreviewError(f"the page could not be read (pdftotext exit status "
+                               f"{done.returncode})")
+        return done.stdout[:MAX_PNG_BYTES].decode("utf-8", "replace")
 
     def _render(self, source: Path, page: int, work: Path) -> Path:
         exe = shutil.which("pdftoppm")
