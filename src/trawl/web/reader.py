@@ -24,9 +24,8 @@ from fastapi.responses import JSONResponse
 from starlette.datastructures import QueryParams
 
 from trawl.index.base import IndexHit, QueryError
-from trawl.web import documents
 from trawl.web.auth import reader
-from trawl.web.files import is_pdf
+from trawl.web.files import pdf_source
 from trawl.web.highlight import fold, query_patterns
 from trawl.web.params import MAX_OFFSET, SearchParams, parse_search_params
 from trawl.web.previews import PreviewError, Previews
@@ -96,16 +95,7 @@ def reading(request: Request, doc_id: str) -> dict[str, Any] | None:
             summary="Where the query's words are on a PDF page: boxes as fractions of it")
 def page_marks(request: Request, doc_id: str, page: int,
                q: Annotated[str, Query(max_length=2000)] = "") -> JSONResponse:
-    archive = reader(request)
-    view = documents.find_document(archive, doc_id)
-    if not is_pdf(view):
-        raise HTTPException(404, "this document has no page images")
-    if not 1 <= page <= (view.content.page_count or 0):
-        raise HTTPException(404, f"no page {page} (the document has "
-                                 f"{view.content.page_count} pages)")
-    source = documents.original_path(archive, view)
-    if source is None:
-        raise HTTPException(404, "the original of this document is not available")
+    _view, source = pdf_source(request, doc_id, page)
     previews: Previews = request.app.state.previews
     try:
         layout = previews.word_boxes(source, page)
