@@ -20,6 +20,7 @@ import os
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
+from trawl.cli.entity_commands import _audit
 from trawl.cli.groups import Command, command_group
 from trawl.cli.wording import counted
 from trawl.storage.datadir import DataDir
@@ -96,6 +97,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     searches = _searches(args)
     saved = searches.named(args.name)
     result = searches.run(saved, limit=max(1, min(args.limit, 200)))
+    _audit(DataDir.open(args.data_dir, create=False), "search", None, saved.params[:500],
+           {"saved": saved.name, "user": args.user, "new": result.total})
     if args.json:
         print(json.dumps({"name": saved.name, "new": result.total,
                           "hits": [{"id": h.id, "dataset": h.dataset, "path": h.path,

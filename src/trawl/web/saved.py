@@ -24,7 +24,7 @@ from pydantic import BaseModel, Field
 
 from trawl.search.saved import SavedCount, SavedSearches
 from trawl.web.api import hit_json
-from trawl.web.auth import LoginRequired, caller, reader
+from trawl.web.auth import LoginRequired, audit, caller, reader
 from trawl.web.params import SqlId, saved_params, saved_query
 from trawl.web.render import render_page
 
@@ -111,6 +111,8 @@ def api_run(request: Request, saved_id: SqlId) -> JSONResponse:
     mine = searches(request)
     saved = mine.get(saved_id)
     result = mine.run(saved)
+    audit(request, "search", target=saved.params[:500],
+          detail={"saved": saved.name, "new": result.total})
     return JSONResponse({"id": saved.id, "name": saved.name, "new": result.total,
                          "hits": [hit_json(h, saved_query(saved.params).text, False)
                                   for h in result.hits]})
