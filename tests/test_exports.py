@@ -180,3 +180,23 @@ def test_a_big_export_is_streamed_in_bounded_memory(generated):
         assert peak < 3_000_000 and size > 0, (size, peak)
     finally:
         archive.close()
+
+
+def test_an_original_gone_since_ingestion_is_a_note_not_a_broken_zip(tmp_path):
+    dump = tmp_path / "dump"
+    (dump / "memos").mkdir(parents=True)
+    for n in range(3):
+        (dump / "memos" / f"memo-{n}.txt").write_text(f"Memo {n} about the quarterly budget.")
+    data = tmp_path / "data"
+    ingest(dump, data, **STAGES_OFF)
+    (dump / "memos" / "memo-1.txt").unlink()
+    out = tmp_path / "memos.zip"
+    assert _export(data, "budget", "--format", "zip", "--output", str(out)) == 0
+    with zipfile.ZipFile(out) as zf:
+        assert zf.testzip() is None
+        manifest = {row["path"]: row for row in
+                    csv.DictReader(io.StringIO(zf.read("manifest.csv").decode()))}
+        assert sorted(zf.namelist()) == ["manifest.csv", "test/memos/memo-0.txt",
+                                         "test/memos/memo-2.txt"]
+    assert manifest["test/memos/memo-1.txt"]["note"].startswith("the original is not available")
+    assert manifest["test/memos/memo-0.txt"]["note"] == ""

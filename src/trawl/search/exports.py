@@ -40,7 +40,7 @@ import time
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, BinaryIO
 
 from trawl.access.policy import Access
 from trawl.csv_cells import csv_cell
@@ -211,24 +211,38 @@ def zip_chunks(export: Export, max_bytes: int, summary: ZipSummary | None = None
         for hit in export.hits():
             view = export.archive.find(hit.id)
             name = member_name(hit.dataset, view.path, names)
-            source = original_path(export.archive, view)
             size = view.content.size
-            if full or source is None or summary.bytes + size > max_bytes:
-                full = full or source is not None
-                note = ("the original is not available (moved, changed or deleted since "
-                        "it was ingested)") if source is None else \
-                    f"left out: the export stops at its limit of {max_bytes} bytes"
+            full = full or summary.bytes + size > max_bytes
+            source = None if full else _opened(original_path(export.archive, view))
+            if source is None:
                 summary.left_out += 1
-                _manifest_row(writer, [name, view.content.sha256 or "", size, note])
+                _manifest_row(writer, [name, view.content.sha256 or "", size,
+                                       _left_out(full, max_bytes)])
                 continue
             info = _member_info(name, view.files, view.content.family, view.content.mime)
-            digest = yield from _member(zf, sink, info, source)
+            with source:
+                digest = yield from _member(zf, sink, info, source)
             summary.members += 1
             summary.bytes += size
             _manifest_row(writer, [name, digest, size, ""])
             yield sink.take()
         zf.writestr("manifest.csv", manifest.getvalue().encode("utf-8"))
     yield sink.take()
+
+
+def _opened(path: os.PathLike[str] | None) -> BinaryIO | None:
+    """The original, open before its member is begun: one that went since the check is
+    left out with a note, not a broken zip."""
+    try:
+        return open(path, "rb") if path is not None else None  # noqa: SIM115 (closed by caller)
+    except OSError:
+        return None
+
+
+def _left_out(full: bool, max_bytes: int) -> str:
+    if full:
+        return f"left out: the export stops at its limit of {max_bytes} bytes"
+    return "the original is not available (moved, changed or deleted since it was ingested)"
 
 
 def _member_info(name: str, files: list[FileRow], family: str | None, mime: str | None
@@ -252,13 +266,13 @@ def compression_of(family: str | None, mime: str | None) -> int:
     return zipfile.ZIP_STORED if packed else zipfile.ZIP_DEFLATED
 
 
-def _member(zf: zipfile.ZipFile, sink: _Sink, name: zipfile.ZipInfo,
-            source: os.PathLike[str]) -> Iterator[bytes]:
+def _member(zf: zipfile.ZipFile, sink: _Sink, name: zipfile.ZipInfo, source: BinaryIO
+            ) -> Iterator[bytes]:
     """Copy one original into the zip a chunk at a time; its SHA-256 as read (the generator's
     return value)."""
     digest = hashlib.sha256()
-    with open(source, "rb") as src, zf.open(name, "w", force_zip64=True) as dest:
-        while chunk := src.read(CHUNK):
+    with zf.open(name, "w", force_zip64=True) as dest:
+        while chunk := source.read(CHUNK):
             digest.update(chunk)
             dest.write(chunk)
             out = sink.take()
