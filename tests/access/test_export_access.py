@@ -102,3 +102,16 @@ def test_the_search_page_links_its_exports(web, callers):
     assert "export.zip" not in page  # the open dataset is read redacted
     page = get(web, callers["journalist"], "/?q=zebracorn&dataset=shared").text
     assert f'{EXPORT}.zip?q=zebracorn&amp;dataset=shared' in page
+
+
+def test_a_failure_after_the_first_line_is_the_last_line():
+    from trawl.errors import Busy
+    from trawl.web.exports import _jsonl
+
+    def lines():
+        yield '{"id": "a"}\n'
+        raise Busy("the index is being rebuilt")
+
+    out = list(_jsonl(lines()))
+    assert out[0] == '{"id": "a"}\n'
+    assert json.loads(out[1]) == {"error": "export failed: the index is being rebuilt"}

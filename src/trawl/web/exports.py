@@ -4,13 +4,15 @@ The parameters are the search page's and `/api/search`'s (web/params.py parses t
 an export link is the search's own link with another path); the records come from
 search/exports.py through the caller's scoped archive, streamed. The first batch is read
 before the answer starts, so a bad query is a 400, not a broken file; a failure after the
-first bytes is written at the end of the CSV (web/tables.py's `csv_chunks`). Each export
+first bytes is written at the end of the CSV (web/tables.py's `csv_chunks`) or as a last
+line `{"error": ...}` of JSON lines. Each export
 is one entry of the audit log (action `export`: the query, the filters, the format and the
 number of documents). A zip is refused (403) over a dataset the caller reads redacted.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Annotated
 
@@ -24,7 +26,7 @@ from trawl.web.api import hit_url
 from trawl.web.auth import audit, reader
 from trawl.web.params import SearchParams, parse_search_params
 from trawl.web.security import content_disposition
-from trawl.web.tables import csv_chunks
+from trawl.web.tables import csv_chunks, export_failure
 
 router = APIRouter(prefix="/api", tags=["api"])
 MEDIA = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson",
@@ -59,6 +61,15 @@ def _stream(body: Iterator[str] | Iterator[bytes], fmt: str) -> StreamingRespons
         "X-Content-Type-Options": "nosniff"})
 
 
+def _jsonl(lines: Iterator[str]) -> Iterator[str]:
+    """JSON lines; a failure after the first line is said in a last line `{"error": ...}`
+    (as a CSV export's last row says it: web/tables.py)."""
+    try:
+        yield from lines
+    except Exception as exc:  # noqa: BLE001 (said in the body; the log has the traceback)
+        yield json.dumps({"error": export_failure(exc)}) + "\n"
+
+
 Q = Annotated[str, Query(description="the query; * for every document")]
 
 
@@ -76,7 +87,7 @@ def export_csv(request: Request, q: Q = "") -> StreamingResponse:
             responses={200: {"content": {"application/x-ndjson":
                                          {"schema": {"type": "string"}}}}})
 def export_jsonl(request: Request, q: Q = "") -> StreamingResponse:
-    return _stream(exports.jsonl_lines(_export(request, "jsonl")), "jsonl")
+    return _stream(_jsonl(exports.jsonl_lines(_export(request, "jsonl"))), "jsonl")
 
 
 @router.get("/search/export.zip", summary="Export the originals of a search's documents",
