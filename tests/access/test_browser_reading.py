@@ -27,6 +27,9 @@ def test_save_a_search_and_run_it(new_tab):  # noqa: F811 (the fixture)
     assert "q=bulletin" in row.inner_text()
     with tab.expect_navigation():
         row.locator(".saved-run").click()
+    assert tab.locator("#saved-run-new").inner_text().startswith("0 new documents")
+    with tab.expect_navigation():
+        tab.click("#open-search")
     assert "q=bulletin" in tab.url and "dataset=shared" in tab.url
     tab.goto("/saved")
     assert tab.locator("#saved-searches tr", has_text="shared bulletins") \

@@ -3,7 +3,8 @@
 * `GET /saved`: the caller's saved searches, each with how many results are new since it
   was last viewed (search/saved.py: the documents added since, in the caller's scope now);
   `POST /saved` (the search page's "Save this search" form) keeps the current search;
-  `POST /saved/{id}/run` marks it viewed and opens the search; `POST /saved/{id}/delete`.
+  `POST /saved/{id}/run` shows the new results (then marks it viewed), with a link to the
+  whole search; `POST /saved/{id}/delete`.
 * `GET /api/saved`, `POST /api/saved` (JSON: name, params), `POST /api/saved/{id}/run` (the
   new results, then marked viewed), `DELETE /api/saved/{id}`.
 
@@ -23,8 +24,9 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from pydantic import BaseModel, Field
 
 from trawl.search.saved import SavedCount, SavedSearches
-from trawl.web.api import hit_json
+from trawl.web.api import hit_json, hit_url
 from trawl.web.auth import LoginRequired, audit, caller, reader
+from trawl.web.highlight import snippet_html
 from trawl.web.params import SqlId, saved_params, saved_query
 from trawl.web.render import render_page
 
@@ -71,12 +73,20 @@ def save(request: Request, name: Annotated[str, Form(max_length=200)],
     return RedirectResponse("/saved", status_code=303)
 
 
-@router.post("/saved/{saved_id}/run")
-def run_page(request: Request, saved_id: SqlId) -> RedirectResponse:
+@router.post("/saved/{saved_id}/run", response_class=HTMLResponse)
+def run_page(request: Request, saved_id: SqlId) -> HTMLResponse:
+    """The results new since the last run (then none are new), and the whole search."""
     mine = searches(request)
     saved = mine.get(saved_id)
-    mine.viewed(saved)
-    return RedirectResponse(search_url(saved.params), status_code=303)
+    result = mine.run(saved)
+    audit(request, "search", target=saved.params[:500],
+          detail={"saved": saved.name, "new": result.total})
+    q = saved_query(saved.params).text
+    return render_page(request, "saved_run.html", {
+        "saved": saved, "total": result.total, "search_url": search_url(saved.params),
+        "hits": [{"title": h.title or h.path.rsplit("/", 1)[-1] or h.id, "hit": h,
+                  "url": hit_url(h, q), "snippet": snippet_html(h.snippet)}
+                 for h in result.hits]})
 
 
 @router.post("/saved/{saved_id}/delete")
