@@ -23,7 +23,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
+from trawl.index.base import IndexResult
 from trawl.search.saved import SavedCount, SavedSearches
+from trawl.storage.saved_searches import SavedSearch
 from trawl.web.api import hit_json, hit_url
 from trawl.web.auth import LoginRequired, audit, caller, reader
 from trawl.web.highlight import snippet_html
@@ -76,17 +78,24 @@ def save(request: Request, name: Annotated[str, Form(max_length=200)],
 @router.post("/saved/{saved_id}/run", response_class=HTMLResponse)
 def run_page(request: Request, saved_id: SqlId) -> HTMLResponse:
     """The results new since the last run (then none are new), and the whole search."""
-    mine = searches(request)
-    saved = mine.get(saved_id)
-    result = mine.run(saved)
-    audit(request, "search", target=saved.params[:500],
-          detail={"saved": saved.name, "new": result.total})
+    saved, result = _run(request, saved_id)
     q = saved_query(saved.params).text
     return render_page(request, "saved_run.html", {
         "saved": saved, "total": result.total, "search_url": search_url(saved.params),
         "hits": [{"title": h.title or h.path.rsplit("/", 1)[-1] or h.id, "hit": h,
                   "url": hit_url(h, q), "snippet": snippet_html(h.snippet)}
                  for h in result.hits]})
+
+
+def _run(request: Request, saved_id: int) -> tuple[SavedSearch, IndexResult]:
+    """The caller's saved search, its new results, and it marked viewed; audited as a
+    search."""
+    mine = searches(request)
+    saved = mine.get(saved_id)
+    result = mine.run(saved)
+    audit(request, "search", target=saved.params[:500],
+          detail={"saved": saved.name, "new": result.total})
+    return saved, result
 
 
 @router.post("/saved/{saved_id}/delete")
@@ -118,11 +127,7 @@ def api_save(request: Request, body: NewSavedSearch) -> JSONResponse:
 @api.post("/saved/{saved_id}/run",
           summary="The results new since a saved search was last viewed; marks it viewed")
 def api_run(request: Request, saved_id: SqlId) -> JSONResponse:
-    mine = searches(request)
-    saved = mine.get(saved_id)
-    result = mine.run(saved)
-    audit(request, "search", target=saved.params[:500],
-          detail={"saved": saved.name, "new": result.total})
+    saved, result = _run(request, saved_id)
     return JSONResponse({"id": saved.id, "name": saved.name, "new": result.total,
                          "hits": [hit_json(h, saved_query(saved.params).text, False)
                                   for h in result.hits]})
