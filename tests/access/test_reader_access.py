@@ -41,6 +41,13 @@ def test_a_document_outside_a_search_has_no_reader_bar(web, callers, notes):
     assert 'id="reader-nav"' not in page
     page = get(web, callers["admin"], f"/documents/{notes['secret']}?q=x&hit=abc").text
     assert 'class="reader-where"' not in page  # a place that is no number: no bar
+    # A search over a dataset the caller may not read: the document alone, as for a
+    # dataset that does not exist (the same page).
+    url = f"/documents/{notes['shared']}?q=zebracorn&hit=0&dataset="
+    secret = get(web, callers["journalist"], url + "secret")
+    missing = get(web, callers["journalist"], url + "no-such-set")
+    assert secret.status_code == missing.status_code == 200
+    assert 'class="reader-where"' not in secret.text
 
 
 def test_boxes_of_the_words_that_match():

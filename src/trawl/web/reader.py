@@ -23,6 +23,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.datastructures import QueryParams
 
+from trawl.errors import NotFound
 from trawl.index.base import IndexHit, QueryError
 from trawl.web.auth import reader
 from trawl.web.files import pdf_source
@@ -74,7 +75,7 @@ def reading(request: Request, doc_id: str) -> dict[str, Any] | None:
     around = replace(params, offset=start, limit=3)
     try:
         result = reader(request).search(replace(around.to_query((), collapse=True), facets=()))
-    except QueryError:
+    except (QueryError, NotFound):  # a dataset filter the caller cannot read: no neighbours
         return None
     hits = result.hits
     mine = position - start
