@@ -115,5 +115,6 @@ class SavedSearches:
                            document_mark(self.archive.catalog) if mark is None else mark)
 
     def _new_ids(self, saved: SavedSearch) -> tuple[list[str], bool]:
-        new = documents_after(self.archive.catalog, saved.seen_mark, MAX_NEW + 1)
+        readable = [ds.id for ds in self.archive.datasets()]  # the cap counts only these
+        new = documents_after(self.archive.catalog, saved.seen_mark, readable, MAX_NEW + 1)
         return new[:MAX_NEW], len(new) > MAX_NEW

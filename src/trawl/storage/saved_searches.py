@@ -18,7 +18,8 @@ Design
   above it are new. The mark taken at a view is the highest rowid below which every
   document is indexed (`document_mark`): a document added but not yet indexed when the
   search is viewed stays new, so an ingestion running during a view never hides one. This
-  costs one indexed MAX/MIN on `documents` and a scan of the rowids above the mark, which
+  costs one MIN/MAX on `documents` and a scan of the rowids above the mark (of the datasets
+  the owner reads: the cap on new documents counts only those), which
   are only the new documents; the index then counts which of those the search matches, in
   the owner's scope (search/saved.py).
 """
@@ -120,8 +121,14 @@ def document_mark(catalog: Catalog) -> int:
                .fetchone()[0])
 
 
-def documents_after(catalog: Catalog, mark: int, limit: int) -> list[str]:
-    """The ids of the documents added after `mark` (at most `limit`, oldest first)."""
-    rows = catalog.db.execute("SELECT id FROM documents WHERE rowid > ? ORDER BY rowid LIMIT ?",
-                              (mark, limit)).fetchall()
+def documents_after(catalog: Catalog, mark: int, dataset_ids: list[int], limit: int
+                    ) -> list[str]:
+    """The ids of the documents of these datasets added after `mark` (at most `limit`,
+    oldest first)."""
+    if not dataset_ids:
+        return []
+    marks = ", ".join("?" * len(dataset_ids))
+    rows = catalog.db.execute(
+        f"SELECT id FROM documents WHERE rowid > ? AND dataset_id IN ({marks}) "
+        "ORDER BY rowid LIMIT ?", (mark, *dataset_ids, limit)).fetchall()
     return [r[0] for r in rows]
