@@ -21,7 +21,9 @@ Design
   costs one MIN/MAX on `documents` and a scan of the rowids above the mark (of the datasets
   the owner reads: the cap on new documents counts only those), which
   are only the new documents; the index then counts which of those the search matches, in
-  the owner's scope (search/saved.py).
+  the owner's scope (search/saved.py). A limit: `documents` has no AUTOINCREMENT, so when
+  the newest document is deleted (its file gone) its rowid may be given to the next new
+  one, which a search viewed in between then counts as seen.
 """
 
 from __future__ import annotations
