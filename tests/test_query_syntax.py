@@ -35,6 +35,19 @@ def test_prefix_fuzzy_and_accents(tmp_path: Path) -> None:
     assert search(data, "zzzqqq~").total == 0
 
 
+def test_and_not_excludes_as_in_lucene(tmp_path: Path) -> None:
+    """`a AND NOT b` is the a's without b (Tantivy alone answered it with nothing)."""
+    data = tmp_path / "data"
+    ingest(_dump(tmp_path), data)
+    every = {"a.txt", "b.txt", "c.txt", "fortran.txt"}
+    assert {h.path for h in search(data, "* AND NOT police").hits} == every - {"b.txt"}
+    assert {h.path for h in search(data, "* AND NOT (police OR courthouse)").hits} == \
+        every - {"a.txt", "b.txt"}
+    assert {h.path for h in search(data, "statement AND NOT courthouse").hits} == {"b.txt"}
+    # Inside quotes the words are a phrase, left alone.
+    assert search(data, '"AND NOT police"').total == 0
+
+
 def test_snippet_ranges_are_characters(tmp_path: Path) -> None:
     data = tmp_path / "data"
     ingest(_dump(tmp_path), data)

@@ -85,8 +85,9 @@ def http_section(results: dict[str, Any]) -> list[str]:
             "errors"]
     return ["### HTTP (`trawl serve`, GET /api/search, all queries mixed)", "",
             *table(head, rows),
-            "One uvicorn process; 16 clients are 16 threads of the benchmark on the same "
-            "2 cores, so their latency includes waiting for a core.", ""]
+            "`trawl serve` with its default of one server process per core (before "
+            "2026-12-04: one process); 16 clients are 16 threads of the benchmark on the "
+            "same cores, so their latency includes waiting for a core.", ""]
 
 
 def fidelity_section(results: dict[str, Any]) -> list[str]:

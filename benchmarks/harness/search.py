@@ -5,7 +5,8 @@
   as `first_ms`: caches cold for that query), then `reps` timed calls, 10 hits per page
   (snippets and best pages included), as `trawl search` and the API ask. The peak RSS of that
   process is kept too.
-* HTTP: `trawl serve` started as a subprocess on 127.0.0.1 (a free port), GET /api/search
+* HTTP: `trawl serve` (its default workers, one per core) started as a subprocess on
+  127.0.0.1 (a free port), GET /api/search
   with httpx. With 1 client, and with 16 clients at once (threads, one connection each), each
   client sending a bounded number of requests cycling through the query set. Latency is per
   request (client side, connection kept alive); throughput is requests over the wall time.
@@ -104,11 +105,12 @@ def http_params(q: BenchQuery) -> dict[str, str]:
 class Server:
     """`trawl serve` in a subprocess, for the length of a `with` block."""
 
-    def __init__(self, data_dir: Path, log: Path) -> None:
+    def __init__(self, data_dir: Path, log: Path, workers: int | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
-        self.cmd = trawl_cmd("serve", "--port", str(self.port), "--data-dir", str(data_dir))
+        self.cmd = trawl_cmd("serve", "--port", str(self.port), "--data-dir", str(data_dir),
+                             *(["--workers", str(workers)] if workers else []))
         self.proc: subprocess.Popen[bytes] | None = None
         # The archive is private: the load comes from an admin's API token, so the numbers
         # include authentication (a token lookup and the caller's scope, every request).
@@ -202,9 +204,10 @@ def http_load(server: Server, queries: list[BenchQuery], clients: int,
 
 
 def http_latency(data_dir: Path, queries: list[BenchQuery], plans: dict[int, int],
-                 log: Path) -> dict[str, Any]:
-    """`plans`: number of concurrent clients -> requests each client sends."""
-    with Server(data_dir, log) as server:
+                 log: Path, workers: int | None = None) -> dict[str, Any]:
+    """`plans`: number of concurrent clients -> requests each client sends. `workers`:
+    `trawl serve --workers` (None: its default, one per core)."""
+    with Server(data_dir, log, workers) as server:
         for q in queries:  # warm-up: every query once
             httpx.get(f"{server.url}/api/search", params=http_params(q), timeout=60,
                       headers=server.headers)

@@ -258,6 +258,9 @@ def _without(text: str, path: str, values: dict[str, str]) -> str:
     """The text with the values that tell one probe from the other blanked: those of the
     route's parameters, as an error page may repeat what was asked."""
     used = {n.split(":")[0] for n in re.findall(r"\{([^}]+)\}", path)}
+    # Static files are named by their hash (web/static_assets.py), which may hold the digits
+    # of a probe (cluster 6): the same on both pages, so left out before blanking.
+    text = re.sub(r'/static/[^"]+', "/static/FILE", text)
     for name in sorted(used & set(DISTINCT), key=lambda n: -len(values[n])):
         text = text.replace(values[name], f"<{name}>")
     return text

@@ -32,7 +32,9 @@ def test_search_answers_total_hits_and_facets(client):
             assert key in hit
         assert hit["url"].startswith(f"/documents/{hit['id']}?q=surveillance")
     assert set(body["facets"]) == {"dataset", "source", "type", "year", "language", "ocr",
-                                   *ENTITY_KINDS}
+                                   "sender", "recipient_domain", *ENTITY_KINDS}
+    # The message among the hits gives its sender's address, exact.
+    assert any(f["value"].startswith("eve@") for f in body["facets"]["sender"])
     assert {"value": "sample", "count": body["total"]} in body["facets"]["dataset"]
     sources = {f["value"]: f["count"] for f in body["facets"]["source"]}
     assert sources["hostile"] >= 3

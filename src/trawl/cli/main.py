@@ -27,6 +27,7 @@ from trawl.cli import (
     thread_commands,
     xref_commands,
 )
+from trawl.cli.entity_commands import _positive
 from trawl.cli.wording import counted
 from trawl.errors import UNKNOWN, BadRequest, NotFound, TrawlError, is_disk_full, is_retryable
 from trawl.index.base import (
@@ -199,8 +200,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--proxy", metavar="ADDRESS",
                    help="a reverse proxy (TLS) in front: trust its X-Forwarded-For/-Proto")
     p.add_argument("--max-active", type=int, metavar="N",
-                   help="requests at work at once (default 16); more wait up to 5 s, and "
-                        "past 64 waiting they get 503 with Retry-After")
+                   help="requests at work at once per server process (default 16); more "
+                        "wait up to 5 s, and past 64 waiting they get 503 with Retry-After")
+    p.add_argument("--workers", type=_positive, metavar="N",
+                   help="server processes sharing the port (default: one per core)")
     access_commands.register(sub, command)
     audit_commands.register(sub, command)
     entity_commands.register(command, _run, _add_run_options)
@@ -641,9 +644,8 @@ def _refresh_public_views(data: DataDir, names: list[str] | None = None) -> None
 def cmd_serve(args: argparse.Namespace) -> int:
     from trawl.web.server import serve  # the web layer is only imported when serving
 
-    serve(DataDir.open(args.data_dir, create=False), host=args.host, port=args.port,
-          proxy=args.proxy, max_active=args.max_active)
-    return 0
+    return serve(DataDir.open(args.data_dir, create=False), host=args.host, port=args.port,
+                 proxy=args.proxy, max_active=args.max_active, workers=args.workers)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 from trawl.derive.quotes import quoted_spans, unquoted
 from trawl.derive.rows import entity_store, reindex_rows
+from trawl.derive.threads import addresses
 from trawl.index.base import IndexDocument
 from trawl.index.tantivy_backend import TantivyIndex
 from trawl.paths import source_of
@@ -27,6 +28,7 @@ _NEARDUP_STORES: weakref.WeakKeyDictionary[Catalog, NearDupStore] = \
 
 META_KEYS = ("author", "creator", "subject", "keywords", "description", "company",
              "last_modified_by", "cc", "bcc", "organization")
+RECIPIENT_KEYS = ("to", "cc", "bcc")
 
 
 def build_index_document(catalog: Catalog, blobs: BlobStore, dataset: Dataset,
@@ -53,7 +55,8 @@ def build_index_document(catalog: Catalog, blobs: BlobStore, dataset: Dataset,
         text=text if pages is None else "",
         pages=pages,
         sender=_joined(meta.get("from")),
-        recipients=" ".join(_joined(meta.get(k)) for k in ("to", "cc", "bcc")).strip(),
+        recipients=_joined(meta.get("to")),
+        cc=" ".join(_joined(meta.get(k)) for k in ("cc", "bcc")).strip(),
         meta=" ".join(_joined(meta.get(k)) for k in META_KEYS).strip(),
         date=parse_date(content.doc_date),
         language=content.language,
@@ -66,7 +69,21 @@ def build_index_document(catalog: Catalog, blobs: BlobStore, dataset: Dataset,
         unquoted=_unquoted(content, text) if pages is None else None,
         # The near-duplicate stage marks a document unindexed when its cluster changes.
         cluster=neardup_store(catalog).cluster_of(doc_id),
+        **_addresses(meta),
     )
+
+
+def _addresses(meta: dict) -> dict[str, list[str]]:
+    """A message's exact addresses and domains, for its facets and filters."""
+    senders = addresses(meta.get("from"))
+    recipients = [a for key in RECIPIENT_KEYS for a in addresses(meta.get(key))]
+    recipient_domains = _domains(recipients)
+    return {"sender_addresses": senders, "recipient_domains": recipient_domains,
+            "domains": sorted(set(_domains(senders)) | set(recipient_domains))}
+
+
+def _domains(found: list[str]) -> list[str]:
+    return sorted({address.rsplit("@", 1)[1] for address in found if "@" in address})
 
 
 def _unquoted(content: Content, text: str) -> str | None:

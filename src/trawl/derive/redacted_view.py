@@ -165,7 +165,12 @@ def redact_document(doc: IndexDocument, redactor: Redactor,
         text=body(doc.text),
         pages=mask_pages(doc.pages, redactor, doc.mime, doc.family, doc.path)
         if doc.pages is not None else None,
-        sender=text(doc.sender), recipients=text(doc.recipients), meta=text(doc.meta),
+        sender=text(doc.sender), recipients=text(doc.recipients), cc=text(doc.cc),
+        meta=text(doc.meta),
+        # Addresses are personal data; their domains are what a redacted reader may see (as
+        # of the correspondents, search/correspondents.py), through the redactor all the same.
+        sender_addresses=[], recipient_domains=[text(d) for d in doc.recipient_domains],
+        domains=[text(d) for d in doc.domains],
         unquoted=body(doc.unquoted) if doc.unquoted is not None else None,
         entities=entities)
 

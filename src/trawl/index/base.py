@@ -5,7 +5,9 @@ A document is indexed once per (dataset, content), with its pages: a backend ans
 with documents (so totals and facet counts count documents, not pages) and, for paged
 documents, the best-matching pages. The query text is the user's, in a Lucene-like syntax
 that both engine families understand: AND/OR/NOT, "phrases", prefix*, field:value.
-Field names in it are Trawl's public ones (`FIELD_ALIASES`), mapped by each backend.
+Field names in it are Trawl's public ones (`FIELD_ALIASES`), mapped by each backend;
+`participant:X` means `(from:X OR to:X OR cc:X)`, and an address field given `@domain`
+(`from:@police.gov`) means that exact domain.
 """
 
 from __future__ import annotations
@@ -19,7 +21,12 @@ from trawl.errors import BadRequest
 VIEWS = ("full", "redacted")
 
 # Facets every backend can count, by public name.
-FACETS = ("dataset", "source", "type", "year", "language", "status", "mime", "ocr", "table")
+FACETS = ("dataset", "source", "type", "year", "language", "status", "mime", "ocr", "table",
+          "sender", "recipient_domain", "participant_domain")
+# The facets of messages: a sender's address, the domains written to, and any participant's
+# domain (the query's `participant:@police.gov`). Exact, lower-cased values. (The entity
+# kind "domain", `domain:`, is another thing: the domains a text or its links mention.)
+MESSAGE_FACETS = ("sender", "recipient_domain", "participant_domain")
 # The facets whose values are a fixed set (the others name what the dump holds): a filter
 # with another value cannot match anything, so it is refused rather than answered with 0.
 FACET_VALUES = {"ocr": ("yes", "no"), "status": ("indexed", "failed", "skipped")}
@@ -43,6 +50,8 @@ FIELD_ALIASES = {
     "filename": "path",
     "from": "sender",
     "to": "recipients",
+    "cc": "cc",
+    "bcc": "cc",
     "author": "meta",
     "subject": "title",
     "type": "family",
@@ -72,11 +81,17 @@ class IndexDocument:
     title: str = ""
     text: str = ""                  # the whole text, for documents without pages
     pages: list[str] | None = None  # one text per page for paged documents
-    sender: str = ""
-    recipients: str = ""
+    sender: str = ""                # a message's From, as written (names and addresses)
+    recipients: str = ""            # its To
+    cc: str = ""                    # its Cc and Bcc
     meta: str = ""                  # other searchable metadata (author, keywords, ...)
     date: datetime | None = None
     language: str | None = None
+    # A message's addresses, exact and lower-cased (derive/threads.addresses): facets and
+    # filters `sender`, `recipient_domain` (of To, Cc, Bcc), `participant_domain` (any).
+    sender_addresses: list[str] = field(default_factory=list)
+    recipient_domains: list[str] = field(default_factory=list)
+    domains: list[str] = field(default_factory=list)
     size: int = 0
     parent_id: str | None = None
     # Pages whose text was read by OCR (1-based; [1] for an image's text): facet "ocr".

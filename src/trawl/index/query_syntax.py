@@ -8,6 +8,9 @@ parsing, outside quotes:
 * `[field:]word~N` (N = 1 by default, at most 2) becomes the indexed words within N edits of
   it, found in the term dictionary among words with the same first letter (as most engines
   do, for speed), the most frequent first: `(police OR polite)`.
+* `a AND NOT b` becomes `a AND -b`: Tantivy reads `NOT b` after `AND` as a clause of its own
+  that only excludes, which matches nothing, so `a AND NOT b` found nothing at all where
+  every Lucene-like engine finds the a's without b.
 
 After parsing, a query that only excludes (`NOT x`, `-x`, or the word `NOT` alone) is refused
 (`refuse_negation_only`): it names nothing to find, and Tantivy answered it with every other
@@ -24,7 +27,7 @@ import tantivy
 
 from trawl.index.base import FIELD_ALIASES, QueryError
 
-PREFIX_FIELDS = ("title", "text", "path", "sender", "recipients")
+PREFIX_FIELDS = ("title", "text", "path", "sender", "recipients", "cc")
 FUZZY_FIELDS = ("text", "title")
 MAX_EXPANSIONS = 50
 MAX_CANDIDATES = 50_000
@@ -37,7 +40,39 @@ NEGATION_ONLY = ("the query only excludes (NOT or -), so it names nothing to fin
 _TOKEN = re.compile(r'"[^"]*"|(?<![\w:])(?:(\w+):)?(\w+)(\*|~(\d)?)(?=[\s()]|$)')
 
 
+# `participant:X`, and an address field given a domain (`from:@police.gov`), outside quotes;
+# the value is a word or a "quoted phrase".
+_ADDRESS_TERM = re.compile(
+    r'"[^"]*"|(?<![\w.])(participant|from|to|cc|bcc):("[^"]*"|[^\s()"]+)', re.IGNORECASE)
+# The exact domain field of each address field: To, Cc and Bcc share one.
+DOMAIN_FIELDS = {"from": "sender_domain", "to": "recipient_domain", "cc": "recipient_domain",
+                 "bcc": "recipient_domain", "participant": "participant_domain"}
+
+
+def expand_addresses(text: str) -> str:
+    """`participant:X` -> `(from:X OR to:X OR cc:X)`; `from:@Police.GOV` ->
+    `sender_domain:police.gov` (lower-cased, as the index keeps domains). Run before the
+    public field names are mapped."""
+    def replace(match: re.Match[str]) -> str:
+        name, value = match.group(1), match.group(2)
+        if name is None:
+            return match.group(0)
+        name = name.lower()
+        bare = value.strip('"').strip()
+        if bare.startswith("@") and len(bare) > 1:
+            return f"{DOMAIN_FIELDS[name]}:{bare[1:].lower()}"
+        if name == "participant":
+            return f"(from:{value} OR to:{value} OR cc:{value})"
+        return match.group(0)
+    return _ADDRESS_TERM.sub(replace, text)
+
+
+_AND_NOT = re.compile(r'"[^"]*"|\bAND\s+NOT\s+')
+
+
 def rewrite(text: str, searcher: tantivy.Searcher) -> str:
+    text = _AND_NOT.sub(lambda m: m.group(0) if m.group(0).startswith('"') else "AND -", text)
+
     def replace(match: re.Match[str]) -> str:
         if match.group(0).startswith('"'):
             return match.group(0)  # a phrase (and its ~slop) is the parser's business

@@ -41,9 +41,13 @@ from trawl.index.base import (
 
 ANALYZER = analysis.EXACT
 # Index fields behind each public facet name.
+# A message's exact addresses and domains (IndexDocument.sender_addresses, ...), by facet.
+MESSAGE_FIELDS = {"sender": "sender_address", "recipient_domain": "recipient_domain",
+                  "participant_domain": "participant_domain"}
 FACET_FIELDS = {"dataset": "dataset", "source": "source", "type": "family", "year": "year",
                 "language": "language", "status": "status", "mime": "mime", "ocr": "ocr",
                 "table": "table", "table_id": "table_id", "cluster": "cluster",
+                **MESSAGE_FIELDS,
                 **{kind: f"entity_{kind}" for kind in ENTITY_KINDS}}
 NO_YEAR = 0  # the year facet's key for what has no date (datetime has no year 0)
 # Exact (unstemmed) fields a query searches; the stemmed ones are added per language
@@ -66,7 +70,7 @@ MLT_CHARS = 100_000
 # 4: "ocr" (text read by OCR); 5: table rows; 6: "view" (redacted twins); 7: entity ids;
 # 8: "unquoted" and "quotes" (a message's own text, for searches without quotes);
 # 9: "cluster" (near-copies)
-SCHEMA_VERSION = "9"
+SCHEMA_VERSION = "10"
 SCHEMA_FILE = "trawl-schema-version"
 # A redacted twin is stored under its document's id plus this, so that adding or deleting one
 # view never touches the other; hits give the document's id back without it.
@@ -93,13 +97,14 @@ def _check_schema_version(path: Path) -> None:
 def build_schema() -> tantivy.Schema:
     b = tantivy.SchemaBuilder()
     for name in ("id", "kind", "dataset", "source", "family", "mime", "status", "language",
-                 "parent_id", "ocr", "table", "table_id", "view", "quotes"):
+                 "parent_id", "ocr", "table", "table_id", "view", "quotes",
+                 *MESSAGE_FIELDS.values(), "sender_domain"):
         b.add_text_field(name, stored=True, fast=True, tokenizer_name="raw")
     for name in ("title", "path", "sender", "recipients"):
         b.add_text_field(name, stored=True, tokenizer_name=ANALYZER)
     # "unquoted": a message's text without what it quotes, only where it quotes something
     # ("quotes" = yes); a search without quotes reads it there instead of "text".
-    for name in ("text", "meta", ranking.UNQUOTED):
+    for name in ("text", "meta", "cc", ranking.UNQUOTED):
         b.add_text_field(name, stored=False, tokenizer_name=ANALYZER)
     # Stemmed twins of title and text, one per language (analysis.py): a document fills
     # those of its language only.
@@ -175,6 +180,14 @@ class TantivyIndex:
             entry.add_text("path", path)
         entry.add_text("sender", doc.sender)
         entry.add_text("recipients", doc.recipients)
+        entry.add_text("cc", doc.cc)
+        for facet, values in (("sender", doc.sender_addresses),
+                              ("recipient_domain", doc.recipient_domains),
+                              ("participant_domain", doc.domains)):
+            for value in values:
+                entry.add_text(MESSAGE_FIELDS[facet], value)
+        for domain in sorted({a.rsplit("@", 1)[1] for a in doc.sender_addresses if "@" in a}):
+            entry.add_text("sender_domain", domain)
         entry.add_text("meta", doc.meta)
         entry.add_integer("page_count", len(doc.pages) if doc.pages is not None else 0)
         entry.add_integer("size", int(doc.size))
@@ -445,7 +458,8 @@ class TantivyIndex:
                                                         self._filters(query), unquoted)
             if ranked is not None:
                 return ranked, [], relaxed
-        rewritten = query_syntax.rewrite(_map_field_names(text), searcher)
+        rewritten = query_syntax.rewrite(
+            _map_field_names(query_syntax.expand_addresses(text)), searcher)
         # A "quoted phrase" asks for the words as typed: the exact fields only then.
         fields, boosts = ranking.search_fields(analysis.query_languages(rewritten),
                                                stemmed='"' not in rewritten,

@@ -15,6 +15,10 @@ made before them reads as holding no thread):
   dates, participants (JSON, most frequent first). Made again from its messages whenever
   one joins or leaves (`refresh`), inside the same transaction.
 * ``thread_participants``: (thread, address, messages), for the participant filter.
+* ``thread_dirty``: the threads a message joined (or merged) whose summary is not made
+  again yet: the stage summarises each of them once, at the end of its run, rather than at
+  every commit that touched it; written in the transaction of the messages that made them
+  dirty, so a killed run's next run summarises them.
 
 A message and its thread's changes are written in the caller's transaction (the stage
 commits every few seconds): a killed run leaves each message threaded or pending.
@@ -79,6 +83,10 @@ CREATE TABLE IF NOT EXISTS thread_participants (
 );
 CREATE INDEX IF NOT EXISTS thread_participants_address
     ON thread_participants(address, thread_id);
+CREATE TABLE IF NOT EXISTS thread_dirty (
+    thread_id TEXT PRIMARY KEY,
+    dataset_id INTEGER NOT NULL
+);
 """
 
 # How many messages of one subject the fallback weighs against a new message: bulk mail
@@ -201,6 +209,20 @@ class ThreadStore:
         self.db.execute("UPDATE thread_messages SET thread_id = ? WHERE thread_id = ?",
                         (new, old))
         self._delete_thread(old)
+        self.db.execute("DELETE FROM thread_dirty WHERE thread_id = ?", (old,))
+
+    def mark_dirty(self, dataset_id: int, threads: Iterable[str]) -> None:
+        self.db.executemany(
+            "INSERT OR IGNORE INTO thread_dirty (thread_id, dataset_id) VALUES (?, ?)",
+            [(thread, dataset_id) for thread in threads])
+
+    def dirty(self, dataset_id: int) -> set[str]:
+        """The threads whose summary is to be made again (marked by an earlier commit)."""
+        return {r[0] for r in self.db.execute(
+            "SELECT thread_id FROM thread_dirty WHERE dataset_id = ?", (dataset_id,))}
+
+    def clear_dirty(self, dataset_id: int) -> None:
+        self.db.execute("DELETE FROM thread_dirty WHERE dataset_id = ?", (dataset_id,))
 
     def refresh(self, dataset_id: int, thread: str, subject: str, first: str | None,
                 last: str | None, counts: Counter[str], messages: int) -> None:

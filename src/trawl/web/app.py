@@ -10,12 +10,10 @@ Every route depends on `auth.identify` (who is asking); handlers read through
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
@@ -51,9 +49,9 @@ from trawl.web.load import ACTIVE_MAX, RequestLimit
 from trawl.web.previews import Previews
 from trawl.web.render import Renderer, request_language
 from trawl.web.security import SecurityHeaders
+from trawl.web.static_assets import HashedStaticFiles, package_assets
 
 log = logging.getLogger(__name__)
-STATIC_DIR = Path(__file__).parent / "static"
 
 DESCRIPTION = """Search and read a Trawl archive.
 
@@ -84,7 +82,7 @@ def create_app(datadir: DataDir, allowed_hosts: list[str] | None = None,
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts)
     app.add_middleware(RequestLimit, active=max_active)  # a bounded queue, then 503
     app.add_middleware(SecurityHeaders)  # added last: outermost, so on every response
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount("/static", HashedStaticFiles(package_assets()), name="static")
     app.include_router(accounts.router)
     app.include_router(accounts.api)
     app.include_router(admin.router)

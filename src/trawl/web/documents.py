@@ -19,8 +19,8 @@ from trawl.storage.catalog import Dataset, FileRow, document_id
 DOC_ID = re.compile(r"^[0-9a-f]{6,64}$")
 MAX_FRAMED_BYTES = 5 * 1024 * 1024
 EMAIL_HEADERS = ("from", "to", "cc", "bcc", "subject", "date")
-# The query field of each address header: recipients (`to:`) holds To, Cc and Bcc alike.
-ADDRESS_FIELDS = {"from": "from", "to": "to", "cc": "to", "bcc": "to"}
+# The query field of each address header (`cc:` holds Cc and Bcc alike).
+ADDRESS_FIELDS = {"from": "from", "to": "to", "cc": "cc", "bcc": "cc"}
 ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 HIDDEN_METADATA = {"html_body", "warnings", "body_html", "html"}
 

@@ -30,6 +30,7 @@ from starlette.datastructures import QueryParams
 from trawl.index.base import (
     ENTITY_KINDS,
     FACET_VALUES,
+    MESSAGE_FACETS,
     ROW_FACETS,
     UNKNOWN_YEAR,
     QueryError,
@@ -49,8 +50,10 @@ _WHOLE = re.compile(r"-?[0-9]+")  # ASCII digits: str.isdigit() takes "²", whic
 # `entity`: an entity's id (search/entity_filters.py); each one given must be mentioned.
 # `cluster`: a cluster of near-copies (storage/neardup.py): its documents, every one.
 FILTERS = ("dataset", "source", "type", "year", "language", "status", "mime", "ocr", "table",
-           "entity", "cluster")
-SHOWN_FACETS = ("dataset", "source", "type", "year", "language", "ocr")
+           "entity", "cluster", *MESSAGE_FACETS)
+# A message facet shows only where the results hold messages (its buckets are empty else).
+SHOWN_FACETS = ("dataset", "source", "type", "year", "language", "ocr", "sender",
+                "recipient_domain")
 # What the search counts: documents, or the rows of structured tables (record=rows).
 RECORDS = ("documents", "rows")
 SORTS = {"relevance": "relevance", "date": "date_desc", "date_desc": "date_desc",

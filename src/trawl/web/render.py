@@ -18,6 +18,7 @@ from starlette.responses import HTMLResponse
 from trawl.web import i18n
 from trawl.web.auth import ANONYMOUS_CALLER
 from trawl.web.i18n import _
+from trawl.web.static_assets import package_assets
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 
@@ -40,7 +41,8 @@ def build_environment() -> Environment:
         i18n.gettext, i18n.ngettext, newstyle=True)
     env.filters.update(filesize=filesize, number=number, day=day, moment=moment,
                        urlpath=urlpath, language_name=language_name)
-    env.globals.update(LANGUAGES=i18n.LANGUAGES, query_string=query_string)
+    env.globals.update(LANGUAGES=i18n.LANGUAGES, query_string=query_string,
+                       static_url=package_assets().url)
     return env
 
 

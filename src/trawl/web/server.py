@@ -1,4 +1,5 @@
-"""`trawl serve`: one process, the web UI and the JSON API, on this machine only by default."""
+"""`trawl serve`: the web UI and the JSON API, on this machine only by default; one server
+process per core (web/workers.py), or as many as `--workers` says."""
 
 from __future__ import annotations
 
@@ -7,10 +8,13 @@ import sys
 
 import uvicorn
 
-from trawl.access.audit import AuditError
+from trawl.access.audit import AuditError, AuditLog
+from trawl.access.store import AccessStore
+from trawl.derive.jobs import JobRunner
 from trawl.errors import Busy
 from trawl.storage.datadir import DataDir
 from trawl.web.app import create_app
+from trawl.web.workers import Supervisor, default_workers
 
 LOCAL_NAMES = ["127.0.0.1", "localhost", "::1", "[::1]"]
 EVERY_INTERFACE = ("0.0.0.0", "::")  # noqa: S104 (to recognise them, not to bind)
@@ -24,32 +28,61 @@ def allowed_hosts(host: str) -> list[str]:
 
 
 def serve(datadir: DataDir, host: str = "127.0.0.1", port: int = 8080,
-          proxy: str | None = None, max_active: int | None = None) -> None:
+          proxy: str | None = None, max_active: int | None = None,
+          workers: int | None = None) -> int:
     """`proxy`: the address of a TLS-terminating reverse proxy whose X-Forwarded-For and
     -Proto headers are believed (the client's address in the audit log, Secure cookies).
-    `max_active`: requests at work at once, past which they queue briefly, then get 503."""
+    `max_active`: requests at work at once per worker, past which they queue briefly, then
+    get 503. `workers`: server processes (web/workers.py; default one per core). Returns
+    the exit status."""
     listener = listen(host, port)  # first: a port in use is said before anything else
-    app = create_app(datadir, allowed_hosts=allowed_hosts(host),
-                     **({"max_active": max_active} if max_active else {}))
-    _prune_audit_log(app)
-    if interrupted := app.state.jobs.recover():
-        print(f"trawl: {interrupted} background job(s) were interrupted when the server "
-              "last stopped; ask for them again (/admin)", file=sys.stderr)
+    workers = workers or default_workers()
+    _before_serving(datadir)
     shown = f"[{host}]" if ":" in host else host
     if host in EVERY_INTERFACE:
         print("trawl: warning: listening on every network interface; serve it behind HTTPS "
               "(--proxy), or passwords and sessions cross the network in the clear",
               file=sys.stderr)
         shown = "127.0.0.1"
-    if not app.state.access.has_users():
-        print("trawl: no accounts yet: only public datasets can be read. Make one with "
-              "`trawl user add NAME --admin`.", file=sys.stderr)
     print(f"Trawl is serving {datadir.root}\nOpen http://{shown}:{port}/ in your browser "
-          "(Ctrl+C to stop).", flush=True)
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning",
-                            server_header=False, proxy_headers=proxy is not None,
-                            forwarded_allow_ips=proxy or "")
-    uvicorn.Server(config).run(sockets=[listener])
+          f"(Ctrl+C to stop; {workers} server process{'es' if workers > 1 else ''}).",
+          flush=True)
+
+    def serve_one() -> None:
+        # The app (its databases and index reader) is made here, in the process that
+        # serves: after the fork, so no connection is shared between workers.
+        app = create_app(datadir, allowed_hosts=allowed_hosts(host),
+                         **({"max_active": max_active} if max_active else {}))
+        config = uvicorn.Config(app, host=host, port=port, log_level="warning",
+                                server_header=False, proxy_headers=proxy is not None,
+                                forwarded_allow_ips=proxy or "")
+        uvicorn.Server(config).run(sockets=[listener])
+
+    if workers == 1:
+        serve_one()
+        return 0
+    return Supervisor(workers, serve_one).run()
+
+
+def _before_serving(datadir: DataDir) -> None:
+    """Once per server, before any worker starts: the jobs a dead server left are marked,
+    the audit log's retention applied, and a data folder without accounts is said to be
+    so. Everything opened here is closed again (web/workers.py: nothing crosses a fork)."""
+    if interrupted := JobRunner(datadir).recover():
+        print(f"trawl: {interrupted} background job(s) were interrupted when the server "
+              "last stopped; ask for them again (/admin)", file=sys.stderr)
+    audit = AuditLog(datadir.audit_path, datadir.secret_key_path)
+    try:
+        _prune_audit_log(audit)
+    finally:
+        audit.close()
+    access = AccessStore(datadir.access_path)
+    try:
+        if not access.has_users():
+            print("trawl: no accounts yet: only public datasets can be read. Make one with "
+                  "`trawl user add NAME --admin`.", file=sys.stderr)
+    finally:
+        access.close()
 
 
 def listen(host: str, port: int) -> socket.socket:
@@ -67,9 +100,8 @@ def listen(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _prune_audit_log(app: object) -> None:
+def _prune_audit_log(log: AuditLog) -> None:
     """Apply the audit log's retention (`trawl audit retention`) at each start."""
-    log = app.state.audit  # type: ignore[attr-defined]
     if log.retention_days():
         try:
             removed = log.prune("trawl serve")
