@@ -24,6 +24,7 @@ from trawl.cli import (
     entity_commands,
     export_commands,
     neardup_commands,
+    saved_commands,
     thread_commands,
     xref_commands,
 )
@@ -215,6 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
     xref_commands.register(command)
     export_commands.register(command)
     annotation_commands.register(command)
+    saved_commands.register(command)
     return parser
 
 

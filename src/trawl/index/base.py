@@ -146,7 +146,8 @@ class SearchQuery:
     # (facet name, value) pairs each required (entities: search/entity_filters.py, one per id).
     required: list[tuple[str, str]] = field(default_factory=list)
     # Sets of entry ids (documents' ids, or `row:TABLE:ROW`) the results must be in, one
-    # each (a reader's tags: search/annotations.py), and ids they must not be.
+    # each (a reader's tags: search/annotations.py; what is new for a saved search:
+    # search/saved.py), and ids they must not be. A document's id covers its redacted twin.
     among: list[list[str]] = field(default_factory=list)
     excluded: list[str] = field(default_factory=list)
     date_from: datetime | None = None

@@ -544,10 +544,11 @@ class TantivyIndex:
         return Query.boolean_query(clauses)
 
     def _entries(self, ids: list[str], record: str) -> Query:
-        """The entries of these ids: documents by their id (the full view's: a redacted
-        twin has another), rows (`row:TABLE:ROW`) by table and row number."""
+        """The entries of these ids: documents by their id (and their redacted twins', which
+        the views keep apart), rows (`row:TABLE:ROW`) by table and row number."""
         if record != "rows":
-            return Query.term_set_query(self.schema, "id", [str(i) for i in ids])
+            return Query.term_set_query(self.schema, "id", [
+                i for doc_id in ids for i in (str(doc_id), str(doc_id) + REDACTED_SUFFIX)])
         by_table: dict[str, list[int]] = {}
         for entry in ids:
             _row, table_id, number = (str(entry).split(":") + ["", ""])[:3]

@@ -19,7 +19,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -272,6 +272,23 @@ class Archive:
         if not 0 <= query.offset <= MAX_OFFSET:
             raise QueryError(f"offset must be between 0 and {MAX_OFFSET}; narrow the search "
                              "with filters instead of paging this far")
+        return self._run(query)
+
+    def every_hit(self, query: SearchQuery, most: int) -> Iterator[IndexHit]:
+        """The hits of `query` in its order, up to `most`, read `MAX_LIMIT` at a time (an
+        export): the same scope, views and entity filters as `search`, past its paging
+        limit, so that memory holds one batch whatever the number of results."""
+        offset = 0
+        while offset < most:
+            batch = dataclasses.replace(query, offset=offset,
+                                        limit=min(MAX_LIMIT, most - offset), facets=())
+            hits = self._run(batch).hits
+            yield from hits
+            if len(hits) < batch.limit:
+                return
+            offset += len(hits)
+
+    def _run(self, query: SearchQuery) -> IndexResult:
         if query.datasets:
             for name in query.datasets:
                 self.dataset(name)

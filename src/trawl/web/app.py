@@ -33,11 +33,14 @@ from trawl.web import (
     api,
     correspondents,
     entities,
+    exports,
     files,
     i18n,
     neardup,
     openapi,
     pages,
+    reader,
+    saved,
     tables,
     threads,
     xref,
@@ -88,10 +91,14 @@ def create_app(datadir: DataDir, allowed_hosts: list[str] | None = None,
     app.include_router(api.router)
     app.include_router(entities.api)
     app.include_router(entities.router)
+    app.include_router(exports.router)
     app.include_router(files.router)
     app.include_router(neardup.api)
     app.include_router(neardup.router)
     app.include_router(pages.router)
+    app.include_router(reader.router)
+    app.include_router(saved.router)
+    app.include_router(saved.api)
     app.include_router(threads.api)
     app.include_router(correspondents.api)
     app.include_router(correspondents.router)

@@ -8,11 +8,11 @@ file walked there; in the blob store, by hash, for a member or an attachment).
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from trawl.errors import NotFound
+from trawl.search.originals import original_path  # web/files.py, pages.py read it here
 from trawl.search.service import Archive, DocumentView
 from trawl.storage.catalog import Dataset, FileRow, document_id
 
@@ -29,41 +29,6 @@ def find_document(archive: Archive, doc_id: str) -> DocumentView:
     if not DOC_ID.match(doc_id):
         raise NotFound(f"no document {doc_id[:80]!r}")
     return archive.find(doc_id)
-
-
-def original_path(archive: Archive, view: DocumentView) -> Path | None:
-    """Where the bytes of this document are, or None when they are nowhere to be read (or
-    must not be: a redacted reader gets nothing of the original, not even a page image)."""
-    sha = view.content.sha256
-    if not sha or view.redacted:
-        return None
-    # The blob store first: immutable, and addressed by the very hash of the content.
-    if any(row.parent_id is not None for row in view.files) or archive.blobs.exists(sha):
-        blob = archive.blobs.path(sha)
-        if blob.is_file():
-            return blob
-    for row in view.files:
-        if row.parent_id is None and row.sha256 == sha:
-            found = disk_path(view.dataset, row)
-            if found is not None:
-                return found
-    return None
-
-
-def disk_path(dataset: Dataset, row: FileRow) -> Path | None:
-    """The file on disk of a walked row, if it is still inside the dataset's root folder."""
-    if not dataset.root or row.parent_id is not None:
-        return None
-    root = Path(dataset.root).resolve()
-    try:
-        candidate = (root / row.path).resolve()
-    except (OSError, RuntimeError):
-        return None
-    if not candidate.is_relative_to(root) or not candidate.is_file():
-        return None
-    if row.size is not None and candidate.stat().st_size != row.size:
-        return None  # changed on disk since it was ingested: not the document any more
-    return candidate
 
 
 def file_url(dataset: Dataset, row: FileRow) -> str:

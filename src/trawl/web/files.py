@@ -53,16 +53,7 @@ def original(request: Request, doc_id: str) -> FileResponse:
 @router.get("/documents/{doc_id}/pages/{page}.png", tags=["files"],
             summary="One page of a PDF as a PNG image")
 def pdf_page(request: Request, doc_id: str, page: int) -> Response:
-    archive = reader(request)
-    view = documents.find_document(archive, doc_id)
-    if not is_pdf(view):
-        raise HTTPException(404, "this document has no page images")
-    if not 1 <= page <= (view.content.page_count or 0):
-        raise HTTPException(404, f"no page {page} (the document has "
-                                 f"{view.content.page_count} pages)")
-    source = documents.original_path(archive, view)
-    if source is None:
-        raise HTTPException(404, "the original of this document is not available")
+    view, source = pdf_source(request, doc_id, page)
     previews: Previews = request.app.state.previews
     try:
         image = previews.pdf_page(view.id, source, page)
@@ -120,6 +111,21 @@ def text(request: Request, doc_id: str) -> PlainTextResponse:
     return PlainTextResponse(body, headers={
         "Content-Security-Policy": "default-src 'none'; sandbox",
     })
+
+
+def pdf_source(request: Request, doc_id: str, page: int) -> tuple[DocumentView, Path]:
+    """A PDF the caller may read, whose page `page` exists, and where its bytes are."""
+    archive = reader(request)
+    view = documents.find_document(archive, doc_id)
+    if not is_pdf(view):
+        raise HTTPException(404, "this document has no page images")
+    if not 1 <= page <= (view.content.page_count or 0):
+        raise HTTPException(404, f"no page {page} (the document has "
+                                 f"{view.content.page_count} pages)")
+    source = documents.original_path(archive, view)
+    if source is None:
+        raise HTTPException(404, "the original of this document is not available")
+    return view, source
 
 
 def is_pdf(view: DocumentView) -> bool:

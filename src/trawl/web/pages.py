@@ -23,7 +23,7 @@ from trawl.search.service import Archive, DocumentView
 from trawl.search.threads import ThreadReader
 from trawl.storage import browse
 from trawl.storage.entities import Entity
-from trawl.web import documents, failure_codes, neardup
+from trawl.web import documents, exports, failure_codes, neardup
 from trawl.web.api import audit_search, hit_url, run_search
 from trawl.web.auth import audit, reader
 from trawl.web.entities import document_marks, marked_text
@@ -38,6 +38,7 @@ from trawl.web.params import (
     SearchParams,
     parse_search_params,
 )
+from trawl.web.reader import reading, result_url
 from trawl.web.render import render_page, use_language
 from trawl.web.threads import thread_url
 from trawl.web.timeline import timeline_view, with_histogram
@@ -81,8 +82,8 @@ def search_page(request: Request) -> HTMLResponse:
         "error": None,
         "result": result,
         "problems": query_problems(result.warnings),
-        "hits": _with_clusters(archive, params, [_hit_view(h, params.q)
-                                                 for h in result.hits]),
+        "hits": _with_clusters(archive, params, [_hit_view(h, params, params.offset + i)
+                                                 for i, h in enumerate(result.hits)]),
         "collapsed": result.documents is not None and result.documents != result.total,
         "expand_url": params.with_collapse(False),
         "collapse_url": params.with_collapse(True) if params.collapse is False else None,
@@ -95,6 +96,8 @@ def search_page(request: Request) -> HTMLResponse:
         "page_links": _page_window(params, pages),
         "datasets": [],
         "timeline": timeline_view(params, result.histogram),
+        "export_links": exports.export_links(archive, params),
+        "save_params": params.kept(),
     }
     return render_page(request, "search.html", context)
 
@@ -107,8 +110,9 @@ def _empty_search(params: SearchParams, error: str | None) -> dict[str, Any]:
             "timeline": None}
 
 
-def _hit_view(hit: IndexHit, q: str) -> dict[str, Any]:
+def _hit_view(hit: IndexHit, params: SearchParams, position: int) -> dict[str, Any]:
     name = hit.path.rsplit("/", 1)[-1]
+    q = params.q
     return {
         "hit": hit,
         "title": hit.title or name or hit.id,
@@ -117,7 +121,9 @@ def _hit_view(hit: IndexHit, q: str) -> dict[str, Any]:
         "url": hit_url(hit, q),
         # The title opens the document at its top (the preview on the hit's page): jumping to
         # the page's text scrolled the title away. "page N" links still jump there.
-        "title_url": hit_url(hit, q).split("#", 1)[0],
+        # It knows its search and place in it (web/reader.py: previous and next result).
+        "title_url": result_url(hit, params, position).split("#", 1)[0]
+        if hit.record != "row" else hit_url(hit, q),
         "snippet": snippet_html(hit.snippet),
         "also": [(p, hit_url(hit, q, p)) for p in hit.pages[1:]],
     }
@@ -224,7 +230,9 @@ def document_page(request: Request, doc_id: str,
     view = documents.find_document(archive, doc_id)
     audit(request, "view", dataset=view.dataset.name, target=view.id,
           detail={"path": view.path})
-    return render_page(request, "document.html", _document_context(archive, view, q, page))
+    context = _document_context(archive, view, q, page)
+    context["reading"] = reading(request, view.id)  # opened from a search: its neighbours
+    return render_page(request, "document.html", context)
 
 
 def _document_context(archive: Archive, view: DocumentView, q: str,

@@ -163,6 +163,12 @@ class SearchParams:
             out.append(("page", str(self.page)))
         return out
 
+    def kept(self) -> str:
+        """The search without its paging, URL-encoded: what an export link carries and a
+        saved search keeps (each is of every result, from the start)."""
+        return urlencode([(k, v) for k, v in self.pairs(page=False)
+                          if k not in ("limit", "collapse")])
+
     def url(self, path: str = "/") -> str:
         pairs = self.pairs()
         return f"{path}?{urlencode(pairs)}" if pairs else path
@@ -459,3 +465,18 @@ def _sql_int(value: Any, message: str) -> Any:
     if isinstance(value, int) and not SQL_INT_MIN <= value <= SQL_INT_MAX:
         raise QueryError(message)
     return value
+
+
+# -- saved searches ----------------------------------------------------------------------------
+def saved_params(text: str) -> str:
+    """A search's parameters as a saved search keeps them: checked as the API checks them,
+    in their canonical order, without paging (a saved search is run from its start)."""
+    params = parse_search_params(QueryParams(text), strict=True)
+    if params.empty:
+        raise QueryError("a saved search needs words or a filter (* for every document)")
+    return params.kept()
+
+
+def saved_query(text: str) -> SearchQuery:
+    """The query of a saved search's parameters (search/saved.py runs it)."""
+    return parse_search_params(QueryParams(text), strict=True).to_query(())

@@ -1,4 +1,5 @@
-"""PDF pages as PNG images, rendered on demand by `pdftoppm` and cached under <data-dir>/previews.
+"""PDF pages as PNG images, rendered on demand by `pdftoppm` and cached under <data-dir>/previews;
+the boxes of a page's words (`pdftotext -bbox`), for marking a query's words on the image.
 
 One page per request, in a subprocess with a time limit (a hostile PDF costs at most that),
 a few at a time. The cache is keyed by document id and page; when the data directory cannot
@@ -59,20 +60,36 @@ class Previews:
         finally:
             shutil.rmtree(work, ignore_errors=True)
 
-    def _render(self, source: Path, page: int, work: Path) -> Path:
-        exe = shutil.which("pdftoppm")
+    def word_boxes(self, source: Path, page: int) -> str:
+        """The words of `page` with their boxes, as `pdftotext -bbox` writes them (XHTML),
+        under the same time limit and slots as rendering (web/reader.py reads it)."""
+        done = self._run("pdftotext", ["-bbox", "-f", str(page), "-l", str(page), "-q", "--",
+                                       str(source), "-"], "reading")
+        if done.returncode != 0:
+            raise PreviewError(f"the page could not be read (pdftotext exit status "
+                               f"{done.returncode})")
+        return done.stdout[:MAX_PNG_BYTES].decode("utf-8", "replace")
+
+    def _run(self, tool: str, arguments: list[str], doing: str
+             ) -> subprocess.CompletedProcess[bytes]:
+        """One poppler command, in one of the few slots, under the time limit."""
+        exe = shutil.which(tool)
         if exe is None:
-            raise PreviewError("pdftoppm (poppler-utils) is not installed")
-        prefix = work / "page"
-        command = [exe, "-png", "-r", str(self.resolution), "-f", str(page), "-l", str(page),
-                   "-singlefile", "-q", "--", str(source), str(prefix)]
+            raise PreviewError(f"{tool} (poppler-utils) is not installed")
         with self._slots:
             try:
-                done = subprocess.run(command, capture_output=True, timeout=self.timeout_s,
-                                      check=False, stdin=subprocess.DEVNULL)
+                return subprocess.run([exe, *arguments], capture_output=True,
+                                      timeout=self.timeout_s, check=False,
+                                      stdin=subprocess.DEVNULL)
             except subprocess.TimeoutExpired:
-                raise PreviewError(f"rendering took longer than {self.timeout_s:.0f} s") \
+                raise PreviewError(f"{doing} took longer than {self.timeout_s:.0f} s") \
                     from None
+
+    def _render(self, source: Path, page: int, work: Path) -> Path:
+        prefix = work / "page"
+        done = self._run("pdftoppm", ["-png", "-r", str(self.resolution), "-f", str(page),
+                                      "-l", str(page), "-singlefile", "-q", "--", str(source),
+                                      str(prefix)], "rendering")
         output = prefix.with_suffix(".png")
         if done.returncode != 0 or not output.is_file():
             raise PreviewError("the page could not be rendered "

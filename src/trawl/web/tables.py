@@ -472,7 +472,7 @@ def csv_chunks(rows: Iterator[list[Any]]) -> Iterator[str]:
                 buffer.seek(0)
                 buffer.truncate()
     except Exception as exc:  # noqa: BLE001 (said in the body; the log has the traceback)
-        writer.writerow([f"# {_failure(exc)}"])
+        writer.writerow([f"# {export_failure(exc)}"])
     yield buffer.getvalue()
 
 
@@ -484,12 +484,12 @@ def json_chunks(head: dict[str, Any], rows: Iterator[dict[str, Any]]) -> Iterato
             yield ("," if n else "") + json.dumps(row, ensure_ascii=False,
                                                   default=_json_default)
     except Exception as exc:  # noqa: BLE001 (said in the body; the log has the traceback)
-        yield "], " + json.dumps({"error": _failure(exc)})[1:]
+        yield "], " + json.dumps({"error": export_failure(exc)})[1:]
         return
     yield "]}"
 
 
-def _failure(exc: Exception) -> str:
+def export_failure(exc: Exception) -> str:
     """Why an export stopped, in one line; a fault of the server stays in its log."""
     log.error("an export failed after it started", exc_info=exc)
     reason = str(exc) if isinstance(exc, TrawlError) else \
