@@ -207,6 +207,32 @@ def test_a_batch_whose_worker_died_is_read_again_one_document_at_a_time(tmp_path
     catalog.close()
 
 
+def test_a_document_past_the_time_limit_is_recorded_failed(tmp_path: Path) -> None:
+    """A real worker killed on its time limit (the pool's own path, no TaskResult made by
+    hand): the document is counted failed, the others read, the run goes on."""
+    from trawl.ingestion.entity_stage import EntityStage
+    from trawl.ingestion.worker import WorkerConfig
+
+    source = tmp_path / "source"
+    source.mkdir()
+    (source / "small.txt").write_text("Write to agent@example.org.\n")
+    (source / "huge.txt").write_text("Call 212-555-0123 or mail x@example.org. " * 400_000)
+    ingest(source, tmp_path / "data", ocr=False, entities=False)
+    data = DataDir.open(tmp_path / "data")
+    catalog = Catalog(data.catalog_path)
+    dataset = catalog.dataset("test")
+    assert dataset is not None
+    stage = EntityStage(data, catalog, dataset, WorkerConfig(data.blob_dir, data.tmp_dir,
+                                                             data.catalog_path),
+                        "US", workers=1, memory_limit=None, timeout_s=0.5, quiet=True)
+    summary = stage.run()
+    catalog.commit()
+    assert summary.failed == 1 and summary.documents == 2
+    stage.store.refresh(dataset.id)
+    assert "agent@example.org" in {e.key for e in stage.store.listing(dataset.id, limit=100)}
+    catalog.close()
+
+
 def test_trawl_ocr_reads_the_entities_of_the_pages_it_read(tmp_path: Path) -> None:
     """OCR gives a content a new text: `trawl ocr` runs the stage after, which reads it."""
     if shutil.which("tesseract") is None:

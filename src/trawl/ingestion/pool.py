@@ -157,8 +157,10 @@ class WorkerPool:
         assert task is not None
         self._kill(slot)
         self._slots[self._slots.index(slot)] = self._start()
-        return TaskResult(file_id=task.file_id, sha256=task.sha256, error=error, code=code,
-                          seconds=time.monotonic() - slot.started)
+        # The pool runs files' tasks and the entity stage's (which have no sha256): both
+        # are told apart by `file_id`, their number in the run.
+        return TaskResult(file_id=task.file_id, sha256=getattr(task, "sha256", None),
+                          error=error, code=code, seconds=time.monotonic() - slot.started)
 
     @staticmethod
     def _kill(slot: _Slot) -> None:
