@@ -9,15 +9,13 @@ domain grouping, the date and source filters, the sorts and the limit.
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 from collections import Counter
-from email import message_from_bytes, policy
-from email.utils import getaddresses
 from pathlib import Path
 
 import pytest
 from ingest_helpers import cli_json, ingest, trawl_cli
+from mail_helpers import addresses, enron_messages
 from shared_corpus import corpus_path
 
 
@@ -34,18 +32,12 @@ def mail(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _enron_edges() -> Counter[tuple[str, str]]:
     """(sender, recipient) -> messages, from the raw maildir (each content once)."""
-    seen, edges = set(), Counter()
-    for path in sorted(Path(corpus_path("enron-sample", "maildir")).rglob("*")):
-        if not path.is_file() or (digest := hashlib.sha256(path.read_bytes()).digest()) in seen:
-            continue
-        seen.add(digest)
-        message = message_from_bytes(path.read_bytes(), policy=policy.compat32)
-        senders = [a.lower() for _n, a in getaddresses([message.get("From", "")]) if "@" in a]
-        if not senders:
-            continue
-        recipients = {a.lower() for field in ("To", "Cc", "Bcc")
-                      for _n, a in getaddresses(message.get_all(field, [])) if "@" in a}
-        edges.update((senders[0], r) for r in recipients - {senders[0]})
+    edges: Counter[tuple[str, str]] = Counter()
+    for message in enron_messages():
+        senders = addresses(message, "From")
+        if senders:
+            recipients = set(addresses(message, "To", "Cc", "Bcc"))
+            edges.update((senders[0], r) for r in recipients - {senders[0]})
     return edges
 
 

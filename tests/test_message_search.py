@@ -6,15 +6,13 @@ and on the Enron maildir of the shared corpus against its raw headers.
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 from collections import Counter
-from email import message_from_bytes, policy
-from email.utils import getaddresses
 from pathlib import Path
 
 import pytest
 from ingest_helpers import cli_json, ingest, search
+from mail_helpers import addresses, enron_messages
 from shared_corpus import corpus_path
 
 from trawl.access.redaction import Redactor
@@ -109,16 +107,8 @@ def enron(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _raw_senders() -> Counter[str]:
     """Sender address -> distinct messages, from the raw maildir by the standard parser."""
-    seen, senders = set(), Counter()
-    for path in sorted(Path(corpus_path("enron-sample", "maildir")).rglob("*")):
-        if not path.is_file() or (digest := hashlib.sha256(path.read_bytes()).digest()) in seen:
-            continue
-        seen.add(digest)
-        message = message_from_bytes(path.read_bytes(), policy=policy.compat32)
-        found = [a.lower() for _n, a in getaddresses([message.get("From", "")]) if "@" in a]
-        if found:
-            senders[found[0]] += 1
-    return senders
+    return Counter(found[0] for message in enron_messages()
+                   if (found := addresses(message, "From")))
 
 
 def test_enron_senders_match_the_raw_headers(enron: Path) -> None:

@@ -175,22 +175,14 @@ def test_a_batch_whose_worker_died_is_read_again_one_document_at_a_time(tmp_path
                                                                         ) -> None:
     """The pool reports a worker killed on its time limit, or dead, with a TaskResult for the
     task; a batch is then split, so that one bad document costs only itself."""
-    from trawl.ingestion.entity_stage import EntityStage
     from trawl.ingestion.progress import Progress
-    from trawl.ingestion.worker import TaskResult, WorkerConfig
+    from trawl.ingestion.worker import TaskResult
 
     source = tmp_path / "source"
     source.mkdir()
     for i in range(3):
         (source / f"n{i}.txt").write_text(f"Write to agent{i}@example.org.\n")
-    ingest(source, tmp_path / "data", ocr=False, entities=False)
-    data = DataDir.open(tmp_path / "data")
-    catalog = Catalog(data.catalog_path)
-    dataset = catalog.dataset("test")
-    assert dataset is not None
-    stage = EntityStage(data, catalog, dataset, WorkerConfig(data.blob_dir, data.tmp_dir,
-                                                             data.catalog_path),
-                        "US", workers=1, memory_limit=None, timeout_s=60, quiet=True)
+    catalog, dataset, stage = _stage_over(source, tmp_path / "data", timeout_s=60)
     pending = stage.store.pending_documents(dataset.id, stage.recogniser)
     [batch] = list(stage._all_tasks(pending, set(), []))
     assert len(batch.documents) == 3
@@ -207,24 +199,31 @@ def test_a_batch_whose_worker_died_is_read_again_one_document_at_a_time(tmp_path
     catalog.close()
 
 
-def test_a_document_past_the_time_limit_is_recorded_failed(tmp_path: Path) -> None:
-    """A real worker killed on its time limit (the pool's own path, no TaskResult made by
-    hand): the document is counted failed, the others read, the run goes on."""
+def _stage_over(source: Path, data_dir: Path, timeout_s: float):
+    """`source` ingested without entities, and an entity stage over it (one worker)."""
     from trawl.ingestion.entity_stage import EntityStage
     from trawl.ingestion.worker import WorkerConfig
 
-    source = tmp_path / "source"
-    source.mkdir()
-    (source / "small.txt").write_text("Write to agent@example.org.\n")
-    (source / "huge.txt").write_text("Call 212-555-0123 or mail x@example.org. " * 400_000)
-    ingest(source, tmp_path / "data", ocr=False, entities=False)
-    data = DataDir.open(tmp_path / "data")
+    ingest(source, data_dir, ocr=False, entities=False)
+    data = DataDir.open(data_dir)
     catalog = Catalog(data.catalog_path)
     dataset = catalog.dataset("test")
     assert dataset is not None
     stage = EntityStage(data, catalog, dataset, WorkerConfig(data.blob_dir, data.tmp_dir,
                                                              data.catalog_path),
-                        "US", workers=1, memory_limit=None, timeout_s=0.5, quiet=True)
+                        "US", workers=1, memory_limit=None, timeout_s=timeout_s, quiet=True)
+    return catalog, dataset, stage
+
+
+def test_a_document_past_the_time_limit_is_recorded_failed(tmp_path: Path) -> None:
+    """A real worker killed on its time limit (the pool's own path, no TaskResult made by
+    hand): the document is counted failed, the others read, the run goes on."""
+
+    source = tmp_path / "source"
+    source.mkdir()
+    (source / "small.txt").write_text("Write to agent@example.org.\n")
+    (source / "huge.txt").write_text("Call 212-555-0123 or mail x@example.org. " * 400_000)
+    catalog, dataset, stage = _stage_over(source, tmp_path / "data", timeout_s=0.5)
     summary = stage.run()
     catalog.commit()
     assert summary.failed == 1 and summary.documents == 2
