@@ -226,8 +226,11 @@ class OpenSearchIndex:
             del self._adds[entry_id]
 
     def commit(self) -> None:
-        """Deletions (and the old pages of re-added documents: a document may have fewer
-        pages now), then one bulk of the additions with refresh=False, then one refresh."""
+        """One bulk with refresh=False, then one refresh: first the deletions (the entries
+        the pending deletes match, and the old pages of re-added documents: a document may
+        have fewer pages now), then the additions. The entries to delete are found by a
+        scroll of their ids, not `_delete_by_query`: that lives in the `reindex` module,
+        which the integ-test distribution does not carry (a cluster may lack it)."""
         from opensearchpy import helpers
 
         readded = sorted(self._adds)
@@ -235,13 +238,18 @@ class OpenSearchIndex:
             self._deletes.append({"bool": {"filter": [
                 {"terms": {"id": readded[start:start + DELETE_CHUNK]}},
                 {"term": {"kind": "page"}}]}})
-        for query in self._deletes:
-            self.client.delete_by_query(index=self.name, body={"query": query},
-                                        conflicts="proceed", refresh=False)
-        actions = [action for entry in self._adds.values() for action in entry]
+        adding = [action for entry in self._adds.values() for action in entry]
+        kept = {action["_id"] for action in adding}
+        gone = sorted({hit["_id"] for query in self._deletes
+                       for hit in helpers.scan(self.client, index=self.name,
+                                               query={"query": query}, _source=False,
+                                               size=DELETE_CHUNK)} - kept)
+        actions = [{"_op_type": "delete", "_index": self.name, "_id": entry_id}
+                   for entry_id in gone] + adding
         if actions:
             _done, errors = helpers.bulk(self.client, actions, refresh=False,
                                          chunk_size=BULK_CHUNK, raise_on_error=False)
+            errors = [e for e in errors if e.get("delete", {}).get("status") != 404]
             if errors:
                 raise RuntimeError(f"OpenSearch refused {len(errors)} entries: {errors[:1]}")
         self.client.indices.refresh(index=self.name)
