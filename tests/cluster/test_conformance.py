@@ -26,13 +26,13 @@ Skipped without TRAWL_INDEX_URL (scripts/test-cluster sets it).
 from __future__ import annotations
 
 import os
-import random
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from benchmarks.index_documents import generated_documents
 from trawl.index import ranking
 from trawl.index.base import IndexDocument, QueryError, SearchQuery
 from trawl.index.tantivy_backend import TantivyIndex
@@ -42,74 +42,10 @@ pytestmark = pytest.mark.skipif(
     not INDEX_URL, reason="cluster services not running: scripts/test-cluster starts them")
 
 SCORE_GAP = 1.5
+MAP_MARGIN = 0.05      # feedback is worth about this much on CISI (BENCHMARKS.md)
 TIE = 1.01            # OpenSearch scores this close are a tie: its order is arbitrary there
-ENGLISH = ("protest bulletin officer suspect vehicle courthouse fusion intelligence threat "
-           "drill homeland security report meeting agency patrol warrant robbery narcotics "
-           "evidence witness training exercise alert border shipment firearm").split()
-FRENCH = ("manifestation policières réunion Genève sécurité rapport enquête témoin "
-          "frontière véhicule élections présidentielles").split()
-FILLER = "the of and to in for on with at by from is was were".split()
-SOURCES = ("ncric", "jric", "lacleartraining")
 FACETS = ("dataset", "source", "type", "year", "language", "status", "mime", "ocr",
           "sender", "recipient_domain", "participant_domain", "email")
-
-
-def _sentence(rng: random.Random, words: tuple[str, ...] | list[str], n: int) -> str:
-    out = []
-    for _ in range(n):
-        out.append(rng.choice(words) if rng.random() < 0.45 else rng.choice(FILLER))
-    return " ".join(out).capitalize() + "."
-
-
-def generated_documents(count: int = 160, seed: int = 18) -> list[IndexDocument]:
-    """Realistic enough: bulletins (some paged, some read by OCR), messages with senders
-    and recipients, French notes; unique dates (a few undated) so date order is defined."""
-    rng = random.Random(seed)
-    start = datetime(2012, 1, 1, tzinfo=UTC)
-    docs = []
-    for n in range(count):
-        dataset = "blueleaks" if n % 5 else "other"
-        source = SOURCES[n % len(SOURCES)]
-        french = n % 7 == 3
-        words = FRENCH if french else ENGLISH
-        kind = n % 4
-        date = None if n % 17 == 0 else start + timedelta(days=13 * n, hours=n % 24)
-        doc = IndexDocument(
-            id=f"d{n:04d}", dataset=dataset, path=f"{source}/files/doc{n}.pdf",
-            paths=[f"{source}/files/doc{n}.pdf"], sources=[source], family="pdf",
-            mime="application/pdf", status="indexed", date=date,
-            language="fr" if french else "en", size=1000 + n,
-            title=_sentence(rng, words, 4).rstrip("."))
-        if kind == 0:      # a paged bulletin
-            doc.pages = [_sentence(rng, words, 30) for _ in range(rng.randint(2, 5))]
-            if n % 8 == 0:
-                doc.ocr_pages = [1]
-        elif kind == 1:    # a message
-            sender = (f"{rng.choice(['jane', 'bob', 'ana'])}@"
-                      f"{rng.choice(['police.gov', 'fusion.net'])}")
-            recipient = f"desk@{rng.choice(['ncric.org', 'fusion.net', 'dhs.gov'])}"
-            doc.family, doc.mime = "email", "message/rfc822"
-            doc.path = doc.paths[0] = f"{source}/mail/msg{n}.eml"
-            doc.sender, doc.recipients = f"Sender {n} <{sender}>", recipient
-            doc.sender_addresses = [sender]
-            doc.recipient_domains = [recipient.split("@")[1]]
-            doc.domains = sorted({sender.split("@")[1], recipient.split("@")[1]})
-            doc.text = _sentence(rng, words, 40)
-            doc.entities = {"email": [1 + n % 3]}
-        elif kind == 2:    # a word file
-            doc.family, doc.mime = "word", "application/msword"
-            doc.text = " ".join(_sentence(rng, words, 20) for _ in range(3))
-        else:              # a one-page pdf
-            doc.pages = [_sentence(rng, words, 50)]
-        docs.append(doc)
-    docs.append(IndexDocument(
-        id="fixed-computing", dataset="blueleaks", path="ncric/files/computing.txt",
-        paths=["ncric/files/computing.txt", "jric/copy/computing.txt"],
-        sources=["ncric", "jric"], family="text", mime="text/plain", status="indexed",
-        title="Computing budget", text="The computers were running the high-speed "
-        "analysis of the narcotics shipment near the courthouse.", language="en",
-        date=datetime(2011, 5, 5, tzinfo=UTC)))
-    return docs
 
 
 def public_documents() -> list[IndexDocument]:
@@ -319,3 +255,84 @@ def test_writes_replace_and_delete_as_tantivy_does(tmp_path: Path) -> None:
         search.drop()
         search.close()
         tantivy.close()
+
+
+# -- real text: the CISI collection of the shared corpus ---------------------------------------
+KEYWORD_QUERIES = ["information retrieval", "library", "citation indexing", "libraries",
+                   '"information retrieval"', "librar*", "indexing AND NOT automatic",
+                   "title:library", "(thesaurus OR classification) AND index*",
+                   "catalog~", "scientific journals"]
+
+
+def _stemmed_apart(search, text: str) -> bool:
+    """Whether Lucene's Snowball English (the 2001 Porter2) stems a word of `text`
+    otherwise than Tantivy's (Snowball 2.x: `added` -> add, `international` -> internat):
+    about 0.3% of CISI's words. Such a query may find other documents."""
+    from trawl.index import analysis
+
+    words = analysis.query_words(text, ("en",))
+    found = search.client.indices.analyze(index=search.name, body={
+        "analyzer": analysis.analyzer_name("en"), "text": " ".join(words)})
+    return [t["token"] for t in found["tokens"]] != analysis.stems(" ".join(words), "en")
+
+
+def _average_precision(ranked: list[str], relevant: set[str]) -> float:
+    found, total = 0, 0.0
+    for rank, doc_id in enumerate(ranked, start=1):
+        if doc_id in relevant:
+            found += 1
+            total += found / rank
+    return total / len(relevant) if relevant else 0.0
+
+
+@pytest.fixture(scope="module")
+def cisi(tmp_path_factory):
+    from shared_corpus import corpus_path
+
+    from benchmarks.relevance.collections import cisi as read_cisi
+    from trawl.index.opensearch_backend import OpenSearchIndex
+
+    collection = read_cisi(corpus_path("ir-cisi", "CISI.ALL").parents[1])
+    docs = [IndexDocument(id=doc_id, dataset="cisi", path=f"cisi/{doc_id}.txt",
+                          paths=[f"cisi/{doc_id}.txt"], sources=["cisi"], family="text",
+                          mime="text/plain", status="indexed", title=title, text=body,
+                          language="en") for doc_id, (title, body) in collection.docs.items()]
+    tantivy = TantivyIndex(tmp_path_factory.mktemp("cisi") / "index", writable=True,
+                           heap_mb=32)
+    search = OpenSearchIndex(INDEX_URL, tmp_path_factory.mktemp("cisi-data"),
+                             prefix=f"trawl-test-{uuid.uuid4().hex[:6]}-")
+    for backend in (tantivy, search):
+        for doc in docs:
+            backend.add(doc)
+        backend.commit()
+    yield (tantivy, search), collection
+    search.drop()
+    search.close()
+    tantivy.close()
+
+
+@pytest.mark.parametrize("text", KEYWORD_QUERIES)
+def test_real_text_same_answers(cisi, text: str) -> None:
+    pair, _collection = cisi
+    assert_same(pair, text=text, limit=2000)
+
+
+def test_real_questions_same_documents_and_close_relevance(cisi) -> None:
+    """CISI's judged questions (long: ranked disjunctions): the same documents and totals,
+    and a mean average precision within MAP_MARGIN of Tantivy's (which adds feedback)."""
+    pair, collection = cisi
+    maps = {"tantivy": [], "opensearch": []}
+    compared = 0
+    for query_id, text in list(collection.judged_queries().items())[:30]:
+        if _stemmed_apart(pair[1], text):
+            expected, found = both(pair, text=text, limit=2000)
+        else:
+            expected, found = assert_same(pair, text=text, limit=2000)
+            compared += 1
+        relevant = {d for d, gain in collection.qrels[query_id].items() if gain > 0}
+        maps["tantivy"].append(_average_precision([h.id for h in expected.hits], relevant))
+        maps["opensearch"].append(_average_precision([h.id for h in found.hits], relevant))
+    means = {name: sum(values) / len(values) for name, values in maps.items()}
+    print(f"CISI, 30 judged queries, MAP: {means}; {compared} with the same stems compared")
+    assert compared >= 15
+    assert means["opensearch"] >= means["tantivy"] - MAP_MARGIN, means

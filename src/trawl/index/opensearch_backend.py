@@ -329,8 +329,29 @@ class OpenSearchIndex:
         if tree is None:
             return None, False
         compiler = _Compiler(analysis.query_languages(text),
-                             stemmed=not query_language.has_phrase(tree), unquoted=unquoted)
+                             stemmed=not query_language.has_phrase(tree), unquoted=unquoted,
+                             expansions=self._expand_fuzzy(tree))
         return compiler.node(tree), False
+
+    def _expand_fuzzy(self, tree: Node) -> dict[Fuzzy, list[str]]:
+        """The indexed words each fuzzy word stands for, as query_syntax.py finds them for
+        Tantivy (within N edits, the same first letter, in the exact text and title), so
+        that they are then searched as typed words are, stemmed fields included. The engine
+        says them: its own rewrite of a fuzzy query (`_validate/query?rewrite=true`)."""
+        out: dict[Fuzzy, list[str]] = {}
+        for leaf in query_language.leaves(tree):
+            if not isinstance(leaf, Fuzzy) or leaf in out:
+                continue
+            fields = [leaf.field] if leaf.field else list(FUZZY_FIELDS)
+            found = self.client.indices.validate_query(index=self.name, body={"query": _either(
+                [_fuzzy(name, leaf) for name in fields])}, rewrite=True, all_shards=True)
+            words: dict[str, None] = {}
+            for explained in found.get("explanations", []):
+                for name, word in _REWRITTEN.findall(explained.get("explanation", "")):
+                    if name in fields:
+                        words[word] = None
+            out[leaf] = list(words)[:MAX_EXPANSIONS] or [leaf.word]
+        return out
 
     def _plain_words(self, text: str, filters: list[dict[str, Any]], unquoted: bool
                      ) -> tuple[dict[str, Any], bool] | None:
@@ -452,8 +473,10 @@ class _Compiler:
     fields with their boosts, and the stemmed twins (here `text.en`, only for entries of
     that stemming language) unless the query has a phrase."""
 
-    def __init__(self, languages: tuple[str, ...], stemmed: bool, unquoted: bool) -> None:
+    def __init__(self, languages: tuple[str, ...], stemmed: bool, unquoted: bool,
+                 expansions: dict[Fuzzy, list[str]] | None = None) -> None:
         self.languages = languages
+        self.expansions = expansions or {}
         self.unquoted = unquoted
         self.fields, self.boosts = ranking.search_fields(languages, stemmed=stemmed,
                                                          unquoted=unquoted)
@@ -484,11 +507,9 @@ class _Compiler:
             return self.boosted(_either([{"prefix": {name: {"value": node.word}}}
                                          for name in fields]), node.boost)
         if isinstance(node, Fuzzy):
-            fields = [node.field] if node.field else list(FUZZY_FIELDS)
-            return self.boosted(_either([{"fuzzy": {name: {
-                "value": node.word, "fuzziness": node.distance, "prefix_length": 1,
-                "max_expansions": MAX_EXPANSIONS, "transpositions": False}}}
-                for name in fields]), node.boost)
+            words = self.expansions.get(node) or [node.word]
+            return self.boosted(_either([self.word(word, node.field) for word in words]),
+                                node.boost)
         raise QueryError(f"cannot search {node!r}")
 
     def word(self, word: str, field_name: str | None) -> dict[str, Any]:
@@ -539,6 +560,15 @@ def _either(clauses: list[dict[str, Any]]) -> dict[str, Any]:
     if len(clauses) == 1:
         return clauses[0]
     return {"bool": {"should": clauses, "minimum_should_match": 1}}
+
+
+_REWRITTEN = re.compile(r"(?<![\w.])(\w+):([^\s()^]+)")
+
+
+def _fuzzy(field_name: str, leaf: Fuzzy) -> dict[str, Any]:
+    return {"fuzzy": {field_name: {"value": leaf.word, "fuzziness": leaf.distance,
+                                   "prefix_length": 1, "max_expansions": MAX_EXPANSIONS,
+                                   "transpositions": False}}}
 
 
 def _refuse_not_yet(query: SearchQuery) -> None:
