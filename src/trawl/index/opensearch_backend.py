@@ -25,10 +25,13 @@ Queries: the reader's text is parsed by query_language.py into a tree and compil
 the DSL (bool / match / match_phrase / prefix / fuzzy / term); nothing typed reaches
 OpenSearch as query text. Plain words follow ranking.py's rules (every word for short
 queries unless none has them all, then any; a ranked disjunction past SHORT_QUERY_WORDS;
-a small proximity bonus). Scores are Lucene's BM25, not Tantivy's: the same documents and
-totals, the same order where scores are far apart (tests/cluster/test_conformance.py says
-where they may differ). Not yet (each refused with a QueryError that says so): rows,
-collapse, histograms, more-like-this, tag counts.
+a small proximity bonus); a fuzzy word is expanded into indexed words by the engine's own
+rewrite, then searched as typed words are, as query_syntax.py does for Tantivy. Scores are
+Lucene's BM25, not Tantivy's, and Lucene's Snowball English is the older Porter2 (about
+0.3 % of English words stem otherwise): the same documents and totals, the same order where
+scores are far apart (tests/cluster/test_conformance.py, docs/cluster.md say where they may
+differ). Not yet (each refused with a QueryError that says so): rows, collapse,
+histograms, more-like-this, tag counts, pseudo-relevance feedback.
 """
 
 from __future__ import annotations
