@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -65,23 +66,31 @@ def public_documents() -> list[IndexDocument]:
     return out
 
 
-@pytest.fixture(scope="module")
-def backends(tmp_path_factory):
+@contextmanager
+def filled_pair(folder: Path, docs: list[IndexDocument]):
+    """A TantivyIndex and an OpenSearchIndex (an index of its own) holding `docs`,
+    committed; the OpenSearch index is dropped after."""
     from trawl.index.opensearch_backend import OpenSearchIndex
 
-    docs = generated_documents() + public_documents()
-    tantivy = TantivyIndex(tmp_path_factory.mktemp("tantivy") / "index", writable=True,
-                           heap_mb=32)
-    search = OpenSearchIndex(INDEX_URL, tmp_path_factory.mktemp("data"),
-                             prefix=f"trawl-test-{uuid.uuid4().hex[:6]}-")
-    for backend in (tantivy, search):
-        for doc in docs:
-            backend.add(doc)
-        backend.commit()
-    yield tantivy, search
-    search.drop()
-    search.close()
-    tantivy.close()
+    tantivy = TantivyIndex(folder / "index", writable=True, heap_mb=32)
+    search = OpenSearchIndex(INDEX_URL, folder, prefix=f"trawl-test-{uuid.uuid4().hex[:6]}-")
+    try:
+        for backend in (tantivy, search):
+            for doc in docs:
+                backend.add(doc)
+            backend.commit()
+        yield tantivy, search
+    finally:
+        search.drop()
+        search.close()
+        tantivy.close()
+
+
+@pytest.fixture(scope="module")
+def backends(tmp_path_factory):
+    with filled_pair(tmp_path_factory.mktemp("generated"),
+                     generated_documents() + public_documents()) as pair:
+        yield pair
 
 
 def both(backends, **asked) -> tuple:
@@ -221,13 +230,9 @@ def test_hostile_and_unsupported_queries_are_refused(backends) -> None:
 def test_writes_replace_and_delete_as_tantivy_does(tmp_path: Path) -> None:
     """Re-adding a document with fewer pages drops the old pages; delete, delete_view and
     delete_dataset leave the same entries on both; nothing is seen before commit."""
-    from trawl.index.opensearch_backend import OpenSearchIndex
-
-    tantivy = TantivyIndex(tmp_path / "index", writable=True, heap_mb=16)
-    search = OpenSearchIndex(INDEX_URL, tmp_path, prefix=f"trawl-test-{uuid.uuid4().hex[:6]}-")
-    pair = (tantivy, search)
-    try:
-        docs = public_documents() + generated_documents(count=12, seed=3)
+    docs = public_documents() + generated_documents(count=12, seed=3)
+    with filled_pair(tmp_path, []) as pair:
+        tantivy, search = pair
         for backend in pair:
             for doc in docs:
                 backend.add(doc)
@@ -251,10 +256,6 @@ def test_writes_replace_and_delete_as_tantivy_does(tmp_path: Path) -> None:
             backend.delete_dataset("blueleaks")
             backend.commit()
         assert search.count() == tantivy.count() == search.count(["other", "public"])
-    finally:
-        search.drop()
-        search.close()
-        tantivy.close()
 
 
 # -- real text: the CISI collection of the shared corpus ---------------------------------------
@@ -290,25 +291,14 @@ def cisi(tmp_path_factory):
     from shared_corpus import corpus_path
 
     from benchmarks.relevance.collections import cisi as read_cisi
-    from trawl.index.opensearch_backend import OpenSearchIndex
 
     collection = read_cisi(corpus_path("ir-cisi", "CISI.ALL").parents[1])
     docs = [IndexDocument(id=doc_id, dataset="cisi", path=f"cisi/{doc_id}.txt",
                           paths=[f"cisi/{doc_id}.txt"], sources=["cisi"], family="text",
                           mime="text/plain", status="indexed", title=title, text=body,
                           language="en") for doc_id, (title, body) in collection.docs.items()]
-    tantivy = TantivyIndex(tmp_path_factory.mktemp("cisi") / "index", writable=True,
-                           heap_mb=32)
-    search = OpenSearchIndex(INDEX_URL, tmp_path_factory.mktemp("cisi-data"),
-                             prefix=f"trawl-test-{uuid.uuid4().hex[:6]}-")
-    for backend in (tantivy, search):
-        for doc in docs:
-            backend.add(doc)
-        backend.commit()
-    yield (tantivy, search), collection
-    search.drop()
-    search.close()
-    tantivy.close()
+    with filled_pair(tmp_path_factory.mktemp("cisi"), docs) as pair:
+        yield pair, collection
 
 
 @pytest.mark.parametrize("text", KEYWORD_QUERIES)
