@@ -227,6 +227,24 @@ def test_hostile_and_unsupported_queries_are_refused(backends) -> None:
             search.search(SearchQuery(text="protest", **asked))
 
 
+def test_an_index_of_another_schema_is_refused(tmp_path: Path) -> None:
+    """As a Tantivy index of another schema version: rebuild it (`trawl reindex`)."""
+    from trawl.index.opensearch_backend import OpenSearchIndex, index_name
+    from trawl.index.tantivy_backend import IndexOutdated
+
+    prefix = f"trawl-test-{uuid.uuid4().hex[:6]}-"
+    first = OpenSearchIndex(INDEX_URL, tmp_path, prefix=prefix)
+    try:
+        assert first.name == index_name(tmp_path, prefix) and first.name.islower()
+        first.client.indices.put_mapping(index=first.name, body={
+            "_meta": {"trawl_schema": "0"}})
+        with pytest.raises(IndexOutdated, match="reindex"):
+            OpenSearchIndex(INDEX_URL, tmp_path, prefix=prefix)
+    finally:
+        first.drop()
+        first.close()
+
+
 def test_writes_replace_and_delete_as_tantivy_does(tmp_path: Path) -> None:
     """Re-adding a document with fewer pages drops the old pages; delete, delete_view and
     delete_dataset leave the same entries on both; nothing is seen before commit."""

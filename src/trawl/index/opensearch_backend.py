@@ -39,6 +39,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -223,7 +224,7 @@ class OpenSearchIndex:
         self._deletes.append({"bool": {"filter": [{"term": {"dataset": dataset}},
                                                   {"term": {"view": view}}]}})
 
-    def _drop_pending(self, matches) -> None:
+    def _drop_pending(self, matches: Callable[[dict[str, Any]], bool]) -> None:
         for entry_id in [i for i, actions in self._adds.items()
                          if matches(actions[0]["_source"])]:
             del self._adds[entry_id]
@@ -291,10 +292,22 @@ class OpenSearchIndex:
         aggs = self._aggregations(query)
         if aggs:
             body["aggs"] = aggs
-        raw = self.client.search(index=self.name, body=body)
+        raw = self._engine(lambda: self.client.search(index=self.name, body=body))
         hits = self._hits(raw["hits"]["hits"], text_query, query)
         facets = _facets(raw.get("aggregations") or {}, query)
         return IndexResult(int(raw["hits"]["total"]["value"]), hits, facets, [], relaxed)
+
+    @staticmethod
+    def _engine(call: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        """A request the engine refuses as asked (a 400: past its clause limit, say, with
+        many fuzzy words each standing for fifty) is the reader's QueryError, not a crash."""
+        from opensearchpy.exceptions import RequestError
+
+        try:
+            return call()
+        except RequestError as exc:
+            raise QueryError(f"the search engine refused the query ({exc.error}); make it "
+                             "simpler: fewer words, prefixes or fuzzy words") from exc
 
     def more_like(self, text: str, language: str | None, exclude: list[str],
                   query: SearchQuery) -> list[IndexHit]:
