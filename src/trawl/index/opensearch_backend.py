@@ -22,21 +22,22 @@ Layout, chosen to answer as the embedded index does:
   bulk with refresh=False, then one refresh), so readers see commits, as with Tantivy.
 
 Queries: the reader's text is parsed by query_language.py into a tree and compiled here to
-the DSL (bool / match / match_phrase / prefix / fuzzy / term); nothing typed reaches
-OpenSearch as query text. Plain words follow ranking.py's rules (every word for short
-queries unless none has them all, then any; a ranked disjunction past SHORT_QUERY_WORDS;
-a small proximity bonus); a fuzzy word is expanded into indexed words by the engine's own
-rewrite, then searched as typed words are, as query_syntax.py does for Tantivy. Scores are
-Lucene's BM25, not Tantivy's, and Lucene's Snowball English is the older Porter2 (about
-0.3 % of English words stem otherwise): the same documents and totals, the same order where
-scores are far apart (tests/cluster/test_conformance.py, docs/cluster.md say where they may
-differ). Not yet (each refused with a QueryError that says so): rows, collapse,
-histograms, more-like-this, tag counts, pseudo-relevance feedback.
+the DSL (bool / match / match_phrase / prefix / term); nothing typed reaches OpenSearch as
+query text. Plain words follow ranking.py's rules (every word for short queries unless
+none has them all, then any; a ranked disjunction past SHORT_QUERY_WORDS; a small
+proximity bonus; Bo1 feedback for long queries). A fuzzy word is expanded into indexed
+words by the engine's own rewrite, then searched as typed words are, as query_syntax.py
+does for Tantivy. Scores are Lucene's BM25, not Tantivy's, and Lucene's Snowball English
+is the older Porter2 (about 0.3 % of English words stem otherwise): the same documents
+and totals, the same order where scores are far apart (tests/cluster/test_conformance.py
+and docs/cluster.md say where they may differ). Not yet (each refused with a QueryError
+that says so): rows, collapse, histograms, more-like-this, tag counts.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -371,8 +372,7 @@ class OpenSearchIndex:
 
     def _plain_words(self, text: str, filters: list[dict[str, Any]], unquoted: bool
                      ) -> tuple[dict[str, Any], bool] | None:
-        """ranking.plain_words_query's rules (without its pseudo-relevance feedback, which
-        only re-ranks long queries)."""
+        """ranking.plain_words_query's rules, its feedback for long queries included."""
         languages = analysis.query_languages(text)
         words = analysis.query_words(text, languages)
         if not words:
@@ -388,8 +388,61 @@ class OpenSearchIndex:
         else:
             core = {"bool": {"must": per_word}}
         proximity = compiler.proximity(words)
-        return {"bool": {"must": [core], **({"should": proximity} if proximity else {})}}, \
-            not has_all
+        ranked = {"bool": {"must": [core], **({"should": proximity} if proximity else {})}}
+        if len(words) > ranking.SHORT_QUERY_WORDS:
+            extra = self._feedback(ranked, filters, text, languages)
+            if extra:
+                ranked = {"bool": {"must": [core], "should": proximity + extra}}
+        return ranked, not has_all
+
+    def _feedback(self, ranked: dict[str, Any], filters: list[dict[str, Any]], text: str,
+                  languages: tuple[str, ...]) -> list[dict[str, Any]]:
+        """ranking._feedback's Bo1 pseudo-relevance feedback, with the same statistics: the
+        stems (analysis.stems) of the FEEDBACK_DOCS best documents' texts (those without
+        pages), each term's document frequency among the entries of its stemming language
+        (one _msearch of counts), the number of entries; each chosen term a constant score
+        on the stemmed sub-field."""
+        if ranking.FEEDBACK_DOCS <= 0 or ranking.FEEDBACK_TERMS <= 0:
+            return []
+        top = self.client.search(index=self.name, body={
+            "query": {"bool": {"must": [ranked], "filter": filters}},
+            "size": ranking.FEEDBACK_DOCS, "_source": ["text", "stem", "page_count"]})
+        counts: Counter[tuple[str, str]] = Counter()
+        for entry in top["hits"]["hits"]:
+            source = entry["_source"]
+            if (source.get("page_count") or 0) > 1:
+                continue  # as on Tantivy: a paged document's text is on its pages
+            language = source.get("stem") or analysis.DEFAULT_LANGUAGE
+            chunk = (source.get("text") or "")[:ranking.FEEDBACK_CHARS]
+            counts.update((language, t) for t in analysis.stems(chunk, language))
+        typed = {(lang, t) for lang in languages for t in analysis.stems(text, lang)}
+        candidates = [(key, tf) for key, tf in counts.most_common(ranking._CANDIDATES)
+                      if key not in typed and len(key[1]) >= 2 and not key[1].isdigit()]
+        if not candidates:
+            return []
+        lines: list[dict[str, Any]] = []
+        for (language, term), _tf in candidates:
+            lines += [{"index": self.name}, {"size": 0, "track_total_hits": True, "query": {
+                "bool": {"filter": [{"term": {f"text.{language}": term}},
+                                    {"term": {"stem": language}}]}}}]
+        answers = self.client.msearch(body=lines)["responses"]
+        total = max(int(self.client.count(index=self.name)["count"]), 1)
+        weights: list[tuple[float, str, str]] = []
+        for ((language, term), tf), answer in zip(candidates, answers, strict=True):
+            df = int(answer["hits"]["total"]["value"])
+            if df < 2:
+                continue
+            mean = df / total
+            weights.append((tf * math.log2((1 + mean) / mean) + math.log2(1 + mean),
+                            language, term))
+        weights = sorted(weights, reverse=True)[:ranking.FEEDBACK_TERMS]
+        if not weights:
+            return []
+        best = weights[0][0]
+        return [{"constant_score": {"filter": {"bool": {"filter": [
+            {"term": {f"text.{language}": term}}, {"term": {"stem": language}}]}},
+            "boost": ranking.FEEDBACK_WEIGHT * weight / best}}
+            for weight, language, term in weights]
 
     def _exists(self, every: list[dict[str, Any]], filters: list[dict[str, Any]]) -> bool:
         found = self.client.search(index=self.name, body={
