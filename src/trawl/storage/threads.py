@@ -35,6 +35,9 @@ from typing import Any
 
 from trawl.storage.catalog import Catalog
 
+# The key of a table row's message (derive/bulk_mail.py `row_key`): rows have no document.
+ROW_PREFIX = "row:"
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS thread_messages (
     document_id TEXT PRIMARY KEY,
@@ -185,13 +188,26 @@ class ThreadStore:
         them). Returns the threads taken apart."""
         gone = [r[0] for r in self.db.execute(
             "SELECT t.document_id FROM thread_messages t LEFT JOIN documents d "
-            "ON d.id = t.document_id WHERE t.dataset_id = ? AND d.id IS NULL", (dataset_id,))]
+            "ON d.id = t.document_id WHERE t.dataset_id = ? AND d.id IS NULL "
+            f"AND t.document_id NOT LIKE '{ROW_PREFIX}%'", (dataset_id,))]
+        return self.take_apart(gone)
+
+    def take_apart(self, gone: list[str]) -> set[str]:
+        """These messages forgotten, their threads taken apart (every other message of them
+        pending again). Returns the threads taken apart."""
         threads = {t for t in self._threads_of(gone) if t}
         members = gone + [m for t in threads for m in self.members(t)]
         self._delete_messages(members)
         for thread in threads:
             self._delete_thread(thread)
         return threads
+
+    def row_messages(self, dataset_id: int) -> set[str]:
+        """The `row:TABLE:ROW` keys of the bulk-mail rows read (derive/bulk_mail.py)."""
+        return {r[0] for r in self.db.execute(
+            "SELECT document_id FROM thread_messages WHERE dataset_id = ? "
+            "AND document_id >= ? AND document_id < ?",
+            (dataset_id, ROW_PREFIX, ROW_PREFIX[:-1] + ";"))}
 
     # -- writing ----------------------------------------------------------------------------------
     def add(self, dataset_id: int, message: StoredMessage, keys: Iterable[str]) -> None:
