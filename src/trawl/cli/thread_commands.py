@@ -112,9 +112,13 @@ def cmd_thread(args: argparse.Namespace) -> int:
     print("  participants: " + ", ".join(s.participants))
     for m in detail.messages:
         meta = m.as_json()
+        people = meta["to"] + meta["cc"]
+        more = meta.get("recipients", len(people)) - len(people)
         print(f"\n  {meta['date'] or '(undated)'}  {meta['from'] or '?'}  ->  "
-              + ", ".join(meta["to"] + meta["cc"]))
-        print(f"  {meta['subject'] or ''}  ({m.id})")
+              + ", ".join(people) + (f" and {more} more" if more > 0 else ""))
+        print(f"  {meta['subject'] or ''}  ({m.id}"
+              + (f", bulk mail of table {meta['table_name']}" if meta["record"] == "row"
+                 else "") + ")")
         own = sum(e - s for s, e in m.quoted)
         print(f"  {len(m.text) - own} characters written, {own} quoted"
               + (f"; {counted(len(m.attachments), 'attachment')}" if m.attachments else ""))

@@ -82,6 +82,8 @@ class ThreadStage:
                  quiet: bool = False, tables: TableStore | None = None,
                  blobs: BlobStore | None = None) -> None:
         self.catalog = catalog
+        if tables is not None and blobs is None:
+            raise ValueError("bulk mail needs the blob store (its recipient lists' text)")
         self.tables = tables    # None: no table was loaded (no bulk mail to read)
         self.blobs = blobs
         self.dataset = dataset
