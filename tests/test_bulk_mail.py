@@ -212,6 +212,11 @@ def test_a_stranger_gets_no_bulk_mail(served) -> None:
     assert page.status_code == 200
     assert "42 recipients" in page.text and "/tables/" in page.text
     assert "<script>alert(1)" not in page.text
+    # The row's page links to its conversation; the thread counts all its participants.
+    row = thread["messages"][0]
+    row_page = client.get(f"/tables/{row['table']}/rows/{row['row']}", headers=tokens["admin"])
+    assert f'href="/threads/{thread["id"]}"' in row_page.text
+    assert thread["participant_count"] == 1 + len(RECIPIENTS) + len(CUSTOM) + 1
     for headers in (tokens["reader"], {}):
         refused = client.get(f"/api/threads/{thread['id']}", headers=headers)
         missing = client.get("/api/threads/t000000000000000", headers=headers)

@@ -92,7 +92,8 @@ def cmd_threads(args: argparse.Namespace) -> int:
         return 0
     print(f"{dataset.name}: {counted(page.total, 'thread')}")
     for t in page.threads:
-        people = ", ".join(t.participants[:4]) + (" ..." if len(t.participants) > 4 else "")
+        people = ", ".join(t.participants[:4]) + (
+            f" and {t.participant_count - 4} more" if t.participant_count > 4 else "")
         print(f"{t.id}  {t.messages:>4}  {(t.first or '')[:10]} .. {(t.last or '')[:10]}  "
               f"{t.subject or '(no subject)'}  [{people}]")
     return 0
@@ -109,7 +110,9 @@ def cmd_thread(args: argparse.Namespace) -> int:
     s = detail.summary
     print(f"{s.id}  {s.subject or '(no subject)'}")
     print(f"  {counted(s.messages, 'message')}, {s.first or '?'} .. {s.last or '?'}")
-    print("  participants: " + ", ".join(s.participants))
+    more = s.participant_count - len(s.participants)
+    print("  participants: " + ", ".join(s.participants)
+          + (f" and {more} more" if more > 0 else ""))
     for m in detail.messages:
         meta = m.as_json()
         people = meta["to"] + meta["cc"]

@@ -16,7 +16,7 @@ from typing import Any
 
 from trawl.access.policy import Access
 from trawl.access.threads import participant_filter, visible_participants
-from trawl.derive.bulk_mail import body_text, bulk_mail_columns, parse_row_key
+from trawl.derive.bulk_mail import body_text, bulk_mail_columns, parse_row_key, row_key
 from trawl.derive.quotes import quoted_spans
 from trawl.errors import NotFound
 from trawl.search.service import Archive, DocumentView
@@ -26,6 +26,7 @@ from trawl.storage.threads import StoredMessage, ThreadRow, ThreadStore
 MAX_LIMIT = 200
 MAX_OFFSET = 10_000
 MAX_MESSAGES = 500  # messages shown of one thread (bulk mail can make huge ones)
+MAX_PARTICIPANTS = 100  # of a thread's, listed (the rest are counted)
 RECIPIENTS_SHOWN = 20  # of a bulk mail's recipients (thousands): the rest are counted
 
 
@@ -38,6 +39,9 @@ class ThreadSummary:
     participants: list[str]
     first: str | None
     last: str | None
+    # All of them; `participants` holds the first MAX_PARTICIPANTS (most frequent first):
+    # a bulk mail's thread has thousands.
+    participant_count: int = 0
 
     def as_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -183,13 +187,18 @@ class ThreadReader:
         found = self.store.message(view.id)
         return found.thread_id if found and found.thread_id else None
 
+    def thread_of_row(self, table_id: int, row: int) -> str | None:
+        """The thread of a bulk-mail row the caller has open (None: not in a thread)."""
+        found = self.store.message(row_key(table_id, row))
+        return found.thread_id if found and found.thread_id else None
+
     def _summary(self, dataset: Dataset, row: ThreadRow) -> ThreadSummary:
         access = self.archive.access(dataset.name)
         mask = self.archive.masker(dataset)
         return ThreadSummary(row.id, dataset.name, mask(row.subject), row.messages,
-                             visible_participants(access, row.participants,
+                             visible_participants(access, row.participants[:MAX_PARTICIPANTS],
                                                   self.archive.redactor(dataset)),
-                             row.first, row.last)
+                             row.first, row.last, len(row.participants))
 
     def _message(self, view: DocumentView, message: StoredMessage,
                  by_message_id: dict[str, str], members: set[str]) -> ThreadMessage:
