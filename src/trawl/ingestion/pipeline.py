@@ -192,7 +192,7 @@ class Ingester:
 
     def _threads(self, dataset: Dataset) -> ThreadSummary:
         # The tables are read for their bulk mail (EmailBuilder rows), when any were loaded.
-        tables = TableStore(self.data.tables_path) if self.data.tables_path.exists() else None
+        tables = TableStore.open_readonly(self.data.tables_path)
         try:
             return ThreadStage(self.catalog, dataset, live_progress=self.options.live_progress,
                                quiet=self.options.quiet, tables=tables, blobs=self.blobs).run()
