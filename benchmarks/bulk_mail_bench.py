@@ -23,12 +23,11 @@ import csv
 import json
 import random
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from benchmarks.threads_bench import REPO, stage_seconds, timed_pages, trawl
+from benchmarks.threads_bench import app_client, stage_seconds, timed_pages, trawl
 
 BODY = ('<div style="font-family:Arial">\\n<p>Bulletin {n}: <b>officer safety</b> '
         'notice.</p>\\n<p>Distribution limited to law enforcement.</p></div>')
@@ -75,16 +74,7 @@ def generate(root: Path, sites: int, rows: int, recipients: int, seed: int) -> i
 
 
 def pages(data: Path, requests: int) -> dict[str, Any]:
-    sys.path.insert(0, str(REPO / "tests"))
-    from fastapi.testclient import TestClient
-    from ingest_helpers import admin_headers
-
-    from trawl.storage.datadir import DataDir
-    from trawl.web.app import create_app
-
-    datadir = DataDir.open(data)
-    headers = admin_headers(datadir)
-    client = TestClient(create_app(datadir))
+    client, headers = app_client(data)
     listed = client.get("/api/datasets/bulk/threads?limit=200", headers=headers).json()
     biggest = sorted(listed["threads"], key=lambda t: -t["participant_count"])[:20]
     urls = {"thread list": ["/datasets/bulk/threads"],
