@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from bulk_mail_site import CUSTOM, RECIPIENTS, SENDER, SUBJECT, write_site
-from ingest_helpers import cli_json, ingest
+from ingest_helpers import cli_json, ingest, trawl_cli
 
 from trawl.derive.bulk_mail import body_text, bulk_mail_columns, mail_date, parse_row_key
 from trawl.ingestion.thread_stage import ThreadStage
@@ -95,6 +95,14 @@ def test_a_forward_from_a_recipient_joins_the_bulletin_a_strangers_does_not(site
     listed = cli_json("threads", "--dataset", "test", data_dir=site)["threads"]
     stranger = [t for t in listed if "someone@elsewhere.com" in t["participants"]]
     assert len(stranger) == 1 and stranger[0]["messages"] == 1
+
+
+def test_a_recipient_finds_the_bulletin_and_the_cli_counts_the_rest(site: Path) -> None:
+    found = cli_json("threads", "--dataset", "test", "--participant", RECIPIENTS[-1],
+                     data_dir=site)["threads"]
+    assert [t["subject"] for t in found] == [SUBJECT]
+    text = trawl_cli("thread", found[0]["id"], data_dir=site).stdout
+    assert "bulk mail of table EmailBuilder" in text and "and 22 more" in text
 
 
 def test_correspondents_count_the_rows_sender(site: Path) -> None:
@@ -217,6 +225,9 @@ def test_a_stranger_gets_no_bulk_mail(served) -> None:
     row_page = client.get(f"/tables/{row['table']}/rows/{row['row']}", headers=tokens["admin"])
     assert f'href="/threads/{thread["id"]}"' in row_page.text
     assert thread["participant_count"] == 1 + len(RECIPIENTS) + len(CUSTOM) + 1
+    french = client.get(f"/threads/{thread['id']}",
+                        headers={**tokens["admin"], "Accept-Language": "fr"})
+    assert "42 destinataires" in french.text and "envoi groupé" in french.text
     for headers in (tokens["reader"], {}):
         refused = client.get(f"/api/threads/{thread['id']}", headers=headers)
         missing = client.get("/api/threads/t000000000000000", headers=headers)

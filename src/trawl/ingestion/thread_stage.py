@@ -107,8 +107,10 @@ class ThreadStage:
                           unit="messages") as progress:
                 checkpoints = Checkpoints(COMMIT_EVERY_S, COMMIT_EVERY)
                 self._loop(progress, checkpoints)
+                done = Counter((parse_row_key(k) or (0, 0))[0] for k in read_rows)
                 for info, columns in bulk:
-                    self._rows(info, columns, read_rows, progress, checkpoints)
+                    if done[info.id] < info.row_count:  # a table read whole is not read again
+                        self._rows(info, columns, read_rows, progress, checkpoints)
                 progress.update(self.counters, force=True)
         self._flush()
         self.catalog.commit()
