@@ -177,6 +177,13 @@ def test_a_changed_table_takes_its_rows_apart(tmp_path: Path) -> None:
     subjects = sorted(t["subject"] for t in listed)
     assert subjects.count(SUBJECT) == 1 and len(subjects) == 5  # 4 bulletins + the stranger
     assert len(_bulletin_thread(data)["messages"]) == 2
+    # The recipient list changed (the table did not): the bulletin is read again with it.
+    listing = dump / "ncric" / "files" / "EmailBuilder" / "SentEmailList_1.txt"
+    listing.write_text(listing.read_text() + "\r\nlate.addition@agency9.gov")
+    ingest(dump, data, ocr=False, entities=False, neardup=False)
+    thread = _bulletin_thread(data)
+    assert len(thread["messages"]) == 2
+    assert thread["messages"][0]["recipients"] == len(RECIPIENTS) + len(CUSTOM) + 1
 
 
 # -- access ---------------------------------------------------------------------------------------

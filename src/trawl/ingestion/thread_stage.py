@@ -29,7 +29,8 @@ same threads).
   `thread_messages`, so a killed run skips it and a new row is all a later run reads. Its
   recipients come from the stored text of its `SentEmailList` file (the table's file
   links say which document a cell names). The rows of a table that went (its file
-  changed: it is loaded under a new id) are taken apart as a gone document's are.
+  changed: it is loaded under a new id), or of a recipient list that changed, are taken
+  apart as a gone document's are.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ from trawl.storage.blobs import BlobStore
 from trawl.storage.catalog import Catalog, Dataset, document_id
 from trawl.storage.table_queries import rows_after
 from trawl.storage.tables import TableInfo, TableStore
-from trawl.storage.threads import PendingMessage, StoredMessage, ThreadStore
+from trawl.storage.threads import LIST_KEY, PendingMessage, StoredMessage, ThreadStore
 
 COMMIT_EVERY_S = 2.0
 COMMIT_EVERY = 2000
@@ -180,28 +181,31 @@ class ThreadStage:
         """One bulk-mail row into its thread (or alone: a row without a sender is no
         message, recorded as read)."""
         row = int(cells["_row"])  # type: ignore[call-overload]
-        facts = row_facts(info.id, row, info.sha256, cells, columns,
-                          self._sent_list(info, row, columns))
+        listed, text = self._sent_list(info, row, columns)
+        facts = row_facts(info.id, row, info.sha256, cells, columns, text)
+        # Its list's document, as a key: when that file changes the row is read again.
+        keys = [f"{LIST_KEY}{listed}"] if listed else []
         if not facts.sender:
-            self.store.add(self.dataset.id, _stored(facts, ""), [])
+            self.store.add(self.dataset.id, _stored(facts, ""), keys)
             self.summary.not_messages += 1
             return
-        self._join(facts)
+        self._join(facts, keys)
         self.summary.rows += 1
 
-    def _sent_list(self, info: TableInfo, row: int, columns: BulkColumns) -> str:
-        """The stored text of the file a row's SentEmailList cell names ('' without one)."""
+    def _sent_list(self, info: TableInfo, row: int, columns: BulkColumns
+                   ) -> tuple[str | None, str]:
+        """(the document a row's SentEmailList cell names, its stored text), or (None, '')."""
         if not columns.sent_list or self.tables is None or self.blobs is None:
-            return ""
+            return None, ""
         for link in self.tables.links_of_row(info.id, row):
             if link["column"].lower() != columns.sent_list.lower() or not link["document_id"]:
                 continue
             found = self.catalog.document(link["document_id"])
             key = found[1].text_key if found else None
-            return self.blobs.get_text(key) if key else ""
-        return ""
+            return link["document_id"], self.blobs.get_text(key) if key else ""
+        return None, ""
 
-    def _join(self, facts: MessageFacts) -> None:
+    def _join(self, facts: MessageFacts, own_keys: list[str] | None = None) -> None:
         """A message into the threads it links to (made one), or a thread of its own."""
         linked = (self.store.threads_with_keys(self.dataset.id, facts.keys)
                   | self._by_subject(facts)) - {""}
@@ -213,7 +217,7 @@ class ThreadStage:
                 self.store.relabel(other, thread)
                 self._dirty.discard(other)
                 self.summary.merges += 1
-        self.store.add(self.dataset.id, _stored(facts, thread), facts.keys)
+        self.store.add(self.dataset.id, _stored(facts, thread), [*facts.keys, *(own_keys or [])])
         self._dirty.add(thread)
 
     def _by_subject(self, facts: MessageFacts) -> set[str]:
