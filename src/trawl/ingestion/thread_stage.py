@@ -160,6 +160,10 @@ class ThreadStage:
         return found
 
     def _forget_gone_rows(self, live: set[int]) -> set[str]:
+        """The rows of bulk-mail tables that went, taken apart (not without the tables: a
+        stage made without them leaves the rows it cannot see as they are)."""
+        if self.tables is None:
+            return set()
         gone = [key for key in self.store.row_messages(self.dataset.id)
                 if (parse_row_key(key) or (0, 0))[0] not in live]
         return self.store.take_apart(gone) if gone else set()
