@@ -186,6 +186,24 @@ def test_a_changed_table_takes_its_rows_apart(tmp_path: Path) -> None:
     assert thread["messages"][0]["recipients"] == len(RECIPIENTS) + len(CUSTOM) + 1
 
 
+def test_a_stage_without_the_tables_threads_messages_and_keeps_rows(tmp_path: Path) -> None:
+    dump, data = tmp_path / "dump", tmp_path / "data"
+    write_site(dump, rows=2)
+    ingest(dump, data, ocr=False, entities=False, neardup=False)
+    (dump / "mailbox" / "new.eml").write_text(
+        "From: a@x.org\nTo: b@x.org\nSubject: New\nDate: Wed, 3 Jun 2020 10:00:00 +0000\n"
+        "Message-ID: <new@x.org>\n\nNew.\n")
+    ingest(dump, data, ocr=False, entities=False, neardup=False, threads=False)
+    catalog = Catalog(DataDir.open(data).catalog_path)
+    ds = catalog.dataset("test")
+    assert ds is not None
+    before = ThreadStore(catalog).row_messages(ds.id)
+    summary = ThreadStage(catalog, ds, quiet=True).run()
+    assert summary.messages == 1 and summary.taken_apart == 0
+    assert ThreadStore(catalog).row_messages(ds.id) == before and len(before) == 2
+    catalog.close()
+
+
 # -- access ---------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory):

@@ -101,16 +101,16 @@ class ThreadStage:
         bulk = self._bulk_tables()
         self.summary.taken_apart += len(self._forget_gone_rows({t.id for t, _c in bulk}))
         read_rows = self.store.row_messages(self.dataset.id)
-        self.counters.total = self.store.count_pending(self.dataset.id) + sum(
-            t.row_count for t, _c in bulk) - len(read_rows)
-        if self.counters.total > 0:
+        done = Counter((parse_row_key(k) or (0, 0))[0] for k in read_rows)
+        rows_left = {t.id: max(0, t.row_count - done[t.id]) for t, _c in bulk}
+        self.counters.total = self.store.count_pending(self.dataset.id) + sum(rows_left.values())
+        if self.counters.total:
             with Progress(f"threads {self.dataset.name}", self.live_progress, self.quiet,
                           unit="messages") as progress:
                 checkpoints = Checkpoints(COMMIT_EVERY_S, COMMIT_EVERY)
                 self._loop(progress, checkpoints)
-                done = Counter((parse_row_key(k) or (0, 0))[0] for k in read_rows)
                 for info, columns in bulk:
-                    if done[info.id] < info.row_count:  # a table read whole is not read again
+                    if rows_left[info.id]:  # a table read whole is not read again
                         self._rows(info, columns, read_rows, progress, checkpoints)
                 progress.update(self.counters, force=True)
         self._flush()
