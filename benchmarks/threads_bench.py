@@ -133,7 +133,8 @@ def quality(truth: dict[str, list[str]], threads: list[set[str]]) -> dict[str, A
             "whole_share": round(whole / len(truth), 4), "threads_merging_two": merged}
 
 
-def pages(data: Path, requests: int) -> dict[str, Any]:
+def app_client(data: Path) -> tuple[Any, dict[str, str]]:
+    """A client of the app over `data`, in process, and an admin's headers."""
     sys.path.insert(0, str(REPO / "tests"))
     from fastapi.testclient import TestClient
     from ingest_helpers import admin_headers
@@ -142,8 +143,11 @@ def pages(data: Path, requests: int) -> dict[str, Any]:
     from trawl.web.app import create_app
 
     datadir = DataDir.open(data)
-    headers = admin_headers(datadir)
-    client = TestClient(create_app(datadir))
+    return TestClient(create_app(datadir)), admin_headers(datadir)
+
+
+def pages(data: Path, requests: int) -> dict[str, Any]:
+    client, headers = app_client(data)
     listed = client.get("/api/datasets/mail/threads?limit=200", headers=headers).json()
     biggest = sorted(listed["threads"], key=lambda t: -t["messages"])[:20]
     someone = biggest[0]["participants"][0]
@@ -157,6 +161,12 @@ def pages(data: Path, requests: int) -> dict[str, Any]:
                 "/api/datasets/mail/correspondents?from=2019-06&to=2019-12-31"],
             "correspondents, one source (API)": [
                 "/api/datasets/mail/correspondents?source=box001"]}
+    return timed_pages(client, headers, urls, requests)
+
+
+def timed_pages(client: Any, headers: dict[str, str], urls: dict[str, list[str]],
+                requests: int) -> dict[str, Any]:
+    """p50 and p95 (ms) of `requests` requests per label, cycling through its URLs."""
     out = {}
     for label, choices in urls.items():
         times = []

@@ -378,9 +378,10 @@ def _print_summary(summary: Any, reads_files: bool = True) -> None:
               f"{ocr.pages_skipped} skipped in {ocr.seconds:.1f} s "
               f"({ocr.pages_per_s:.2f} pages/s, {ocr.cpu_seconds:.1f} CPU s)", file=sys.stderr)
     threads = getattr(summary, "threads", None)
-    if threads is not None and (threads.messages or threads.taken_apart):
-        print(f"{summary.dataset}: threads: {counted(threads.messages, 'message')} threaded "
-              f"({threads.merges} merges); {counted(threads.threads, 'thread')} in the "
+    if threads is not None and (threads.messages or threads.rows or threads.taken_apart):
+        rows = f" and {counted(threads.rows, 'bulk-mail row')}" if threads.rows else ""
+        print(f"{summary.dataset}: threads: {counted(threads.messages, 'message')}{rows} "
+              f"threaded ({threads.merges} merges); {counted(threads.threads, 'thread')} in the "
               f"dataset ({threads.seconds:.1f} s)", file=sys.stderr)
     found = getattr(summary, "entities", None)
     if found is not None and (found.documents or found.tables or found.forgotten):

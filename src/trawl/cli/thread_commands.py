@@ -92,7 +92,8 @@ def cmd_threads(args: argparse.Namespace) -> int:
         return 0
     print(f"{dataset.name}: {counted(page.total, 'thread')}")
     for t in page.threads:
-        people = ", ".join(t.participants[:4]) + (" ..." if len(t.participants) > 4 else "")
+        people = ", ".join(t.participants[:4]) + (
+            f" and {t.participant_count - 4} more" if t.participant_count > 4 else "")
         print(f"{t.id}  {t.messages:>4}  {(t.first or '')[:10]} .. {(t.last or '')[:10]}  "
               f"{t.subject or '(no subject)'}  [{people}]")
     return 0
@@ -109,12 +110,18 @@ def cmd_thread(args: argparse.Namespace) -> int:
     s = detail.summary
     print(f"{s.id}  {s.subject or '(no subject)'}")
     print(f"  {counted(s.messages, 'message')}, {s.first or '?'} .. {s.last or '?'}")
-    print("  participants: " + ", ".join(s.participants))
+    more = s.participant_count - len(s.participants)
+    print("  participants: " + ", ".join(s.participants)
+          + (f" and {more} more" if more > 0 else ""))
     for m in detail.messages:
         meta = m.as_json()
+        people = meta["to"] + meta["cc"]
+        more = meta.get("recipients", len(people)) - len(people)
         print(f"\n  {meta['date'] or '(undated)'}  {meta['from'] or '?'}  ->  "
-              + ", ".join(meta["to"] + meta["cc"]))
-        print(f"  {meta['subject'] or ''}  ({m.id})")
+              + ", ".join(people) + (f" and {more} more" if more > 0 else ""))
+        print(f"  {meta['subject'] or ''}  ({m.id}"
+              + (f", bulk mail of table {meta['table_name']}" if meta["record"] == "row"
+                 else "") + ")")
         own = sum(e - s for s, e in m.quoted)
         print(f"  {len(m.text) - own} characters written, {own} quoted"
               + (f"; {counted(len(m.attachments), 'attachment')}" if m.attachments else ""))

@@ -128,7 +128,7 @@ def addresses(value: object) -> list[str]:
     say nothing certain). The two usual forms are read by pattern (the standard parser was
     half of the stage's time); anything else goes through `getaddresses`."""
     values = value if isinstance(value, list) else [value] if value else []
-    out: list[str] = []
+    out: dict[str, None] = {}  # ordered, and linear: a bulk mail lists thousands
     for item in values:
         text = str(item).strip()
         angled = _ANGLED.search(text)
@@ -140,9 +140,9 @@ def addresses(value: object) -> list[str]:
             found = [address for _name, address in getaddresses([text])]
         for address in found:
             address = address.strip().strip("'\"").lower()
-            if "@" in address and address not in out:
-                out.append(address)
-    return out
+            if "@" in address:
+                out[address] = None
+    return list(out)
 
 
 def is_message(family: str | None, metadata: dict[str, Any]) -> bool:

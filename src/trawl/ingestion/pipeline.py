@@ -191,8 +191,14 @@ class Ingester:
                              time.monotonic() - started, 0, 0, threads=summary)
 
     def _threads(self, dataset: Dataset) -> ThreadSummary:
-        return ThreadStage(self.catalog, dataset, live_progress=self.options.live_progress,
-                           quiet=self.options.quiet).run()
+        # The tables are read for their bulk mail (EmailBuilder rows), when any were loaded.
+        tables = TableStore.open_readonly(self.data.tables_path)
+        try:
+            return ThreadStage(self.catalog, dataset, live_progress=self.options.live_progress,
+                               quiet=self.options.quiet, tables=tables, blobs=self.blobs).run()
+        finally:
+            if tables is not None:
+                tables.close()
 
     def run_neardup(self) -> IngestSummary:
         """`trawl neardup`: the near-duplicate stage alone, as `trawl ingest` runs it."""

@@ -10,7 +10,8 @@ made before them reads as holding no thread):
   use (Message-ID, the parent's id, subject and its key, sender, participants, date, the
   message it is attached to), and ``loose`` for a reply threaded by its subject.
 * ``thread_keys``: every Message-ID a message names (its own, In-Reply-To, References) ->
-  the message: the header links are lookups on (dataset, key).
+  the message: the header links are lookups on (dataset, key). A bulk-mail row holds
+  ``<list>DOCUMENT`` for the file its recipients were read from (see `forget_gone`).
 * ``threads``: one row per thread: subject (its earliest message's), counts, first and last
   dates, participants (JSON, most frequent first). Made again from its messages whenever
   one joins or leaves (`refresh`), inside the same transaction.
@@ -34,6 +35,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from trawl.storage.catalog import Catalog
+
+# The key of a table row's message (derive/bulk_mail.py `row_key`): rows have no document.
+ROW_PREFIX = "row:"
+# A key a bulk-mail row holds for the document of its recipient list: no message names it
+# (so it links nothing), and when that document goes the row is read again.
+LIST_KEY = "<list>"
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS thread_messages (
@@ -185,13 +192,32 @@ class ThreadStore:
         them). Returns the threads taken apart."""
         gone = [r[0] for r in self.db.execute(
             "SELECT t.document_id FROM thread_messages t LEFT JOIN documents d "
-            "ON d.id = t.document_id WHERE t.dataset_id = ? AND d.id IS NULL", (dataset_id,))]
+            "ON d.id = t.document_id WHERE t.dataset_id = ? AND d.id IS NULL "
+            f"AND t.document_id NOT LIKE '{ROW_PREFIX}%'", (dataset_id,))]
+        # Bulk-mail rows whose recipient list changed ('?' follows '>': the keys' range).
+        gone += [r[0] for r in self.db.execute(
+            "SELECT k.document_id FROM thread_keys k LEFT JOIN documents d "
+            "ON d.id = substr(k.key, ?) WHERE k.dataset_id = ? AND k.key >= ? AND k.key < ? "
+            "AND d.id IS NULL", (len(LIST_KEY) + 1, dataset_id, LIST_KEY,
+                                 LIST_KEY[:-1] + "?"))]
+        return self.take_apart(gone)
+
+    def take_apart(self, gone: list[str]) -> set[str]:
+        """These messages forgotten, their threads taken apart (every other message of them
+        pending again). Returns the threads taken apart."""
         threads = {t for t in self._threads_of(gone) if t}
         members = gone + [m for t in threads for m in self.members(t)]
         self._delete_messages(members)
         for thread in threads:
             self._delete_thread(thread)
         return threads
+
+    def row_messages(self, dataset_id: int) -> set[str]:
+        """The `row:TABLE:ROW` keys of the bulk-mail rows read (derive/bulk_mail.py)."""
+        return {r[0] for r in self.db.execute(
+            "SELECT document_id FROM thread_messages WHERE dataset_id = ? "
+            "AND document_id >= ? AND document_id < ?",
+            (dataset_id, ROW_PREFIX, ROW_PREFIX[:-1] + ";"))}
 
     # -- writing ----------------------------------------------------------------------------------
     def add(self, dataset_id: int, message: StoredMessage, keys: Iterable[str]) -> None:

@@ -46,6 +46,7 @@ from trawl.search.tables import (
     row_key,
     row_label,
 )
+from trawl.search.threads import ThreadReader
 from trawl.storage.tables import EXTRA, FLAGS, ROW, Column, TableInfo
 from trawl.web import documents
 from trawl.web.auth import audit, reader, scoped
@@ -53,6 +54,7 @@ from trawl.web.highlight import highlight_text, query_patterns
 from trawl.web.params import SqlId, parse_export_params, parse_union_cursor, parse_view_params
 from trawl.web.render import render_page
 from trawl.web.security import content_disposition, sanitize_html
+from trawl.web.threads import thread_url
 
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
@@ -400,7 +402,14 @@ def row_page(request: Request, table_id: SqlId, row: SqlId,
         "table_url": table_url(info), "q": q,
         "document_url": f"/documents/{info.document_id}" if info.document_id else None,
         "crumbs": documents.breadcrumbs(info.dataset, info.path),
+        "thread_url": _thread_url(request, info, row),
     })
+
+
+def _thread_url(request: Request, info: TableInfo, row: int) -> str | None:
+    """The conversation of a bulk-mail row (derive/bulk_mail.py), if it is in one."""
+    thread = ThreadReader(scoped(request)).thread_of_row(info.id, row)
+    return thread_url(thread) if thread else None
 
 
 @router.get("/datasets/{name}/tables/union", response_class=HTMLResponse)

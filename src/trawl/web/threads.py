@@ -1,6 +1,7 @@
 """E-mail threads on the web: a dataset's threads (`/datasets/NAME/threads`, with a participant
 filter), one conversation (`/threads/{thread_id}`: its messages in order, each with sender,
-recipients, date, attachments, its quoted parts folded), and their JSON API.
+recipients, date, attachments, its quoted parts folded; a bulk mail of a table, its
+recipients counted and linked to its row), and their JSON API.
 
 Everything is read through search/threads.py's `ThreadReader` over the caller's scoped
 archive, which applies access/threads.py: nothing here decides what a caller may see.
@@ -16,7 +17,13 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from markupsafe import Markup, escape
 
-from trawl.search.threads import MAX_LIMIT, MAX_OFFSET, ThreadMessage, ThreadReader
+from trawl.search.threads import (
+    MAX_LIMIT,
+    MAX_OFFSET,
+    RowMessage,
+    ThreadMessage,
+    ThreadReader,
+)
 from trawl.web.auth import audit, reader
 from trawl.web.render import render_page
 
@@ -103,11 +110,13 @@ def _audit_listing(request: Request, dataset: str, participant: str) -> None:
           detail={"record": "threads"})
 
 
-def _message_view(message: ThreadMessage) -> dict[str, Any]:
+def _message_view(message: ThreadMessage | RowMessage) -> dict[str, Any]:
     """What the template shows of one message: its text in parts, own and quoted (folded)."""
     meta = message.as_json()
+    url = f"/tables/{message.table}/rows/{message.row}" if isinstance(message, RowMessage) \
+        else f"/documents/{quote(message.id, safe='')}"
     return {"m": message, "meta": meta, "parts": _parts(message.text, message.quoted),
-            "url": f"/documents/{quote(message.id, safe='')}",
+            "url": url, "row": isinstance(message, RowMessage),
             "attachments": [{"a": a, "url": f"/documents/{quote(a.document_id, safe='')}"
                              if a.document_id else None} for a in message.attachments]}
 
