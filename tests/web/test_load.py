@@ -109,3 +109,35 @@ def test_trawl_serve_on_a_port_in_use_says_so_first(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in done.stderr
     assert "Open http" not in done.stdout + done.stderr
+
+
+def test_connections_of_the_listening_socket_send_without_delay() -> None:
+    """`trawl serve`'s own socket (web/server.py `listen`), served by asyncio as uvicorn
+    serves it: each accepted connection has TCP_NODELAY, so a response's headers and body
+    are not held back by Nagle's algorithm (they were: ~40 ms a request)."""
+    import asyncio
+
+    from trawl.web.server import listen
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    listener = listen("127.0.0.1", port)
+
+    async def accepted_nodelay() -> int:
+        seen: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+        class Probe(asyncio.Protocol):
+            def connection_made(self, transport: asyncio.BaseTransport) -> None:
+                sock = transport.get_extra_info("socket")
+                seen.set_result(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+
+        server = await asyncio.get_running_loop().create_server(Probe, sock=listener)
+        _reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            return await asyncio.wait_for(seen, 10)
+        finally:
+            writer.close()
+            server.close()
+
+    assert asyncio.run(accepted_nodelay()) == 1
