@@ -128,6 +128,10 @@ class WorkerPool:
         busy = {s.conn: s for s in self._slots if s.task is not None}
         results: list[TaskResult] = []
         if busy:
+            # Not past the first task's time limit: a limit shorter than `wait_s` is kept at
+            # its time, not at the next look (a task that ends within the wait is taken).
+            first_deadline = min(s.started for s in busy.values()) + self.timeout_s
+            wait_s = max(0.0, min(wait_s, first_deadline - time.monotonic()))
             for conn in wait(list(busy), timeout=wait_s):
                 results.append(self._receive(busy[conn]))  # type: ignore[index]
         now = time.monotonic()
