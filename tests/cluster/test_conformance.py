@@ -229,8 +229,8 @@ def test_hostile_and_unsupported_queries_are_refused(backends) -> None:
 
 def test_an_index_of_another_schema_is_refused(tmp_path: Path) -> None:
     """As a Tantivy index of another schema version: rebuild it (`trawl reindex`)."""
+    from trawl.index.fields import IndexOutdated
     from trawl.index.opensearch_backend import OpenSearchIndex, index_name
-    from trawl.index.tantivy_backend import IndexOutdated
 
     prefix = f"trawl-test-{uuid.uuid4().hex[:6]}-"
     first = OpenSearchIndex(INDEX_URL, tmp_path, prefix=prefix)

@@ -57,17 +57,17 @@ from trawl.index.base import (
     SearchQuery,
     Snippet,
 )
-from trawl.index.query_language import And, Fuzzy, MatchAll, Node, Not, Or, Phrase, Prefix, Term
-from trawl.index.query_syntax import FUZZY_FIELDS, MAX_EXPANSIONS, PREFIX_FIELDS
-from trawl.index.tantivy_backend import (
+from trawl.index.fields import (
     FACET_FIELDS,
     MESSAGE_FIELDS,
     NO_YEAR,
     REDACTED_SUFFIX,
     SNIPPET_CHARS,
     IndexOutdated,
-    _is_plain_words,
+    is_plain_words,
 )
+from trawl.index.query_language import And, Fuzzy, MatchAll, Node, Not, Or, Phrase, Prefix, Term
+from trawl.index.query_syntax import FUZZY_FIELDS, MAX_EXPANSIONS, PREFIX_FIELDS
 from trawl.language import STOP_WORDS
 
 # Bump with any change of the mapping or analysers: an index built otherwise is rebuilt.
@@ -338,7 +338,7 @@ class OpenSearchIndex:
         if not text or text == "*":
             return None, False
         plain = ranking.without_word_hyphens(text)
-        if _is_plain_words(plain):
+        if is_plain_words(plain):
             ranked = self._plain_words(plain, filters, unquoted)
             if ranked is not None:
                 return ranked

@@ -24,7 +24,7 @@ from pathlib import Path
 import tantivy
 from tantivy import Occur, Query
 
-from trawl.errors import Busy, TrawlError
+from trawl.errors import Busy
 from trawl.index import analysis, query_syntax, ranking
 from trawl.index.base import (
     ENTITY_KINDS,
@@ -42,23 +42,22 @@ from trawl.index.base import (
     calendar_buckets,
     histogram_interval,
 )
+from trawl.index.fields import (
+    FACET_FIELDS,
+    MESSAGE_FIELDS,
+    NO_YEAR,
+    REDACTED_SUFFIX,
+    SNIPPET_CHARS,
+    IndexOutdated,
+    entity_field,
+    is_plain_words,
+)
 
 ANALYZER = analysis.EXACT
-# Index fields behind each public facet name.
-# A message's exact addresses and domains (IndexDocument.sender_addresses, ...), by facet.
-MESSAGE_FIELDS = {"sender": "sender_address", "recipient_domain": "recipient_domain",
-                  "participant_domain": "participant_domain"}
-FACET_FIELDS = {"dataset": "dataset", "source": "source", "type": "family", "year": "year",
-                "language": "language", "status": "status", "mime": "mime", "ocr": "ocr",
-                "table": "table", "table_id": "table_id", "cluster": "cluster",
-                **MESSAGE_FIELDS,
-                **{kind: f"entity_{kind}" for kind in ENTITY_KINDS}}
-NO_YEAR = 0  # the year facet's key for what has no date (datetime has no year 0)
 # Exact (unstemmed) fields a query searches; the stemmed ones are added per language
 # (ranking.search_fields, where the boosts are).
 DEFAULT_FIELDS = ranking.EXACT_FIELDS
 FIELD_BOOSTS = ranking.EXACT_BOOSTS
-SNIPPET_CHARS = 240
 # Tantivy dates are nanoseconds in an i64: 1677-09-21 to 2262-04-11. Open range ends use these.
 EARLIEST = datetime(1678, 1, 1, tzinfo=UTC)
 LATEST = datetime(2262, 1, 1, tzinfo=UTC)
@@ -78,13 +77,6 @@ MLT_CHARS = 100_000
 # 9: "cluster" (near-copies)
 SCHEMA_VERSION = "10"
 SCHEMA_FILE = "trawl-schema-version"
-# A redacted twin is stored under its document's id plus this, so that adding or deleting one
-# view never touches the other; hits give the document's id back without it.
-REDACTED_SUFFIX = "~redacted"
-
-
-class IndexOutdated(TrawlError):
-    """The index was built by another version of Trawl's schema: run `trawl reindex`."""
 
 
 def _check_schema_version(path: Path) -> None:
@@ -136,12 +128,6 @@ def build_schema() -> tantivy.Schema:
     for kind in ENTITY_KINDS:
         b.add_text_field(entity_field(kind), stored=False, fast=True, tokenizer_name="raw")
     return b.build()
-
-
-def entity_field(kind: str) -> str:
-    """The index field of one kind of entity's ids (`entity_email`), which a query names to
-    filter by an entity: `entity_email:12` (search/service.py writes these)."""
-    return f"entity_{kind}"
 
 
 def _add_entities(entry: tantivy.Document, entities: dict[str, list[int]]) -> None:
@@ -495,7 +481,7 @@ class TantivyIndex:
         if len(text) > MAX_QUERY_CHARS:
             raise QueryError(f"the query is longer than {MAX_QUERY_CHARS} characters")
         plain = ranking.without_word_hyphens(text)
-        if _is_plain_words(plain):
+        if is_plain_words(plain):
             # Plain words: ranked by ranking.plain_words_query (stemming, proximity, every
             # word required only for short queries, feedback for long ones).
             ranked, relaxed = ranking.plain_words_query(self.index, searcher, plain,
@@ -816,7 +802,6 @@ def _char_ranges(text: str, ranges: list) -> list[tuple[int, int]]:
 
 
 _FIELD_RE = re.compile(r"(?<![\w.])([A-Za-z_]+):(?=\S)")
-_OPERATORS = re.compile(r'["*~:()\[\]^+\-]|\b(AND|OR|NOT)\b')
 
 
 def _map_field_names(text: str) -> str:
@@ -826,7 +811,3 @@ def _map_field_names(text: str) -> str:
         target = FIELD_ALIASES.get(name)
         return f"{target}:" if target else match.group(0)
     return _FIELD_RE.sub(replace, text)
-
-
-def _is_plain_words(text: str) -> bool:
-    return not _OPERATORS.search(text)

@@ -33,7 +33,7 @@ from trawl.access.entities import entity_visible
 from trawl.access.policy import Access
 from trawl.access.redaction import Redactor
 from trawl.index.base import ENTITY_KINDS, EntityFacet, IndexResult, QueryError, SearchQuery
-from trawl.index.tantivy_backend import entity_field
+from trawl.index.fields import entity_field
 from trawl.storage.catalog import Catalog, Dataset
 from trawl.storage.entities import Entity, EntityStore
 
