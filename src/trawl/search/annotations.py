@@ -252,6 +252,8 @@ class Annotations:
             return []
         kind = "row" if query.record == "rows" else "document"
         names = self.store.names("", seen, self._visible, limit, kind=kind)
+        if not names:  # no tag of theirs: no second pass over the query (most searches)
+            return []
         sets = self.tagged([name for name, _n in names], query.datasets, query.record)
         counts = self.archive.index.count_within(query, sets)
         return sorted(((name, n) for name, n in counts.items() if n),
